@@ -1,0 +1,56 @@
+# Two commands do everything on a fresh machine that has python3 and make:
+#   make lab    set up .venv and open the course in JupyterLab
+#   make test   set up .venv and run every test (library, notebooks under nbval and papermill, browser)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+JOBS   ?= 2
+
+.PHONY: install lab test test-fast run bench images clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml scripts/lab_overrides.json
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	mkdir -p $(VENV)/share/jupyter/lab/settings
+	cp scripts/lab_overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	touch $(STAMP)
+
+lab: install
+	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+
+# Everything: unit tests, every notebook under nbval, papermill runs, browser tests (installs Debian's
+# chromium when it is missing and we may use apt-get).
+test: install
+	bash scripts/ensure_chromium.sh
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval --nbval-current-env \
+	    --nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
+
+# The library and notebook tests without a browser.
+test-fast: install
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval --nbval-current-env \
+	    --nbval-sanitize-with tests/nbval_sanitize.cfg -m "not browser" tests notebooks
+
+# Execute every lesson headless into build/ (the course without a browser). Override parameters with
+# papermill directly, e.g.: .venv/bin/papermill notebooks/02_backpropagation.ipynb out.ipynb -p seed 3
+run: install
+	mkdir -p build
+	for nb in notebooks/[0-9]*.ipynb; do \
+	    echo "== $$nb"; \
+	    $(BIN)/papermill --cwd notebooks --kernel python3 --no-progress-bar "$$nb" "build/$$(basename $$nb)" || exit 1; \
+	done
+
+bench: install
+	$(BIN)/python -m pip install --quiet "torch==2.13.0" || echo "PyTorch not installable here: its column is skipped"
+	$(BIN)/python scripts/bench.py
+
+images: install
+	$(BIN)/python scripts/make_images.py
+
+clean:
+	rm -rf build .pytest_cache

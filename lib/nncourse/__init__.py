@@ -1,0 +1,14 @@
+"""How neural networks are trained: the course library.
+
+Modules: layers, model, losses, init, optim, train, data, gradcheck, diagnostics, plots, widgets.
+"""
+from . import data, diagnostics, gradcheck, init, layers, losses, model, optim, plots, train, widgets
+from .layers import ACTIVATIONS, Dense, activation
+from .losses import LOSSES, get_loss
+from .model import Sequential, mlp
+from .optim import SGD
+from .train import History, accuracy, evaluate, fit
+
+__all__ = ["data", "diagnostics", "gradcheck", "init", "layers", "losses", "model", "optim", "plots", "train",
+           "widgets", "ACTIVATIONS", "Dense", "activation", "LOSSES", "get_loss", "Sequential", "mlp", "SGD",
+           "History", "accuracy", "evaluate", "fit"]

@@ -1,0 +1,57 @@
+"""Numerical gradient checks (central differences), as a learner would use them on their own backward pass.
+
+The upstream gradient `dout` is random: checking with all ones can let a wrong backward pass through (for
+example one that forgets a term that sums to zero across the batch)."""
+import numpy as np
+
+
+def numerical_gradient(f, x, dout, h=1e-6):
+    """d/dx of sum(f(x) * dout) by central differences, perturbing `x` in place (and restoring it).
+    f: function of no arguments that reads x and returns an array shaped like dout."""
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"])
+    for _ in it:
+        i = it.multi_index
+        old = x[i]
+        x[i] = old + h
+        plus = np.sum(f() * dout)
+        x[i] = old - h
+        minus = np.sum(f() * dout)
+        x[i] = old
+        grad[i] = (plus - minus) / (2 * h)
+    return grad
+
+
+def relative_error(a, b, floor=1e-12):
+    """max |a - b| / max(|a| + |b|) over all entries; near 1e-7 or below means the two agree."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(a) + np.abs(b)), floor))
+
+
+def check_layer(layer, x, rng, h=1e-6):
+    """Relative errors between a layer's analytic and numerical gradients, for its input ('x') and every
+    parameter, with a random upstream gradient drawn from `rng`."""
+    x = np.array(x, dtype=np.float64)
+    out = layer.forward(x, train=True)
+    dout = rng.normal(size=out.shape)
+    dx = layer.backward(dout)
+    analytic = {"x": dx, **{k: g.copy() for k, g in layer.grads.items()}}
+    errors = {"x": relative_error(dx, numerical_gradient(lambda: layer.forward(x, True), x, dout, h))}
+    for k, p in layer.params.items():
+        errors[k] = relative_error(analytic[k], numerical_gradient(lambda: layer.forward(x, True), p, dout, h))
+    return errors
+
+
+def check_model(model, loss_fn, X, y, h=1e-6):
+    """Relative error per parameter ('layer i: name') between backprop and central differences on the
+    scalar loss of `model` on (X, y)."""
+    value, dpred = loss_fn(model.forward(X), y)
+    model.backward(dpred)
+    errors = {}
+    for i, layer in enumerate(model.layers):
+        for k, p in layer.params.items():
+            num = numerical_gradient(lambda: np.array(loss_fn(model.forward(X), y)[0]), p, np.array(1.0), h)
+            errors[f"layer {i}: {k}"] = relative_error(layer.grads[k], num)
+    # the numerical passes overwrote each layer's grads-cache inputs: leave the model as backprop left it
+    model.backward(loss_fn(model.forward(X), y)[1])
+    return errors

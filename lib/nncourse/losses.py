@@ -1,0 +1,54 @@
+"""Losses. Each takes predictions and targets of the same shape (N, D) and returns (value, d value / d pred)."""
+import numpy as np
+
+from . import _validate
+
+
+def _check(pred, target):
+    if pred.shape != target.shape:
+        raise ValueError(f"predictions {pred.shape} and targets {target.shape} must have the same shape")
+
+
+def mse(pred, target):
+    """Mean squared error, mean over every entry: L = mean((pred - target)^2), dL/dpred = 2 (pred - target) / size."""
+    _check(pred, target)
+    diff = pred - target
+    return float(np.mean(diff * diff)), (2.0 / diff.size) * diff
+
+
+def half_sse(pred, target):
+    """Half the sum of squared errors, E = sum 1/2 (target - out)^2 (the worked example's convention);
+    dE/dout = out - target."""
+    _check(pred, target)
+    diff = pred - target
+    return 0.5 * float(np.sum(diff * diff)), diff
+
+
+def absolute_error(pred, target):
+    """Mean absolute error L = mean |pred - target|; dL/dpred = sign(pred - target) / size."""
+    _check(pred, target)
+    diff = pred - target
+    return float(np.mean(np.abs(diff))), np.sign(diff) / diff.size
+
+
+def bce_with_logits(logits, target):
+    """Binary cross-entropy of sigmoid(logits) against 0/1 targets, averaged over entries, computed from the
+    logits so that it never overflows: softplus(z) - t z = max(z, 0) - t z + log(1 + e^-|z|).
+    dL/dz = (sigmoid(z) - t) / size."""
+    _check(logits, target)
+    z = logits
+    e = np.exp(-np.abs(z))
+    value = np.mean(np.maximum(z, 0.0) - target * z + np.log1p(e))
+    sig = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return float(value), (sig - target) / z.size
+
+
+LOSSES = {f.__name__: f for f in (mse, half_sse, absolute_error, bce_with_logits)}
+
+
+def get_loss(name):
+    """A loss function by name (or the callable itself): one of LOSSES."""
+    if callable(name):
+        return name
+    _validate.choice("loss", name, LOSSES)
+    return LOSSES[name]

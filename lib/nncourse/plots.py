@@ -1,0 +1,50 @@
+"""Plotting helpers. Each draws on an Axes (or a Figure) it is given and returns it; none calls plt.show()."""
+import numpy as np
+
+from .layers import ACTIVATIONS, activation
+
+
+def plot_activations(ax_f, ax_df, names=("sigmoid", "tanh", "relu", "leaky_relu", "selu"), z=None):
+    """Each activation f(z) on ax_f and its derivative f'(z) on ax_df."""
+    z = np.linspace(-4, 4, 401) if z is None else z
+    for name in names:
+        act = activation(name, alpha=0.1) if name == "leaky_relu" else activation(name)
+        ax_f.plot(z, act.function(z), label=name)
+        ax_df.plot(z, act.derivative(z), label=name)
+    ax_f.set(title="activation f(z)", xlabel="z")
+    ax_df.set(title="derivative f'(z)", xlabel="z")
+    ax_f.legend(fontsize=8)
+    for ax in (ax_f, ax_df):
+        ax.axhline(0, color="0.8", lw=0.8)
+        ax.axvline(0, color="0.8", lw=0.8)
+    return ax_f, ax_df
+
+
+def plot_loss(history, ax, label=None, log=True, **kw):
+    """The loss per step of a History; marks the step of divergence if there was one."""
+    steps = np.arange(1, len(history.loss) + 1)
+    line, = ax.plot(steps, history.loss, label=label, **kw)
+    if history.diverged:
+        ax.axvline(history.diverged_at, color=line.get_color(), ls=":", lw=1)
+        ax.annotate(f"diverged at step {history.diverged_at}", (history.diverged_at, 0.95),
+                    xycoords=("data", "axes fraction"), ha="right", va="top", fontsize=8,
+                    color=line.get_color())
+    if log and history.loss and min(history.loss) > 0:
+        ax.set_yscale("log")
+    ax.set(xlabel="step", ylabel="loss")
+    return ax
+
+
+def plot_decision_boundary(model, X, y, ax, resolution=120, margin=0.5):
+    """The model's predicted probability of class 1 over the plane (shaded), with the points on top:
+    the TensorFlow Playground picture."""
+    x0 = np.linspace(X[:, 0].min() - margin, X[:, 0].max() + margin, resolution)
+    x1 = np.linspace(X[:, 1].min() - margin, X[:, 1].max() + margin, resolution)
+    g0, g1 = np.meshgrid(x0, x1)
+    with np.errstate(over="ignore"):
+        logits = model.predict(np.column_stack([g0.ravel(), g1.ravel()]))
+    prob = ACTIVATIONS["sigmoid"].function(logits).reshape(g0.shape)
+    ax.contourf(g0, g1, prob, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.6)
+    ax.scatter(X[:, 0], X[:, 1], c=y.ravel(), cmap="RdBu_r", edgecolors="k", linewidths=0.4, s=14)
+    ax.set(xlabel="$x_1$", ylabel="$x_2$")
+    return ax

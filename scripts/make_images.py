@@ -1,0 +1,16 @@
+"""Draw every picture registered in nncourse.diagrams into images/ (or the folder given as argument)."""
+import pathlib
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from nncourse import diagrams  # noqa: E402
+
+out = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else pathlib.Path(__file__).resolve().parents[1] / "images"
+out.mkdir(parents=True, exist_ok=True)
+for name in diagrams.all_images():
+    fig = diagrams.render(name)
+    fig.savefig(out / name, metadata={"Software": None})
+    print(f"images/{name}")

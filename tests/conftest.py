@@ -1,0 +1,39 @@
+"""Shared test helpers: where things are, and a notebook's prose for checking stated numbers."""
+import json
+import pathlib
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")   # plain unit tests only; notebook kernels keep their inline backend
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: drives JupyterLab in headless Chromium")
+    config.addinivalue_line("markers", "slow: takes more than a few seconds")
+
+
+def lesson_notebooks():
+    """Every numbered lesson that has a papermill parameters cell (the start page has none)."""
+    out = []
+    for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        if any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb["cells"]):
+            out.append(path)
+    return out
+
+
+def notebook_markdown(name):
+    """All markdown text of notebooks/<name>, joined: tests check that each number the prose states is the
+    number the library computes."""
+    nb = json.loads((NOTEBOOKS / name).read_text(encoding="utf-8"))
+    return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+
+
+@pytest.fixture
+def rng():
+    import numpy as np
+    return np.random.default_rng(1234)
