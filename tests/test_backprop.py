@@ -1,0 +1,336 @@
+"""Lesson 02 (backpropagation): the 2-2-2 worked example by hand and by the library, the 2-2-1 ReLU regression,
+gradient checking, the lesson's diagrams, and every number its prose states."""
+import math
+
+import autograd.numpy as anp
+import numpy as np
+import pytest
+from autograd import grad
+
+from conftest import ROOT, notebook_markdown
+from nncourse import gradcheck
+from nncourse.experiments import backprop as bp
+from nncourse.losses import mse
+
+NB = "02_backpropagation.ipynb"
+DEFAULTS = dict(lr=0.01, weight_range=10.0, bias_range=5.0, n_points=300, epochs=500, seed=20)
+
+
+@pytest.fixture(scope="module")
+def md():
+    return notebook_markdown(NB)
+
+
+@pytest.fixture(scope="module")
+def example():
+    return bp.run_worked_example(steps=10_000)
+
+
+def sci(value):
+    """A number as the prose writes it in LaTeX: 5.9e-11 -> '5.9 \\times 10^{-11}'."""
+    mantissa, exponent = f"{value:.1e}".split("e")
+    return f"{mantissa} \\times 10^{{{int(exponent)}}}"
+
+
+# --- the worked example ------------------------------------------------------------------------------------
+
+def test_library_layout_maps_mazur_names():
+    X, T, W1, b1, W2, b2 = bp.mazur_arrays()
+    assert np.array_equal(W1, [[0.15, 0.25], [0.20, 0.30]])      # W[i, j]: input i -> unit j
+    assert np.array_equal(W2, [[0.40, 0.50], [0.45, 0.55]])
+    assert np.array_equal(b1, [0.35, 0.35]) and np.array_equal(b2, [0.60, 0.60])
+    assert bp.model_state(bp.mazur_model()) == pytest.approx(bp.mazur_initial_state(), abs=0)
+
+
+def test_forward_numbers_from_first_principles(example):
+    h = example.hand
+    assert h["net_h1"] == pytest.approx(0.15 * 0.05 + 0.20 * 0.10 + 0.35, abs=1e-15)
+    assert h["out_h1"] == pytest.approx(1 / (1 + math.exp(-0.3775)), abs=1e-15)
+    assert h["E"] == pytest.approx(0.5 * (0.01 - h["out_o1"]) ** 2 + 0.5 * (0.99 - h["out_o2"]) ** 2, abs=1e-15)
+
+
+def test_every_number_hand_equals_library(example):
+    assert set(example.hand) == set(example.library)
+    for key in example.hand:
+        assert abs(example.hand[key] - example.library[key]) <= 1e-9, key
+    for key in example.updated_hand:
+        assert abs(example.updated_hand[key] - example.updated_library[key]) <= 1e-9, key
+
+
+def _mazur_error(params):
+    """E as a function of [w1..w8, b_h1, b_h2, b_o1, b_o2], written for autograd (independent of both)."""
+    w, b = params[:8], params[8:]
+    i1, i2 = 0.05, 0.10
+    s = lambda z: 1 / (1 + anp.exp(-z))  # noqa: E731
+    h1, h2 = s(w[0] * i1 + w[1] * i2 + b[0]), s(w[2] * i1 + w[3] * i2 + b[1])
+    o1, o2 = s(w[4] * h1 + w[5] * h2 + b[2]), s(w[6] * h1 + w[7] * h2 + b[3])
+    return 0.5 * (0.01 - o1) ** 2 + 0.5 * (0.99 - o2) ** 2
+
+
+def test_gradients_match_autograd(example):
+    s0 = bp.mazur_initial_state()
+    params = np.array([s0[k] for k in bp.WEIGHT_NAMES + bp.BIAS_NAMES])
+    auto = grad(_mazur_error)(params)
+    assert _mazur_error(params) == pytest.approx(example.hand["E"], abs=1e-15)
+    for k, g in zip(bp.WEIGHT_NAMES + bp.BIAS_NAMES, auto):
+        assert example.hand["dE/d" + k] == pytest.approx(g, abs=1e-14), k
+        assert example.library["dE/d" + k] == pytest.approx(g, abs=1e-14), k
+
+
+def test_gradients_match_central_differences(example):
+    s0 = bp.mazur_initial_state()
+    for k in bp.WEIGHT_NAMES + bp.BIAS_NAMES:
+        plus, minus = dict(s0), dict(s0)
+        plus[k] += 1e-6
+        minus[k] -= 1e-6
+        numeric = (bp.hand_pass(plus)["E"] - bp.hand_pass(minus)["E"]) / 2e-6
+        assert example.hand["dE/d" + k] == pytest.approx(numeric, abs=1e-9), k
+
+
+def test_update_is_simultaneous_gradient_step(example):
+    s0 = bp.mazur_initial_state()
+    for k in bp.WEIGHT_NAMES:
+        assert example.updated_hand[k] == pytest.approx(s0[k] - 0.5 * example.hand["dE/d" + k], abs=1e-15)
+    for k in bp.BIAS_NAMES:
+        assert example.updated_hand[k] == s0[k]        # held
+
+
+def test_errors_hand_equal_library_for_every_convention(example):
+    for conv in bp.BIAS_CONVENTIONS:
+        hand, lib = np.array(example.errors[conv, "hand"]), np.array(example.errors[conv, "library"])
+        assert hand.shape == lib.shape == (10_001,)
+        assert np.max(np.abs(hand - lib)) <= 1e-9, conv
+        assert np.all(np.diff(hand) < 0), f"{conv}: E decreases at every update"
+
+
+def test_bias_conventions_do_what_they_say():
+    held, _ = bp.hand_train(5, "held")
+    per_unit, _ = bp.hand_train(5, "per_unit")
+    shared, _ = bp.hand_train(5, "shared")
+    assert (held["b_h1"], held["b_o2"]) == (0.35, 0.60)
+    assert per_unit["b_h1"] != per_unit["b_h2"] and per_unit["b_o1"] != per_unit["b_o2"]
+    assert shared["b_h1"] == shared["b_h2"] and shared["b_o1"] == shared["b_o2"] and shared["b_h1"] != 0.35
+    for conv, state in (("held", held), ("per_unit", per_unit), ("shared", shared)):
+        model, _ = bp.library_train(5, conv)
+        for k, v in bp.model_state(model).items():
+            assert v == pytest.approx(state[k], abs=1e-12), (conv, k)
+
+
+def test_shared_bias_gradient_is_the_sum(example):
+    s1 = bp.hand_update(bp.mazur_initial_state(), example.hand, 0.5, "shared")
+    assert s1["b_h1"] == pytest.approx(0.35 - 0.5 * (example.hand["delta_h1"] + example.hand["delta_h2"]), abs=1e-15)
+
+
+def test_published_figures_reproduced(example):
+    """The post's E after the first round and after 10,000 rounds, and what they correspond to."""
+    assert f"{bp.hand_error_hidden_after_output(1):.9f}" == "0.291027924"
+    assert f"{example.errors['held', 'hand'][9_999]:.10f}" == "0.0000351085"
+    assert f"{example.errors['held', 'hand'][1]:.9f}" != "0.291027924"      # not the simultaneous update
+    assert f"{example.errors['held', 'hand'][10_000]:.10f}" != "0.0000351085"
+
+
+def test_worked_example_numbers_in_prose(example, md):
+    h, u, e = example.hand, example.updated_hand, example.errors
+    quoted = [f"{h[k]:.9f}" for k in ("net_h1", "out_h1", "out_h2", "out_o1", "out_o2", "E")]
+    quoted += [f"{h['dE/dw5']:.9f}", f"{h['dE/dw1']:.9f}", f"{u['w5']:.9f}", f"{u['w1']:.9f}"]
+    for conv in bp.BIAS_CONVENTIONS:
+        quoted += [f"{e[conv, 'hand'][1]:.9f}", f"{e[conv, 'hand'][10_000]:.10f}"]
+    quoted += [f"{bp.hand_error_hidden_after_output(1):.9f}", f"{e['held', 'hand'][9_999]:.10f}"]
+    for literal in quoted:
+        assert literal in md, literal
+    assert "0.298371109" in md and "0.291027774" in md and "0.0000351019" in md
+    assert 100 <= h["dE/dw5"] / h["dE/dw1"] < 1000, "'two orders of magnitude'"
+    assert "two orders of magnitude" in md
+
+
+def test_bad_arguments_raise():
+    with pytest.raises(ValueError, match="held"):
+        bp.hand_update(bp.mazur_initial_state(), bp.hand_pass(bp.mazur_initial_state()), 0.5, "tied")
+    with pytest.raises(ValueError, match="positive integer"):
+        bp.hand_train(0)
+    with pytest.raises(ValueError, match="bias convention"):
+        bp.BiasConventionSGD(0.5, "frozen")
+    with pytest.raises(ValueError, match="learning rate"):
+        bp.hand_train(3, lr=-1.0)
+
+
+# --- the 2-2-1 ReLU regression ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def comparison():
+    rows = bp.scaling_comparison(lrs=(1e-4, 1e-3, 1e-2), seed=20, epochs=500, n_points=300, weight_range=10.0,
+                                 bias_range=5.0)
+    return {(r, s, lr): res for r, s, lr, res in rows}
+
+
+@pytest.fixture(scope="module")
+def default_run():
+    return bp.run_relu_regression(input_range="narrow", scale=True, **DEFAULTS)
+
+
+def test_scaling_comparison(comparison, md):
+    for lr in (1e-4, 1e-3, 1e-2):
+        assert comparison["wide", False, lr].history.diverged
+        assert not comparison["wide", True, lr].history.diverged
+        assert not comparison["narrow", True, lr].history.diverged
+    assert comparison["narrow", False, 1e-2].history.diverged_at == 7 and "(at step 7)" in md
+    assert not comparison["narrow", False, 1e-3].history.diverged
+    for key in (("narrow", False, 1e-3), ("narrow", True, 1e-2), ("wide", True, 1e-2)):
+        assert f"{comparison[key].relative_loss[-1]:.4g}" in md, key
+    assert comparison["narrow", True, 1e-2].relative_loss[-1] > comparison["narrow", False, 1e-3].relative_loss[-1]
+    for lr in (1e-4, 1e-3):
+        for rng_name in ("narrow", "wide"):
+            assert comparison[rng_name, True, lr].relative_loss[-1] > 1, "'the smaller rates end far above 1'"
+    assert f"${comparison['narrow', True, 1e-2].relative_loss[0]:.4g}$ times" in md
+    assert f"{comparison['narrow', False, 1e-2].relative_loss[0]:.4g}" in md
+
+
+def test_target_spread_quoted(md):
+    X, y = bp.regression_data(300, "narrow", False, np.random.default_rng(20))
+    assert 8.5 < y.std() < 9.5 and "about 9" in md
+    assert np.all(X.std(axis=0) < y.std())
+
+
+def test_dead_unit_story(default_run, md):
+    r = default_run
+    assert r.dead == (True, False)
+    h1 = [0, 1, 2, 6]              # h1's incoming weights, bias, and outgoing weight
+    assert list(r.last_change[h1]) == [1, 1, 1, 1]
+    assert list(np.delete(r.last_change, h1)) == [500] * 5
+    assert np.array_equal(r.trace[1, h1], r.trace[-1, h1]), "dead after step 1: never changes again"
+    assert f"${r.before[2]:.4f}$" in md and f"${r.after[2]:.4f}$" in md        # h1.b
+    moved = np.abs(r.after - r.before)
+    assert f"${moved[3]:.4f}$" in md and f"${moved[4]:.4f}$" in md             # h2's input weights
+    assert moved[3] < 0.05 and moved[4] < 0.05
+    assert f"${r.before[7]:.4f}$" in md                                          # out.w_h2
+
+
+def test_dead_unit_gets_exactly_zero_gradient():
+    """Rebuild the trained default model's state and check the mechanism: zero ReLU slope, zero gradient."""
+    r = bp.run_relu_regression(input_range="narrow", scale=True, **DEFAULTS)
+    X, y = bp.regression_data(300, "narrow", True, np.random.default_rng(20))
+    from nncourse import mlp
+    model = mlp([2, 2, 1], "relu", rng=np.random.default_rng(0))
+    p = r.after
+    model.layers[0].params["W"][...] = [[p[0], p[3]], [p[1], p[4]]]
+    model.layers[0].params["b"][...] = [p[2], p[5]]
+    model.layers[2].params["W"][...] = [[p[6]], [p[7]]]
+    model.layers[2].params["b"][...] = [p[8]]
+    model.backward(mse(model.forward(X), y)[1])
+    assert np.all(model.layers[0].grads["W"][:, 0] == 0) and model.layers[0].grads["b"][0] == 0
+    assert model.layers[2].grads["W"][0, 0] == 0
+    assert np.all(model.layers[0].grads["W"][:, 1] != 0)
+
+
+def test_sane_init_and_more_data(md):
+    sane = bp.run_relu_regression(lr=0.1, weight_range=1.0, bias_range=0.5, scale=True, seed=20, epochs=500,
+                                  n_points=300)
+    assert sane.dead == (False, False) and not sane.history.diverged
+    assert f"${sane.relative_loss[-1]:.4g}$" in md
+    big = bp.run_relu_regression(scale=True, **{**DEFAULTS, "n_points": 3000})
+    assert big.dead[0] and f"${big.relative_loss[-1]:.4g}$" in md
+    assert f"${big.last_change[0]}$" in md
+
+
+def test_relu_run_is_deterministic(default_run):
+    again = bp.run_relu_regression(input_range="narrow", scale=True, **DEFAULTS)
+    assert np.array_equal(again.trace, default_run.trace)
+    assert again.history.loss == default_run.history.loss
+
+
+def test_relu_model_gradients_match_autograd(rng):
+    """The 2-2-1 ReLU network's backward pass against autograd, with inputs away from the kinks."""
+    from nncourse import mlp
+    model = mlp([2, 2, 1], "relu", rng=rng, bias_init="zeros")
+    X, y = rng.normal(size=(7, 2)), rng.normal(size=(7, 1))
+    W1, b1 = model.layers[0].params["W"], model.layers[0].params["b"]
+    W2, b2 = model.layers[2].params["W"], model.layers[2].params["b"]
+    assert np.min(np.abs(X @ W1 + b1)) > 1e-3
+    model.backward(mse(model.forward(X), y)[1])
+
+    def loss(W1, b1, W2, b2):
+        pred = anp.maximum(anp.dot(X, W1) + b1, 0.0) @ W2 + b2
+        return anp.mean((pred - y) ** 2)
+    for i, (layer, name) in enumerate(((0, "W"), (0, "b"), (2, "W"), (2, "b"))):
+        auto = grad(loss, i)(W1, b1, W2, b2)
+        assert np.allclose(model.layers[layer].grads[name], auto, rtol=1e-12, atol=1e-14)
+
+
+def test_panel_defaults_and_slider(default_run):
+    panel = bp.relu_regression_panel()
+    assert panel.result.status == default_run.status
+    assert np.array_equal(panel.result.trace, default_run.trace)
+    panel.controls["input_range"].value = "wide"
+    panel.controls["scale"].value = False
+    assert panel.result.history.diverged and panel.result.settings["input_range"] == "wide"
+    panel.controls["scale"].value = True
+    assert not panel.result.history.diverged
+    small = bp.relu_regression_panel(n_points=100, seed=3, epochs=20)
+    assert small.result.settings["n_points"] == 100 and small.result.history.steps == 20
+    with pytest.raises(ValueError, match="unknown setting"):
+        bp.relu_regression_panel(momentum=0.9)
+
+
+def test_relu_bad_arguments():
+    with pytest.raises(ValueError, match="input range"):
+        bp.run_relu_regression(input_range="huge", epochs=2)
+    with pytest.raises(ValueError, match="weight range"):
+        bp.run_relu_regression(weight_range=0.0, epochs=2)
+
+
+def test_relu_plot_draws_diverged_and_finished(comparison):
+    from matplotlib.figure import Figure
+    for key in (("narrow", True, 1e-2), ("wide", False, 1e-2)):
+        fig = Figure()
+        bp.plot_relu_regression(comparison[key], fig)
+        assert len(fig.axes) == 2
+    fig = Figure()
+    bp.plot_relative_losses({"a": comparison["narrow", True, 1e-2], "b": comparison["wide", False, 1e-2]},
+                            fig.add_subplot())
+
+
+# --- gradient checking --------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def check_report():
+    return bp.gradient_check_report(seed=0)
+
+
+def test_correct_layers_pass_and_bugs_fail(check_report):
+    worst = {name: {k: max(v.values()) for k, v in r.items()} for name, r in check_report.items()}
+    for name in ("Dense", "Sigmoid", "ReLU", "Tanh"):      # prose: "within about 10^-9"
+        assert worst[name]["random"] < 5e-9 and worst[name]["ones"] < 5e-9, name
+    assert worst["bug: sigmoid ignores upstream"]["random"] > 0.1
+    assert worst["bug: sigmoid ignores upstream"]["ones"] < 1e-8, "all-ones upstream hides this bug"
+    for name in ("bug: sigmoid derivative at z", "bug: dense bias mean"):
+        assert worst[name]["random"] > 0.1 and worst[name]["ones"] > 0.1, name
+
+
+def test_library_check_layer_catches_the_bugs(rng):
+    x = rng.uniform(0.2, 1.5, size=(4, 3))
+    assert max(gradcheck.check_layer(bp.SigmoidIgnoresUpstream(), x, rng).values()) > 0.1
+    assert max(gradcheck.check_layer(bp.SigmoidDerivativeAtZ(), x, rng).values()) > 0.1
+    W, b = rng.normal(size=(3, 2)), rng.normal(size=2)
+    assert gradcheck.check_layer(bp._dense_mean_bias(W, b), x, rng)["b"] > 0.1
+
+
+def test_gradient_check_numbers_in_prose(check_report, md):
+    worst = {name: {k: max(v.values()) for k, v in r.items()} for name, r in check_report.items()}
+    assert sci(worst["Dense"]["random"]) in md
+    assert "within about $10^{-9}$" in md
+    assert f"${worst['bug: sigmoid ignores upstream']['random']:.2f}$" in md
+    assert sci(worst["bug: sigmoid ignores upstream"]["ones"]) in md
+    models = bp.model_gradient_check(seed=0)
+    largest = max(max(v.values()) for v in models.values())
+    assert largest == models["2-2-2 sigmoid example"]["layer 0: W"] and largest < 1e-6
+    assert sci(largest) in md
+
+
+# --- diagrams -------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["backprop_graph.png", "backprop_chain.png", "backprop_mazur_network.png"])
+def test_diagrams_render_and_are_in_images(name, md):
+    from nncourse import diagrams
+    fig = diagrams.render(name, dpi=40)
+    assert fig.axes and (ROOT / "images" / name).exists()
+    assert f"(../images/{name})" in md
