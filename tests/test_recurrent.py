@@ -1,0 +1,260 @@
+"""Lesson 09 (recurrent networks): the experiments behind it, and every number its prose states, recomputed with
+the notebook's own parameters and checked against the literal in the markdown."""
+import inspect
+import json
+import math
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from conftest import NOTEBOOKS, notebook_markdown
+from nncourse import diagrams
+from nncourse.experiments import recurrent
+
+NB = "09_recurrent_networks.ipynb"
+
+
+@pytest.fixture(scope="module")
+def params():
+    """The values assigned in the notebook's parameters cell."""
+    nb = json.loads((NOTEBOOKS / NB).read_text(encoding="utf-8"))
+    cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
+    namespace = {}
+    exec("".join(cell["source"]), namespace)
+    return namespace
+
+
+@pytest.fixture(scope="module")
+def prose():
+    return notebook_markdown(NB)
+
+
+def _default(fn, name):
+    return inspect.signature(fn).parameters[name].default
+
+
+def _stated(prose, literal, computed):
+    """The number as the lesson computes it is the number as the prose states it."""
+    assert computed == literal, f"the lesson computes {computed}, the prose says {literal}"
+    assert literal in prose, f"{literal!r} is not in the lesson's markdown"
+
+
+@pytest.fixture(scope="module")
+def echo_settings(params):
+    p = params
+    return dict(lag=p["lag"], steps=p["echo_steps"], hidden=p["echo_hidden"], epochs=p["epochs"], lr=p["lr"],
+                seed=p["seed"])
+
+
+@pytest.fixture(scope="module")
+def gradients(params):
+    return recurrent.run_gradient_comparison(scale=params["scale"], steps=params["steps"], hidden=params["hidden"],
+                                             seed=params["seed"])
+
+
+@pytest.fixture(scope="module")
+def spreads(params):
+    return {name: recurrent.run_seed_spread(name, scale=params["scale"], steps=params["steps"],
+                                            hidden=params["hidden"], seeds=range(10))
+            for name in ("identity", "tanh", "relu")}
+
+
+@pytest.fixture(scope="module")
+def clipping_runs(params, echo_settings):
+    return recurrent.run_clipping_comparison(clip=params["clip"], **echo_settings, activation="relu")
+
+
+def test_the_settings_the_prose_describes(params, prose):
+    assert (params["seed"], params["steps"], params["scale"], params["lag"], params["clip"]) == (0, 50, 1.0, 4, 1.0)
+    assert "with `lag` = 4" in prose and "from 4 steps back" in prose
+    assert "At scale 1 and $T = 50$" in prose
+    _stated(prose, "49 steps", f"{params['steps'] - 1} steps")
+    # run_echo's test set and run_gradient_through_time's batch, as the prose describes them
+    assert _default(recurrent.run_echo, "n_test") == 512 and "512 fresh sequences" in prose
+    assert _default(recurrent.run_gradient_through_time, "batch") == 32 and "32 random input" in prose
+    assert params["long_lag"] == 10 and "With `long_lag` = 10" in prose
+    assert "Over ten seeds" in prose
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_gradient_check_in_the_lesson(params, prose, activation):
+    errors = recurrent.check_rnn(activation, seed=params["seed"])
+    assert set(errors) == {"x", "Wx", "Wh", "b"}
+    assert max(errors.values()) < 1e-7
+    assert "Every relative error is below 1e-7" in prose
+
+
+def test_echo_task_accuracy(prose, echo_settings):
+    echo = recurrent.run_echo(**echo_settings)
+    assert not echo.history.diverged
+    _stated(prose, "test\naccuracy of 100.0%", f"test\naccuracy of {echo.test_accuracy:.1%}")
+    assert echo.test_accuracy == 1.0
+
+
+def test_echo_run_is_deterministic(echo_settings):
+    a = recurrent.run_echo(**{**echo_settings, "epochs": 20})
+    b = recurrent.run_echo(**{**echo_settings, "epochs": 20})
+    assert a.history.loss == b.history.loss and a.test_accuracy == b.test_accuracy
+
+
+@pytest.mark.parametrize("activation, init, rate, remaining", [
+    ("identity", "orthogonal", "1.000", None),
+    ("identity", "normal", "0.962", "0.148"),
+    ("tanh", "orthogonal", "0.910", "0.00978"),
+    ("tanh", "normal", "0.873", "0.00126"),
+    ("relu", "orthogonal", "0.727", None),
+    ("relu", "normal", "0.701", None),
+])
+def test_gradient_through_time_numbers(prose, gradients, activation, init, rate, remaining):
+    run = gradients[(activation, init)]
+    _stated(prose, rate, f"{run.rate:.3f}")
+    if remaining is not None:
+        _stated(prose, remaining, f"{run.ratio[-1]:.3g}")
+
+
+def test_relu_halves_the_squared_norm(prose, gradients, spreads):
+    _stated(prose, r"1/\sqrt{2} \approx$ 0.707", rf"1/\sqrt{{2}} \approx$ {2 ** -0.5:.3f}")
+    relu_rates = np.concatenate(list(spreads["relu"].values()))
+    assert len(relu_rates) == 20 and np.all(np.abs(relu_rates - 2 ** -0.5) < 0.04)
+    _stated(prose, "0.675 to 0.741 over all twenty runs",
+            f"{relu_rates.min():.3f} to {relu_rates.max():.3f} over all twenty runs")
+
+
+def test_seed_spread_numbers(prose, spreads, params):
+    k = params["steps"] - 1
+    linear, tanh = spreads["identity"], spreads["tanh"]
+    assert np.allclose(linear["orthogonal"], 1.0, atol=1e-12)
+    _stated(prose, "exactly, 1.000 per step for every draw", f"exactly, {linear['orthogonal'].min():.3f} per step "
+            "for every draw")
+    _stated(prose, "between 0.962 and 1.062 per step",
+            f"between {linear['normal'].min():.3f} and {linear['normal'].max():.3f} per step")
+    _stated(prose, "keeping\n0.148 of the gradient to multiplying it by 18.7",
+            f"keeping\n{linear['normal'].min() ** k:.3g} of the gradient to multiplying it by "
+            f"{linear['normal'].max() ** k:.3g}")
+    _stated(prose, "between 0.899 and 0.912 per step",
+            f"between {tanh['orthogonal'].min():.3f} and {tanh['orthogonal'].max():.3f} per step")
+    _stated(prose, "(up to 0.968)", f"(up to {tanh['normal'].max():.3f})")
+    assert tanh["normal"].max() > tanh["orthogonal"].max() and tanh["normal"].min() < tanh["orthogonal"].min()
+
+
+def test_clipping_numbers(prose, clipping_runs, params):
+    plain, clipped = clipping_runs["no clipping"], clipping_runs["clipped"]
+    norm, step = plain.largest_grad_norm
+    _stated(prose, "jumps to 65.4 at step 3", f"jumps to {norm:.3g} at step {step}")
+    assert clipped.largest_grad_norm == (norm, step)   # the same spike, seen before clipping
+    _stated(prose, "(dead units 100%)", f"(dead units {plain.dead_fraction:.0%})")
+    assert abs(plain.history.final_loss - math.log(2)) < 1e-3
+    _stated(prose, r"$\ln 2 \approx 0.693$", rf"$\ln 2 \approx {math.log(2):.3f}$")
+    _stated(prose, "test\naccuracy is 50.6%", f"test\naccuracy is {plain.test_accuracy:.1%}")
+    assert abs(plain.test_accuracy - 0.5) < 0.02
+    _stated(prose, "clipped at 1 ", f"clipped at {params['clip']:g} ")
+    _stated(prose, "to a test accuracy of 100.0%", f"to a test accuracy of {clipped.test_accuracy:.1%}")
+    assert clipped.dead_fraction == 0.0 and not plain.history.diverged and not clipped.history.diverged
+
+
+def test_long_lag_clipping_numbers(prose, echo_settings, params):
+    runs = recurrent.run_clipping_comparison(clip=params["clip"], **{**echo_settings, "lag": params["long_lag"]})
+    plain, clipped = runs["no clipping"], runs["clipped"]
+    low, at = plain.lowest_loss
+    _stated(prose, "it gets down to 0.154 at step 122 and ends at\n0.532",
+            f"it gets down to {low:.3g} at step {at} and ends at\n{plain.history.final_loss:.3g}")
+    _stated(prose, "the test accuracy is 67.0% (50% is guessing)",
+            f"the test accuracy is {plain.test_accuracy:.1%} (50% is guessing)")
+    _stated(prose, "(up to 3.31)", f"(up to {plain.largest_grad_norm[0]:.3g})")
+    grad_norms = np.sqrt(np.sum(plain.history.grad_norm_array() ** 2, axis=1))
+    assert np.mean(grad_norms < 1.0) > 0.5                     # "mostly below 1"
+    _stated(prose, "(final loss 0.00857)", f"(final loss {clipped.history.final_loss:.3g})")
+    _stated(prose, "test accuracy of 99.4%", f"test accuracy of {clipped.test_accuracy:.1%}")
+
+
+def test_clipping_helps_the_long_lag_beyond_one_seed(echo_settings, params):
+    """The lesson shows one seed; over six, clipping gives at least 97% every time, and beats no clipping in five."""
+    plain, clipped = [], []
+    for seed in range(6):
+        runs = recurrent.run_clipping_comparison(clip=params["clip"], **{**echo_settings, "lag": params["long_lag"],
+                                                                         "seed": seed})
+        plain.append(runs["no clipping"].test_accuracy)
+        clipped.append(runs["clipped"].test_accuracy)
+    assert min(clipped) >= 0.97
+    assert sum(c > p for c, p in zip(clipped, plain)) >= 5
+
+
+def test_orthogonal_linear_rnn_keeps_the_gradient_norm_exactly():
+    """Every singular value of scale * Q is the scale: the gradient is multiplied by exactly `scale` per step."""
+    for scale in (0.9, 1.0, 1.1):
+        run = recurrent.run_gradient_through_time("identity", "orthogonal", scale=scale, steps=30, seed=3)
+        assert np.allclose(run.ratio, scale ** np.arange(30), rtol=1e-10)
+        assert abs(run.rate - scale) < 1e-12
+
+
+def test_gradient_measurement_overflows_quietly():
+    """ReLU with W_h = 50 I overflows float64 in 300 steps: no warning, the result says so."""
+    run = recurrent.run_gradient_through_time("relu", "identity", scale=50.0, steps=300, hidden=8, batch=4)
+    assert not np.all(np.isfinite(run.state_norm))
+    fig = Figure()
+    recurrent.plot_gradient_through_time(run, fig)
+
+
+def test_gradient_through_time_rejects_bad_settings():
+    with pytest.raises(ValueError, match="at least 2"):
+        recurrent.run_gradient_through_time(steps=1)
+    with pytest.raises(ValueError, match="'tanh', 'relu', 'identity'"):
+        recurrent.run_gradient_through_time("softsign")
+    with pytest.raises(ValueError, match="'normal', 'orthogonal', 'identity'"):
+        recurrent.run_gradient_through_time("tanh", "he_normal")
+
+
+def test_gradient_panel_defaults_and_a_slider_move():
+    panel = recurrent.gradient_panel()
+    assert set(panel.controls) == {"activation", "scale", "steps", "seed"}
+    assert set(panel.result.runs) == {"normal", "orthogonal", "identity"}
+    assert panel.result.runs["orthogonal"].rate == recurrent.run_gradient_through_time().rate
+    assert "orthogonal: x 0.910 per step" in panel.result.status
+    panel.controls["activation"].value = "relu"
+    assert panel.result.runs["normal"].activation == "relu" and panel.updates == 2
+    panel.controls["steps"].value = 20
+    assert panel.result.runs["normal"].steps == 20
+    assert len(panel.figure.axes) == 2 and panel.image.value[:4] == b"\x89PNG"
+    with pytest.raises(ValueError, match="unknown setting"):
+        recurrent.gradient_panel(learning_rate=0.1)
+
+
+def test_irnn_number(prose, params):
+    """ReLU with identity recurrent weights (Le et al. 2015) against orthogonal ones, at the panel's defaults."""
+    result = recurrent.run_gradient_panel("relu", params["scale"], params["steps"], params["hidden"],
+                                          seed=params["seed"])
+    _stated(prose, "so 0.976 of it survives each step, against 0.727",
+            f"so {result.runs['identity'].rate:.3f} of it survives each step, against "
+            f"{result.runs['orthogonal'].rate:.3f}")
+
+
+def test_gradient_panel_extremes_draw_without_warnings():
+    panel = recurrent.gradient_panel(activation="relu", scale=2.0, steps=100)
+    assert panel.result.runs["identity"].rate > 1.5
+    panel.controls["scale"].value = 0.5
+    assert panel.result.runs["orthogonal"].rate < 0.5
+
+
+def test_plots_draw(clipping_runs):
+    fig = Figure()
+    recurrent.plot_echo_training(clipping_runs, fig)
+    assert len(fig.axes) == 2 and fig.axes[1].get_yscale() == "log"
+    fig = Figure()
+    recurrent.plot_echo_training(clipping_runs["clipped"], fig)
+    assert len(fig.axes[0].lines) == 1
+
+
+def test_format_helpers():
+    from nncourse.rnn import make_delayed_echo
+    X, y = make_delayed_echo(1, 8, 2, np.random.default_rng(0))
+    text = recurrent.format_echo_example(X, y, 2)
+    inputs, targets = [line.split(": ")[1] for line in text.splitlines()]
+    assert targets == ".." + inputs[:6]
+    table = recurrent.format_gradient_table(recurrent.run_gradient_comparison(steps=10, hidden=8, batch=4))
+    assert len(table.splitlines()) == 7 and "after 9 steps" in table
+
+
+def test_unrolled_diagram_renders():
+    fig = diagrams.render("rnn_unrolled.png")
+    assert "rnn_unrolled.png" in diagrams.all_images() and fig.axes
