@@ -1,0 +1,346 @@
+"""Lesson 03: every number its prose states is computed here by the library and found, as written, in the
+notebook's markdown; the experiments and panels behave as the lesson says."""
+import math
+import re
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from conftest import notebook_markdown
+from nncourse import surfaces
+from nncourse.experiments import learning_rate as L
+
+NB = "03_learning_rate_and_optimizers.ipynb"
+
+
+@pytest.fixture(scope="module")
+def prose():
+    return notebook_markdown(NB)
+
+
+def _says(prose, literal):
+    """The literal appears in the markdown (line breaks and indentation count as single spaces)."""
+    assert " ".join(literal.split()) in " ".join(prose.split()), f"the notebook's prose should state {literal!r}"
+
+
+# --- 1: the quadratic's regimes ---------------------------------------------------------------------------
+
+def test_quadratic_theory_numbers(prose):
+    lams = surfaces.quadratic().curvatures
+    assert lams == (1.0, 10.0)
+    _says(prose, r"f(p) = \tfrac12 (p_1^2 + 10\,p_2^2)")
+    assert f"{surfaces.critical_lr(lams):g}" == "0.2"
+    _says(prose, "$2/10 =$ **0.2**")
+    assert f"{1 / max(lams):g}" == "0.1"
+    _says(prose, "$1/10 =$ **0.1**")
+    assert surfaces.contraction(0.1, lams) == pytest.approx(0.9)
+    _says(prose, "it shrinks by 0.9 per step")
+    assert surfaces.steps_to_shrink(0.1, lams) == 66
+    _says(prose, "needs **66** steps")
+    assert surfaces.steps_to_shrink(0.01, lams) == 688
+    _says(prose, "at lr = 0.01 it needs **688** steps")
+    _says(prose, "With a budget of 100 steps")
+
+
+def test_regime_table_and_divergence_steps(prose):
+    table = {lr: (regime, what) for lr, regime, what in L.regime_table([0.0562, 0.1, 0.178, 0.316, 1.0])}
+    # the slider's positions 0.0562, 0.1, 0.178, 0.316 fall in the four regimes in turn
+    assert [table[lr][0] for lr in (0.0562, 0.1, 0.178, 0.316)] == ["crawls", "converges", "oscillates",
+                                                                    "diverges"]
+    _says(prose, "Its positions 0.0562, 0.1, 0.178 and 0.316 fall in the four regimes in turn")
+    assert table[0.316][1] == "diverged at step 18"
+    _says(prose, "at lr = 0.316 that is step **18**")
+    assert table[1.0][1] == "diverged at step 7"
+    _says(prose, "at lr = 1 step **7**")
+    _says(prose, r"$|1 - 10| = 9$")
+    _says(prose, r"$|p| \le 10^6$")
+    slider = L.surface_panel().controls["lr"]
+    assert 10 ** slider.min == pytest.approx(0.001) and 10 ** slider.max == pytest.approx(1.0)
+    _says(prose, "from far too small (0.001) to divergent (1)")
+
+
+# --- 2: training runs -------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sweep():
+    return L.run_lr_sweep()
+
+
+def test_task_settings(prose):
+    reg, cls = L.make_task("regression"), L.make_task("classification")
+    assert reg.X.shape == (200, 2) and cls.X.shape == (200, 2)
+    assert reg.sizes == [2, 2, 1] and cls.sizes == [2, 8, 1]
+    assert L.TASKS["regression"]["epochs"] == 300 and L.TASKS["classification"]["epochs"] == 200
+    np.testing.assert_allclose(reg.X.mean(axis=0), 0, atol=1e-12)    # standardized
+    _says(prose, "2 inputs, 2 ReLU units, 1 output")
+    _says(prose, "on 200 points of")
+    _says(prose, r"$x_1 \in [-5, 5]$, $x_2 \in [-10, 10]$, noise with standard deviation 1")
+    _says(prose, "inputs standardized), 300 epochs")
+    _says(prose, "the two-moons data set (200 points), 2-8-1 ReLU")
+    _says(prose, "cross-entropy, 200 epochs")
+
+
+def test_lr_sweep_numbers(prose, sweep):
+    reg = {run.lr: run.history for run in sweep["regression"]}
+    cls = {run.lr: run.history for run in sweep["classification"]}
+    assert f"{reg[0.001].final_loss:.4g}" == "60.26"
+    _says(prose, "lr = 0.001 crawls (loss **60.26** after 300 epochs)")
+    assert f"{reg[0.03].final_loss:.4g}" == "3.403"
+    _says(prose, "lr = 0.03 fits (**3.403**)")
+    assert f"{reg[0.1].final_loss:.4g}" == "36.16"
+    _says(prose, "bounces around and ends at **36.16**")
+    assert reg[0.3].diverged_at == 8
+    _says(prose, "lr = 0.3 diverges at step **8**")
+    assert not any(h.diverged for h in cls.values())
+    assert f"{cls[3.0].final_loss:.4g}" == "0.1263"
+    _says(prose, "lr = 3 reaches **0.1263**")
+    assert f"{cls[10.0].final_loss:.4g}" == "0.2474"
+    assert cls[10.0].final_loss > cls[3.0].final_loss
+    _says(prose, "lr = 10 is worse again (**0.2474**)")
+
+
+def test_lr_sweep_diverged_run_is_clean(sweep):
+    bad = sweep["regression"][-1]
+    assert bad.history.diverged and "diverged at step 8" in bad.status
+    fig = Figure()
+    L.plot_curves(sweep, fig)
+    assert len(fig.axes) == 2
+
+
+# --- 3: optimizers ----------------------------------------------------------------------------------------
+
+def test_optimizer_paths_on_rosenbrock(prose):
+    paths = L.run_optimizer_paths("rosenbrock")
+    final = {name: run.path.values[-1] for name, run in paths.items()}
+    assert min(final, key=final.get) == "momentum"
+    assert f"{final['momentum']:.2g}" == "9.2e-09"
+    _says(prose, "Momentum ends lowest (loss **9.2e-09**)")
+    assert max(final, key=final.get) == "adagrad"
+    assert f"{final['adagrad']:.2g}" == "0.88"
+    _says(prose, "Adagrad ends highest (**0.88**)")
+    _says(prose, r"$f = (1 - p_1)^2 + 20\,(p_2 - p_1^2)^2$")
+    assert surfaces.rosenbrock().value(np.array([0.0, 1.0])) == pytest.approx(1 + 20)
+    _says(prose, "each optimizer runs 200 steps")
+    _says(prose, "from the grid 0.001, 0.003, ..., 1")
+
+
+def test_optimizer_training(prose):
+    runs = L.run_optimizer_training((0.01, 0.03, 0.1, 0.3), seed=1)
+    reg = {r.optimizer.split("(")[0]: r.history.final_loss for r in runs["regression"]}
+    cls = {r.optimizer.split("(")[0]: r.history.final_loss for r in runs["classification"]}
+    _says(prose, "best rate from 0.01, 0.03, 0.1, 0.3")
+    for name in ("Momentum", "Nesterov", "Adam"):
+        assert abs(reg[name] - 3.17) < 0.005, name
+        assert reg[name] < reg["SGD"]
+    assert f"{reg['SGD']:.4g}" == "3.403"
+    _says(prose, "reach a loss near **3.17** that plain SGD (**3.403**) does not")
+    assert f"{cls['SGD']:.4g}" == "0.2784"
+    assert all(cls[n] < cls["SGD"] for n in cls if n != "SGD")
+    assert min(cls, key=cls.get) == "Adam" and f"{cls['Adam']:.4g}" == "0.1011"
+    _says(prose, "every adaptive method beats SGD's **0.2784**, with Adam lowest at **0.1011**")
+
+
+def test_adam_bias_correction_numbers(prose):
+    """Without correction the first step is lr (1 - b1) |g| / sqrt((1 - b2) g^2) = 3.16 lr with the defaults."""
+    from nncourse.optim import Adam
+    adam = Adam(0.1)
+    assert (adam.beta1, adam.beta2) == (0.9, 0.999)
+    factor = (1 - adam.beta1) / (1 - adam.beta2) ** 0.5
+    assert f"{factor:.3g}" == "3.16"
+    w = np.array([2.0])
+    m, v = (1 - 0.9) * 6.0, (1 - 0.999) * 36.0      # one uncorrected step on g = 6
+    assert (m / (np.sqrt(v) + adam.eps)) == pytest.approx(factor, rel=1e-6)
+    _says(prose, "with the defaults β1 = 0.9 and β2 = 0.999 that is **3.16** times lr")
+    adam.update(w, np.array([6.0]), {})
+    assert 2.0 - w[0] == pytest.approx(0.1, rel=1e-6)     # the corrected step is lr
+
+
+def test_adam_first_step_is_lr_sign_g(prose):
+    run = L.run_surface("quadratic", "adam", 0.1, steps=1)
+    step = run.path.points[1] - run.path.points[0]
+    np.testing.assert_allclose(np.abs(step), 0.1, rtol=1e-7)
+    _says(prose, r"Adam's first step is $\text{lr} \cdot \text{sign}(g)$")
+
+
+# --- 4: schedules -----------------------------------------------------------------------------------------
+
+def test_schedule_numbers(prose):
+    assert L.SCHEDULE_DEFAULTS["step"] == {"factor": 0.5, "step_size": 50}
+    _says(prose, "here factor 0.5 every 50 epochs")
+    assert L.SCHEDULE_DEFAULTS["exponential"] == {"gamma": 0.99}
+    _says(prose, "here γ = 0.99")
+    assert L.SCHEDULE_DEFAULTS["plateau"] == {"factor": 0.5, "patience": 5, "min_lr": 1e-4, "cooldown": 0}
+    assert L.get_schedule("plateau").threshold == 1e-4
+    _says(prose, "by a relative threshold of $10^{-4}$")
+    _says(prose, "Here factor 0.5, patience 5, min_lr $10^{-4}$, cooldown 0.")
+    runs = {r.schedule: r.history for r in L.run_schedules("regression", lr=0.1, seed=1)["regression"]}
+    _says(prose, "start the regression at lr = 0.1")
+    got = {k: f"{h.final_loss:.4g}" for k, h in runs.items()}
+    assert got == {"constant": "36.16", "step": "5.058", "exponential": "4.067", "plateau": "3.64"}
+    _says(prose, "only bounces (**36.16**)")
+    _says(prose, "step decay ends at **5.058**, exponential decay at **4.067**, reduce-on-plateau at **3.64**")
+    assert runs["step"].lr[:50] == [0.1] * 50 and runs["step"].lr[50] == pytest.approx(0.05)
+    assert runs["exponential"].lr[10] == pytest.approx(0.1 * 0.99 ** 10)
+    assert min(runs["plateau"].lr) < 0.1
+
+
+def test_training_panel_shows_lr_under_loss():
+    fig = Figure()
+    L.plot_training(L.run_training(schedule="step", epochs=120), fig)
+    assert len(fig.axes) == 3
+    assert fig.axes[1].get_ylabel() == "lr"
+
+
+# --- 5: local minima --------------------------------------------------------------------------------------
+
+def test_local_minima_numbers(prose):
+    runs = L.run_local_minima()
+    small, large, huge = runs["lr=0.03"].path, runs["lr=0.1"].path, runs["lr=0.178"].path
+    assert small.nearest_minimum() == 1 and f"{small.values[-1]:.4g}" == "0.2942"
+    _says(prose, "at lr = 0.03 plain gradient descent settles in the local minimum (loss **0.2942**)")
+    assert large.nearest_minimum() == 0 and f"{large.values[-1]:.4g}" == "-0.3054"
+    # its first step already lands beyond the ridge near p1 = tilt / 4
+    assert large.points[1, 0] < 0.3 / 4
+    _says(prose, "at lr = 0.1 its first step jumps over the ridge and it ends in the global minimum (loss **-0.3054**)")
+    assert huge.diverged_at == 5
+    _says(prose, "at lr = 0.178 it diverges at step **5**")
+    s = surfaces.two_minima()
+    assert s.start == (2.0, 1.5) and s.minima[0][0] == pytest.approx(-1.0356, abs=1e-4)
+    _says(prose, "Starting at (2, 1.5)")
+    _says(prose, r"$f = (p_1^2 - 1)^2 + 0.3\,p_1 + \tfrac12 p_2^2$")
+
+
+def test_escape_map():
+    grid = [0.001, 0.01, 0.0316, 0.0562, 0.1, 0.178, 0.316]
+    assert L.escape_map(grid) == ["local"] * 4 + ["global", "diverged", "diverged"]
+
+
+# --- 6: randomness ----------------------------------------------------------------------------------------
+
+def test_seed_study_numbers(prose):
+    study = L.run_seeds(20)
+    assert len(study.final_losses) == 20
+    _says(prose, "trained from 20 seeds")
+    _says(prose, "the same learning rate (0.03)")
+    assert study.stuck == 10
+    _says(prose, "**10** of the 20 runs end above a loss of 10")
+    low, high = study.fitted_range()
+    assert f"{low:.4g}" == "3.353" and f"{high:.4g}" == "3.54"
+    _says(prose, "the others end between **3.353** and **3.54**")
+    fitted = study.active[study.final_losses <= study.stuck_threshold]
+    assert f"{fitted.min():.0%}" == "46%" and f"{fitted.max():.0%}" == "54%"
+    _says(prose, "between **46%** and **54%**")
+    assert study.dead == 3
+    assert np.all(study.final_losses[np.any(study.active == 0, axis=1)] > study.stuck_threshold)
+    _says(prose, "Among the stuck runs, **3** have a dead unit")
+    assert study.repeat_identical
+    _says(prose, "Training seed 0 twice gives **bit-identical** weights")
+    # different seeds really learn different weights
+    assert len({tuple(np.round(w, 6)) for w in study.weights}) == 20
+    fig = Figure()
+    L.plot_seeds(study, fig)
+
+
+def test_fitted_range_when_every_seed_is_stuck():
+    study = L.SeedStudy(np.arange(2), np.array([50.0, 60.0]), np.zeros((2, 2, 2)), np.zeros((2, 9)), True, 10.0,
+                        np.array([[0.0, 0.5], [0.3, 0.5]]))
+    assert study.stuck == 2 and all(math.isnan(v) for v in study.fitted_range())
+    assert study.dead == 1
+
+
+# --- 7: data size and input range ------------------------------------------------------------------------
+
+def test_data_scaling_numbers(prose):
+    cases = {(c.n, c.x_range, c.scaled): c for c in L.run_data_scaling()}
+    assert L.RANGES == {"small": ((-1.0, 1.0), (-2.0, 2.0)), "wide": ((-5.0, 5.0), (-10.0, 10.0))}
+    _says(prose, r"($x_1 \in [-1, 1]$, $x_2 \in [-2, 2]$) or a wide one ($[-5, 5]$, $[-10, 10]$)")
+    _says(prose, "mini-batch SGD (batches of 32, lr = 0.03, noise 0.1)")
+    _says(prose, "$R^2 \\ge 0.9$ (loss at most a tenth of the variance of $y$)")
+    assert math.ceil(3000 / 32) == 94 and math.ceil(300 / 32) == 10
+    _says(prose, "an epoch holds 94 mini-batch steps instead of 10")
+    a, b = cases[(3000, "small", True)], cases[(300, "small", True)]
+    assert (a.epochs_needed, b.epochs_needed) == (2, 25) and (a.steps, b.steps) == (188, 250)
+    _says(prose, "so **2** epochs suffice where 300 points need **25**")
+    _says(prose, "(188 versus 250)")
+    raw_wide = cases[(300, "wide", False)]
+    assert raw_wide.epochs_needed is None and "diverged at step 9" in raw_wide.status
+    assert "diverged" in cases[(3000, "wide", False)].status
+    _says(prose, "(at step **9** with 300 points)")
+    assert cases[(300, "wide", True)].epochs_needed == 6
+    _says(prose, "reaches the target in **6** epochs")
+    assert cases[(300, "small", False)].epochs_needed == 31
+    _says(prose, "(31 and 25 epochs)")
+    fig = Figure()
+    L.plot_data_scaling(list(cases.values()), fig)
+
+
+# --- panels and plumbing ----------------------------------------------------------------------------------
+
+def test_surface_panel_slider_reruns():
+    panel = L.surface_panel()
+    assert panel.result.regime == "converges" and panel.result.lr == pytest.approx(0.1)
+    panel.controls["lr"].value = 0.316
+    assert panel.result.regime == "diverges" and panel.result.path.diverged_at == 18
+    panel.controls["optimizer"].value = "adam"
+    assert panel.result.regime is None and "Adam" in panel.result.optimizer
+    panel.controls["beta1"].value = 0.5
+    assert "beta1=0.5" in panel.result.optimizer
+
+
+def test_training_panel_slider_reruns():
+    panel = L.training_panel()
+    assert f"{panel.result.history.final_loss:.4g}" == "3.403"
+    panel.controls["lr"].value = 0.316      # the log slider's position nearest 0.3
+    assert panel.result.history.diverged
+    panel.controls["optimizer"].value = "momentum"
+    panel.controls["momentum"].value = 0.5
+    assert "momentum=0.5" in panel.result.optimizer
+    panel.controls["task"].value = "classification"
+    assert panel.result.task.name == "classification"
+
+
+def test_make_optimizer_passes_only_its_knobs():
+    assert repr(L.make_optimizer("sgd", 0.1, momentum=0.5)) == "SGD(lr=0.1)"
+    assert repr(L.make_optimizer("nesterov", 0.1, momentum=0.5)) == "Nesterov(lr=0.1, momentum=0.5, nesterov=True)"
+    assert repr(L.make_optimizer("adam", 0.1, beta1=0.8, beta2=0.99)) == "Adam(lr=0.1, beta1=0.8, beta2=0.99)"
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: L.run_training(task="mnist"), "unknown task 'mnist'; choose one of: 'regression', 'classification'"),
+    (lambda: L.run_training(schedule="cosine"), "unknown schedule 'cosine'"),
+    (lambda: L.run_surface(optimizer="lbfgs"), "unknown optimizer 'lbfgs'"),
+    (lambda: L.run_surface(lr=0), "learning rate must be a positive number"),
+    (lambda: L.run_seeds(0), "n_seeds must be a positive integer"),
+    (lambda: L.StopAtLoss(-1), "target must be a positive number"),
+])
+def test_bad_input_raises(call, message):
+    with pytest.raises(ValueError, match=re.escape(message) if "(" in message else message):
+        call()
+
+
+def test_plots_draw():
+    fig = Figure()
+    L.plot_surface(L.run_surface("two_minima", "sgd", 0.178), fig)
+    assert "diverged at step 5" in fig.axes[1].get_title()
+    fig = Figure()
+    L.plot_local_minima(L.run_local_minima(), fig)
+    fig = Figure()
+    L.plot_schedules(L.run_schedules(names=("constant", "plateau")), fig)
+    assert len(fig.axes) == 2
+
+
+def test_plateau_cuts(prose):
+    run = L.run_schedules("regression", lr=0.1, seed=1, names=("plateau",))["regression"][0]
+    assert L.lr_cuts(run.history) == [31, 113]
+    _says(prose, "from epoch **31** on and from epoch **113** on")
+    # other knobs move the cuts (what the parameters cell invites)
+    other = L.run_schedules("regression", lr=0.1, seed=1, names=("plateau",),
+                            schedule_kwargs={"plateau": {"patience": 2, "cooldown": 3}})["regression"][0]
+    assert L.lr_cuts(other.history) != [31, 113]
+
+
+def test_training_panel_uses_schedule_knobs():
+    panel = L.training_panel(schedule="plateau", lr=0.1, schedule_kwargs={"plateau": {"patience": 0}})
+    default = L.run_training(lr=0.1, schedule="plateau")
+    assert L.lr_cuts(panel.result.history) != L.lr_cuts(default.history)
