@@ -26,9 +26,11 @@ def plot_loss(history, ax, label=None, log=True, **kw):
     line, = ax.plot(steps, history.loss, label=label, **kw)
     if history.diverged:
         ax.axvline(history.diverged_at, color=line.get_color(), ls=":", lw=1)
-        ax.annotate(f"diverged at step {history.diverged_at}", (history.diverged_at, 0.95),
-                    xycoords=("data", "axes fraction"), ha="right", va="top", fontsize=8,
-                    color=line.get_color())
+        # label on the side of the line with more room, so an early divergence is not clipped
+        early = history.diverged_at < 0.5 * max(len(history.loss), 1)
+        ax.annotate(f" diverged at step {history.diverged_at} ", (history.diverged_at, 0.95),
+                    xycoords=("data", "axes fraction"), ha="left" if early else "right", va="top",
+                    fontsize=8, color=line.get_color())
     if log and history.loss and min(history.loss) > 0:
         ax.set_yscale("log")
     ax.set(xlabel="step", ylabel="loss")
