@@ -1,0 +1,210 @@
+"""Lesson 08, transfer learning: train a network on digits 0-4, keep its hidden layers (frozen), put a new
+output layer on top for digits 5-9 and train it on a few labelled examples per class; compare with the same
+network trained from scratch on the same few labels (Yosinski et al. 2014 study which layers transfer).
+
+Data: the 8x8 digits bundled with scikit-learn. The source task uses the training part of digits 0-4 only;
+the target task draws its few labels from the training part of digits 5-9 and is scored on their test part,
+so no image of the target task is ever seen during pre-training.
+"""
+import functools
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import _validate
+from ..digits import few_labels, model_accuracy, softmax_cross_entropy, split_digits
+from ..freezing import freeze, replace_head
+from ..layers import Dense
+from ..model import Sequential, mlp
+from ..optim import SGD
+from ..train import fit
+from ..widgets import dropdown, int_slider, slider_panel
+
+SOURCE, TARGET = (0, 1, 2, 3, 4), (5, 6, 7, 8, 9)
+BUDGETS = (1, 2, 5, 10, 20)
+
+
+@functools.lru_cache(maxsize=8)
+def _source_data(data_seed):
+    return split_digits(np.random.default_rng([data_seed, 0]), classes=SOURCE, test_fraction=0.3)
+
+
+@functools.lru_cache(maxsize=8)
+def target_data(data_seed=0):
+    """Digits 5-9 (renumbered 0-4), 70% train / 30% test, split with a generator seeded by data_seed."""
+    return split_digits(np.random.default_rng([data_seed, 1]), classes=TARGET, test_fraction=0.3)
+
+
+@dataclass
+class Pretrained:
+    """The source network's weights (a 64-width-width-5 ReLU net) and its test accuracy on digits 0-4."""
+    weights: list
+    width: int
+    source_accuracy: float
+    settings: dict = field(default_factory=dict)
+
+    def model(self):
+        """A fresh copy of the trained source network."""
+        net = mlp([64, self.width, self.width, len(SOURCE)], rng=np.random.default_rng(0))
+        net.set_weights(self.weights)
+        return net
+
+
+@functools.lru_cache(maxsize=8)
+def pretrain(width=64, epochs=20, lr=0.3, batch_size=32, seed=0, data_seed=0):
+    """Train the source network on every training image of digits 0-4 (cached: each lesson run pays once)."""
+    data = _source_data(data_seed)
+    rng = np.random.default_rng([seed, 10])
+    net = mlp([64, _validate.positive_int("width", width), width, len(SOURCE)], rng=rng)
+    fit(net, data["X_train"], data["Y_train"], loss=softmax_cross_entropy, optimizer=SGD(lr), epochs=epochs,
+        batch_size=batch_size, rng=rng, record_grad_norms=False)
+    return Pretrained(net.get_weights(), width, model_accuracy(net, data["X_test"], data["y_test"]),
+                      dict(epochs=epochs, lr=lr, batch_size=batch_size, seed=seed, data_seed=data_seed))
+
+
+def transfer_model(pretrained, n_frozen, rng):
+    """The source network with its head replaced by a fresh 5-way Dense layer and its first n_frozen Dense
+    layers frozen (0, 1 or 2: the two hidden layers; the new head always trains)."""
+    net = replace_head(pretrained.model(), len(TARGET), rng)
+    return freeze(net, _validate.choice("n_frozen", n_frozen, (0, 1, 2)))
+
+
+def scratch_model(width, rng):
+    """The same architecture, randomly initialized (He), every layer trainable."""
+    return mlp([64, width, width, len(TARGET)], rng=rng)
+
+
+def _train_target(net, idx, data, lr, steps):
+    """Full-batch gradient descent on the few labelled rows `idx` for `steps` steps; test accuracy after."""
+    fit(net, data["X_train"][idx], data["Y_train"][idx], loss=softmax_cross_entropy, optimizer=SGD(lr),
+        epochs=steps, record_grad_norms=False)
+    return model_accuracy(net, data["X_test"], data["y_test"])
+
+
+def linear_model(rng):
+    """A softmax classifier on the raw pixels (one Dense layer 64 -> 5): what the few labels give without any
+    hidden layer."""
+    return Sequential([Dense(64, len(TARGET), rng=rng)])
+
+
+@dataclass
+class TransferRun:
+    """Test accuracy on digits 5-9 of the transferred net, of the same net trained from scratch and of a
+    linear softmax classifier on the raw pixels, all trained on the same `per_class` labelled images of each
+    digit."""
+    per_class: int
+    n_frozen: int
+    seed: int
+    transfer_accuracy: float
+    scratch_accuracy: float
+    linear_accuracy: float
+    source_accuracy: float
+
+    @property
+    def status(self):
+        return (f"{self.per_class} labels per digit, {self.n_frozen} layers frozen: transfer "
+                f"{self.transfer_accuracy:.3f}, from scratch {self.scratch_accuracy:.3f}, linear on pixels "
+                f"{self.linear_accuracy:.3f}")
+
+
+def _few(per_class, seed):
+    """The labelled rows of one run and the generator that then draws its new weights."""
+    rng = np.random.default_rng([seed, 20, per_class])
+    return few_labels(target_data()["y_train"], per_class, rng), rng
+
+
+def run_transfer(per_class=5, n_frozen=2, seed=0, width=64, lr=0.3, steps=100, pretrain_epochs=20):
+    """One comparison: `seed` picks the few labels and the new weights (the source net is trained once).
+    Every model gets `steps` steps of full-batch gradient descent on the same labelled images."""
+    pre = pretrain(width=width, epochs=pretrain_epochs)
+    data = target_data()
+    idx, rng = _few(per_class, seed)
+    transfer = _train_target(transfer_model(pre, n_frozen, rng), idx, data, lr, steps)
+    scratch = _train_target(scratch_model(width, rng), idx, data, lr, steps)
+    linear = _train_target(linear_model(rng), idx, data, lr, steps)
+    return TransferRun(per_class, n_frozen, seed, transfer, scratch, linear, pre.source_accuracy)
+
+
+@dataclass
+class BudgetSweep:
+    """Test accuracies of shape (len(budgets), n_seeds): transfer[n] with n layers frozen, scratch, linear."""
+    budgets: tuple
+    transfer: dict
+    scratch: np.ndarray
+    linear: np.ndarray
+    source_accuracy: float
+
+    @property
+    def n_seeds(self):
+        return self.scratch.shape[1]
+
+    def means(self):
+        """{name: mean accuracy per budget} for every model."""
+        out = {f"transfer, {n} frozen": a.mean(axis=1) for n, a in self.transfer.items()}
+        out["from scratch"] = self.scratch.mean(axis=1)
+        out["linear on pixels"] = self.linear.mean(axis=1)
+        return out
+
+    def table(self):
+        """Mean test accuracy over seeds: one row per labels-per-digit budget, one column per model."""
+        means = self.means()
+        lines = [f"{'labels/digit':>12}" + "".join(f"{name:>19}" for name in means)]
+        for i, b in enumerate(self.budgets):
+            lines.append(f"{b:>12}" + "".join(f"{m[i]:>19.3f}" for m in means.values()))
+        return "\n".join(lines)
+
+
+def run_budget_sweep(budgets=BUDGETS, n_seeds=3, frozen=(2, 1, 0), first_seed=0, **kw):
+    """For every label budget and seed: the transferred net with each number of frozen layers in `frozen`,
+    the net from scratch and the linear classifier (see run_transfer for kw)."""
+    seeds = range(first_seed, first_seed + _validate.positive_int("n_seeds", n_seeds))
+    runs = {n: [[run_transfer(b, n, s, **kw) for s in seeds] for b in budgets] for n in frozen}
+    first = runs[frozen[0]]
+    return BudgetSweep(tuple(budgets),
+                       {n: np.array([[r.transfer_accuracy for r in row] for row in rows]) for n, rows in runs.items()},
+                       np.array([[r.scratch_accuracy for r in row] for row in first]),
+                       np.array([[r.linear_accuracy for r in row] for row in first]), first[0][0].source_accuracy)
+
+
+def plot_budget_sweep(result, fig):
+    """Mean test accuracy (each seed as a dot) against labels per digit for every model."""
+    ax = fig.subplots()
+    arrays = {f"transfer, {n} frozen": a for n, a in result.transfer.items()}
+    arrays.update({"from scratch": result.scratch, "linear on pixels": result.linear})
+    styles = ["o-", "o--", "o:", "s-", "^-"]
+    for k, (name, arr) in enumerate(arrays.items()):
+        c = f"C{k}"
+        ax.plot(result.budgets, arr.mean(axis=1), styles[k % len(styles)], color=c, label=name, ms=4)
+        for j in range(result.n_seeds):
+            ax.scatter(result.budgets, arr[:, j], s=8, color=c, alpha=0.35)
+    ax.axhline(1 / len(TARGET), color="0.6", ls=":", lw=1, label="chance")
+    ax.set(xscale="log", xlabel="labelled images per digit (5-9)", ylabel="test accuracy on digits 5-9",
+           ylim=(0, 1.02))
+    ax.set_xticks(result.budgets, [str(b) for b in result.budgets])
+    ax.minorticks_off()
+    ax.legend(fontsize=7, loc="lower right")
+    fig.subplots_adjust(left=0.1, right=0.98, bottom=0.14, top=0.95)
+    return fig
+
+
+def plot_transfer(result, fig):
+    """Bars: the three accuracies of one run."""
+    ax = fig.subplots()
+    vals = [result.transfer_accuracy, result.scratch_accuracy, result.linear_accuracy]
+    ax.barh([2, 1, 0], vals, color=["C0", "C3", "C4"])
+    ax.set_yticks([2, 1, 0], [f"transfer\n({result.n_frozen} frozen)", "from scratch", "linear on pixels"])
+    for y, v in zip((2, 1, 0), vals):
+        ax.text(v + 0.01, y, f"{v:.3f}", va="center")
+    ax.set(xlim=(0, 1.12), xlabel="test accuracy on digits 5-9",
+           title=f"{result.per_class} labelled images per digit, seed {result.seed}")
+    fig.subplots_adjust(left=0.2, right=0.97, bottom=0.2, top=0.88)   # tight_layout costs ~50 ms
+    return fig
+
+
+def transfer_panel(**overrides):
+    """Sliders: labels per digit, layers frozen, seed."""
+    values = dict(per_class=5, n_frozen=2, seed=0, **overrides)
+    return slider_panel(run_transfer, plot_transfer, figsize=(7, 2.8),
+                        per_class=dropdown(BUDGETS, values["per_class"], description="labels per digit"),
+                        n_frozen=dropdown((0, 1, 2), values["n_frozen"], description="layers frozen"),
+                        seed=int_slider(0, 9, values["seed"], description="seed"))

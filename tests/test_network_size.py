@@ -1,0 +1,182 @@
+"""Lesson 07's experiments: every number the notebook's prose states is recomputed here with the lesson's
+defaults and must also appear, as written, in its markdown. The full lottery-ticket run (tens of seconds) is
+marked slow."""
+import inspect
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from conftest import notebook_markdown
+from nncourse.digits import load_digits, split_digits
+from nncourse.experiments import network_size as ns
+
+NB = "07_network_size_and_pruning.ipynb"
+
+
+@pytest.fixture(scope="module")
+def prose():
+    return notebook_markdown(NB)
+
+
+def _stated(prose, *literals):
+    for lit in literals:
+        assert lit in prose, f"the notebook's prose should state {lit!r}"
+
+
+def _default(fn, name):
+    return inspect.signature(fn).parameters[name].default
+
+
+@pytest.fixture(scope="module")
+def lottery():
+    return ns.run_lottery_ticket()
+
+
+def test_data_facts(prose):
+    X, labels = load_digits()
+    assert len(X) == 1797 and X.shape[1] == 64 and round(len(X) / 10, -1) == 180
+    _stated(prose, "1,797 images of 64 pixels each, about 180 per digit", "from 0 to 16")
+
+
+def test_width_sweep_numbers(prose):
+    assert _default(ns.run_width, "n") == 200 and _default(ns.run_width, "epochs") == 300
+    sweep = ns.run_width_sweep()
+    assert sweep.widths == (1, 2, 3, 4, 8, 16, 64) and sweep.n_seeds == 6 and sweep.threshold == 0.95
+    assert list(sweep.successes) == [0, 0, 5, 6, 6, 6, 6]
+    medians = np.median(sweep.final_loss, axis=1)
+    assert np.all(np.diff(medians) < 0), "the final loss keeps falling as the network widens"
+    _stated(prose, "(200 of them", "for 300 steps", "reaches 0.95", "six initial-weight seeds",
+            "With 1 or 2 hidden units no seed succeeds", "With 3 units,\n5 of 6 seeds", "4 units and more, all 6")
+
+
+def test_a_width_three_net_can_fail_and_succeed():
+    results = [ns.run_width(3, s).train_accuracy for s in range(6)]
+    assert min(results) < 0.95 <= max(results)
+    assert ns.run_width(3, 0).train_accuracy < 0.95      # the panel's default shows a failing seed
+
+
+def test_dead_unit_numbers(prose):
+    grid = ns.run_dead_unit_grid()
+    he, normal = grid
+    assert np.all(he[:3] < 0.05), "with He init almost every unit survives up to lr 1"
+    assert f"{100 * he[3]:.1f}%" == "61.5%" and f"{100 * normal[1]:.1f}%" == "14.6%"
+    assert f"{100 * normal[2]:.1f}%" == "89.6%"
+    run = ns.run_dead_units(lr=3.0)
+    assert run.dead[-1, -1] == 1.0 and run.train_accuracy == 0.5      # the network stops learning
+    sig = inspect.signature(ns.run_dead_units).parameters
+    assert (sig["width"].default, sig["depth"].default, sig["batch_size"].default, sig["epochs"].default,
+            sig["n"].default) == (16, 3, 50, 60, 200)
+    assert _default(ns.run_dead_unit_grid, "n_seeds") == 2
+    _stated(prose, "2-16-16-16-1", "mini-batches of 50, 60 epochs", "all 200 training points", "over two seeds",
+            "up to a learning rate of 1; at 3, 61.5%", "14.6% of its units\nalready at 0.3 and 89.6% at 1")
+
+
+def test_dead_units_are_counted_on_the_data(rng):
+    run = ns.run_dead_units(lr=0.03, epochs=3)
+    assert run.dead.shape == (4, 3) and len(run.final_dead) == 3
+    assert np.allclose(run.dead[-1], [m.mean() for m in run.final_dead])
+
+
+def test_counts_per_round(prose):
+    kept = ns.expected_kept(64, 4, 0.2)
+    assert kept[0] == (4096, 640)
+    assert kept[3] == (2098, 466)
+    assert np.isclose(0.8 ** 3 * 4096, 2097.152) and np.isclose(0.9 ** 3 * 640, 466.56)
+    assert f"{100 * sum(kept[3]) / sum(kept[0]):.2f}%" == "54.14%"
+    _stated(prose, "20% of each hidden layer", "(10% for the output", "4,096 hidden-layer weights, 640 in the output",
+            "keeps 2,098 weights where $0.8^3 \\times 4096 = 2097.152$", "466 where $0.9^3 \\times 640 = 466.56$",
+            "54.14% of the weights are left after 3 rounds")
+
+
+def test_lottery_run_reaches_the_counts_and_states_its_numbers(prose, lottery):
+    assert [tuple(r.kept) for r in lottery.rounds] == ns.expected_kept(64, 4, 0.2)
+    last = lottery.rounds[-1]
+    assert f"{100 * last.total_fraction:.2f}%" == "44.28%"
+    assert (f"{last.ticket_accuracy:.3f}", f"{last.random_accuracy:.3f}") == ("0.962", "0.953")
+    steps_per_epoch = int(np.ceil(len(split_digits(np.random.default_rng(0), test_fraction=0.25,
+                                                   val_fraction=0.15)["X_train"]) / 64))
+    assert steps_per_epoch == 17
+    assert set(lottery.column("ticket_iteration")) == set(lottery.column("random_iteration")) == {20 * 17}
+    border, inner = ns.border_and_inner_kept(last)
+    assert (f"{border:.1%}", f"{inner:.1%}") == ("36.2%", "44.7%")
+    sig = inspect.signature(ns.run_lottery_ticket).parameters
+    assert (sig["width"].default, sig["rounds"].default, sig["epochs"].default, sig["lr"].default,
+            sig["batch_size"].default) == (64, 4, 20, 0.5, 64)
+    _stated(prose, "4 rounds, down to 44.28%", "0.962 for the rewound ticket against 0.953",
+            "keep 36.2% of their weights", "the inner 36 pixels 44.7%", "60% training, 15% validation, 25% test",
+            "batches of 64, learning rate 0.5", "20 epochs", "42 training runs of\n680 steps each")
+    assert 2 * (20 + 1) == 42 and 40 * steps_per_epoch == 680
+    assert 2 * len(lottery.rounds) == 10
+    _stated(prose, "the 10 training runs", "in each of 5 rounds counting round 0")
+
+
+def test_lottery_is_deterministic_and_rounds_do_not_depend_on_what_follows(lottery):
+    short = ns.run_lottery_ticket(rounds=2)
+    for a, b in zip(short.rounds, lottery.rounds):
+        assert (a.ticket_accuracy, a.random_accuracy, a.kept) == (b.ticket_accuracy, b.random_accuracy, b.kept)
+
+
+def test_a_run_without_rewinding_or_control_prunes_the_same_counts():
+    res = ns.run_lottery_ticket(width=16, rounds=1, epochs=2, rewind=False, control=False)
+    assert tuple(res.rounds[1].kept) == ns.expected_kept(16, 1)[1] == (819, 144)
+    assert np.isnan(res.rounds[1].random_accuracy)
+
+
+@pytest.mark.slow
+def test_the_full_experiment_numbers(prose):
+    full = ns.run_lottery_ticket(width=100, rounds=20, epochs=40)
+    r12, r20 = full.rounds[12], full.rounds[20]
+    assert (f"{100 * r12.total_fraction:.2f}%", f"{100 * r20.total_fraction:.2f}%") == ("9.76%", "2.64%")
+    assert (f"{r12.ticket_accuracy:.3f}", f"{r12.random_accuracy:.3f}") == ("0.962", "0.935")
+    assert (f"{r20.ticket_accuracy:.3f}", f"{r20.random_accuracy:.3f}") == ("0.940", "0.911")
+    iters = np.r_[full.column("ticket_iteration"), full.column("random_iteration")]
+    assert iters.min() == 340 and iters.max() == 680
+    _stated(prose, "at 9.76% of the weights (round 12) it scores 0.962 against 0.935",
+            "2.64% (round 20) 0.940 against 0.911", "between 340 and 680 steps",
+            "`lottery_width = 100`, `rounds = 20`, `epochs = 40`")
+
+
+def test_plots_draw(lottery):
+    for fn, res in ((ns.plot_lottery, lottery), (ns.plot_width, ns.run_width(2)),
+                    (ns.plot_dead_units, ns.run_dead_units(epochs=2)),
+                    (ns.plot_width_sweep, ns.run_width_sweep((1, 2), 2, epochs=5))):
+        fig = Figure()
+        fn(res, fig)
+        assert fig.axes
+
+
+def test_draw_network_leaves_out_dead_units_and_pruned_weights():
+    fig = Figure()
+    ax = fig.subplots()
+    W = [np.ones((2, 3)), np.ones((3, 1))]
+    ns.draw_network(ax, [2, 3, 1], W, dead=[np.array([False, True, False])],
+                    masks=[np.array([[1, 1, 0], [1, 1, 1]]), np.ones((3, 1))])
+    drawn = sum(len(c.get_segments()) for c in ax.collections if hasattr(c, "get_segments"))
+    assert drawn == 3 + 2      # 2x3 minus one pruned minus two into the dead unit; 3x1 minus the dead one
+
+
+def test_panels_build_and_react(prose):
+    panel = ns.width_panel()
+    panel.controls["width"].value = 8
+    assert panel.result.width == 8
+    dead = ns.dead_units_panel()
+    dead.controls["lr"].value = 3.0
+    assert dead.result.lr == 3.0
+    lot = ns.lottery_panel()
+    assert len(lot.result.rounds) == 5 and lot.fixed["max_rounds"] == 8 and lot.fixed["epochs"] == 10
+    lot.controls["rounds"].value = 2
+    assert len(lot.result.rounds) == 3 and lot.fixed["progress"].value == 9
+    direct = ns.run_lottery_ticket(width=64, rounds=2, epochs=10)      # the cached prefix is the same run
+    assert [(r.ticket_accuracy, r.random_accuracy) for r in direct.rounds] == \
+        [(r.ticket_accuracy, r.random_accuracy) for r in lot.result.rounds]
+    _stated(prose, "trains 8 rounds of 10 epochs")
+
+
+def test_bad_settings_raise():
+    with pytest.raises(ValueError, match="initializer"):
+        ns.run_dead_units(init="bogus")
+    with pytest.raises(ValueError, match="width"):
+        ns.run_lottery_ticket(width=0)
+    with pytest.raises(ValueError):
+        ns.run_lottery_ticket(rate=1.0, rounds=1, epochs=1, width=4)

@@ -1,0 +1,161 @@
+"""Freezing and head replacement, and lesson 08's numbers: frozen layers do not change under any optimizer,
+gradients still pass through them, and every number the notebook's prose states is recomputed here with
+the lesson's defaults and found, as written, in its markdown."""
+import inspect
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from conftest import notebook_markdown
+from nncourse import SGD, fit, mlp
+from nncourse.digits import few_labels, softmax_cross_entropy
+from nncourse.experiments import transfer as tr
+from nncourse.freezing import freeze, frozen_count, replace_head, weight_changes
+from nncourse.optim import Adam
+from nncourse.pruning import masked_layers, prunable, prune_by_magnitude
+
+NB = "08_transfer_learning.ipynb"
+
+
+@pytest.fixture(scope="module")
+def prose():
+    return notebook_markdown(NB)
+
+
+def _stated(prose, *literals):
+    for lit in literals:
+        assert lit in prose, f"the notebook's prose should state {lit!r}"
+
+
+@pytest.mark.parametrize("make_opt", [lambda: SGD(0.1), lambda: SGD(0.1, momentum=0.9), lambda: Adam(0.01)],
+                         ids=["sgd", "momentum", "adam"])
+def test_frozen_layers_do_not_change(make_opt, rng):
+    model = freeze(mlp([3, 6, 6, 2], rng=rng), 2)
+    before = model.get_weights()
+    X, y = rng.normal(size=(20, 3)), rng.normal(size=(20, 2))
+    hist = fit(model, X, y, optimizer=make_opt(), epochs=20)
+    assert not hist.diverged
+    changes = weight_changes(before, model)
+    assert changes[0] == 0.0 and changes[1] == 0.0 and changes[2] > 0
+    for layer, w in zip(model.layers, before):
+        for k in layer.params:
+            assert np.array_equal(layer.params[k], w[k]) or layer.trainable
+
+
+def test_gradients_still_flow_through_frozen_layers(rng):
+    model = freeze(mlp([3, 5, 5, 1], rng=rng), 2)
+    X = rng.normal(size=(4, 3))
+    model.forward(X)
+    dx = model.backward(rng.normal(size=(4, 1)))
+    assert np.any(dx != 0) and np.any(model.param_layers[0].grads["W"] != 0)
+
+
+def test_freeze_counts_and_validates(rng):
+    model = mlp([2, 3, 3, 1], rng=rng)
+    assert frozen_count(freeze(model, 3)) == 3 and frozen_count(freeze(model, 0)) == 0
+    for bad in (-1, 4, 1.5, True):
+        with pytest.raises(ValueError, match="0 to 3"):
+            freeze(model, bad)
+
+
+def test_freezing_and_pruning_combine(rng):
+    model = freeze(prunable(mlp([3, 6, 2], rng=rng)), 1)
+    prune_by_magnitude(model, 0.5)
+    before = model.get_weights()
+    fit(model, rng.normal(size=(10, 3)), rng.normal(size=(10, 2)), optimizer=SGD(0.1), epochs=5)
+    hidden, out = masked_layers(model)
+    assert np.array_equal(hidden.params["W"], before[0]["W"]) and np.all(out.params["W"][out.mask == 0] == 0)
+
+
+def test_replace_head_copies_the_body_and_adds_a_fresh_head(rng):
+    src = freeze(mlp([4, 6, 6, 3], rng=rng), 1)
+    new = replace_head(src, 5, np.random.default_rng(1))
+    assert [type(l).__name__ for l in new.layers] == ["Dense", "ReLU", "Dense", "ReLU", "Dense"]
+    assert new.layers[-1].n_in == 6 and new.layers[-1].n_out == 5
+    assert np.array_equal(new.layers[0].params["W"], src.layers[0].params["W"])
+    assert new.layers[0].params["W"] is not src.layers[0].params["W"]          # a copy
+    assert [l.trainable for l in new.param_layers] == [False, True, True]
+    with pytest.raises(ValueError):
+        replace_head(src, 0, rng)
+
+
+def test_transfer_model_keeps_source_features(rng):
+    pre = tr.pretrain()
+    net = tr.transfer_model(pre, 2, rng)
+    src = pre.model()
+    X = tr.target_data()["X_test"][:5]
+    net.forward(X)
+    src.forward(X)
+    assert np.array_equal(net.outputs[3], src.outputs[3])      # same second-layer features
+    with pytest.raises(ValueError, match="n_frozen"):
+        tr.transfer_model(pre, 3, rng)
+
+
+def test_setup_numbers(prose):
+    sig = inspect.signature(tr.pretrain).parameters
+    assert (sig["width"].default, sig["epochs"].default, sig["lr"].default, sig["batch_size"].default) == \
+        (64, 20, 0.3, 32)
+    pre = tr.pretrain()
+    assert f"{pre.source_accuracy:.3f}" == "0.978"
+    target = tr.target_data()
+    assert (len(target["X_train"]), len(target["X_test"])) == (627, 269)
+    assert set(target["y_train"]) == {0, 1, 2, 3, 4}
+    rsig = inspect.signature(tr.run_transfer).parameters
+    assert (rsig["steps"].default, rsig["lr"].default) == (100, 0.3)
+    assert inspect.signature(tr.run_budget_sweep).parameters["n_seeds"].default == 3
+    _stated(prose, "64-64-64-5", "batches of 32, learning rate 0.3) for 20 epochs on 70%", "the other 30%",
+            "test accuracy 0.978", "627 training images", "269 test images", "Dense(64, 5)",
+            "100 steps of full-batch gradient descent at learning rate 0.3", "over 3 seeds", "2, 1 or 0")
+
+
+def test_frozen_layers_moved_by_exactly_zero_in_the_lesson(prose):
+    rng = np.random.default_rng(0)
+    pre, target = tr.pretrain(), tr.target_data()
+    net = tr.transfer_model(pre, 2, rng)
+    idx = few_labels(target["y_train"], 5, rng)
+    before = net.get_weights()
+    fit(net, target["X_train"][idx], target["Y_train"][idx], loss=softmax_cross_entropy, optimizer=SGD(0.3),
+        epochs=100)
+    changes = weight_changes(before, net)
+    assert changes[:2] == [0.0, 0.0] and changes[2] > 0
+    _stated(prose, "moved by exactly 0", "5 images per digit")
+
+
+def test_budget_sweep_numbers(prose):
+    sweep = tr.run_budget_sweep()
+    assert sweep.budgets == (1, 2, 5, 10, 20) and sweep.n_seeds == 3
+    m = {k: [f"{v:.3f}" for v in vals] for k, vals in sweep.means().items()}
+    assert (m["transfer, 2 frozen"][0], m["from scratch"][0], m["linear on pixels"][0]) == ("0.638", "0.809", "0.797")
+    assert (m["transfer, 0 frozen"][4], m["from scratch"][4]) == ("0.954", "0.948")
+    assert (m["transfer, 2 frozen"][4], m["linear on pixels"][4]) == ("0.888", "0.939")
+    t2, t1, t0 = (sweep.transfer[n].mean(axis=1) for n in (2, 1, 0))
+    scratch, linear = sweep.scratch.mean(axis=1), sweep.linear.mean(axis=1)
+    assert np.all(t2 < t1) and np.all(t1 < t0), "the more layers frozen, the worse, at every budget"
+    assert np.all(t0[:3] < scratch[:3]) and np.all(t0[3:] >= scratch[3:] - 1e-12), \
+        "fine-tuning catches up with scratch only at 10 and 20"
+    assert np.all(np.abs(linear - scratch) < 0.035), "the linear classifier is about as good as scratch"
+    _stated(prose, "frozen reaches 0.638", "from scratch reaches 0.809", "raw pixels 0.797",
+            "only at 10 and 20 images per digit (0.954 against 0.948\nat 20)", "reaches only 0.888 with 20",
+            "raw pixels (0.939)", "These 64 pixels")
+
+
+def test_plots_and_panel(prose):
+    res = tr.run_transfer(per_class=1, steps=5)
+    fig = Figure()
+    tr.plot_transfer(res, fig)
+    assert fig.axes
+    fig = Figure()
+    tr.plot_budget_sweep(tr.run_budget_sweep(budgets=(1, 2), n_seeds=1, frozen=(2,), steps=5), fig)
+    assert fig.axes
+    panel = tr.transfer_panel()
+    assert panel.result.per_class == 5 and panel.result.n_frozen == 2
+    panel.controls["n_frozen"].value = 0
+    assert panel.result.n_frozen == 0 and panel.result.transfer_accuracy == tr.run_transfer(5, 0, 0).transfer_accuracy
+
+
+def test_run_transfer_validates():
+    with pytest.raises(ValueError, match="only"):
+        tr.run_transfer(per_class=1000)
+    with pytest.raises(ValueError):
+        tr.run_budget_sweep(n_seeds=0)
