@@ -18,12 +18,14 @@ def saturated_fraction(a, activation_name, tol=0.01):
 
 
 def layer_stats(model):
-    """A list with one dict per Dense layer: mean and std of its activations, std of the back-propagated
-    gradient dL/dz, the fraction saturated and dead, and the norm of dL/dW."""
+    """A list with one dict per Dense layer: mean and std of its activations, std of its pre-activations z
+    ('z_std'), std of the back-propagated gradient dL/dz, the fraction saturated and dead, and the norm of
+    dL/dW."""
     rows = []
     for rec in model.records():
         row = {"layer": rec["index"] + 1, "activation": rec["activation"],
                "mean": float(np.mean(rec["a"])), "std": float(np.std(rec["a"])),
+               "z_std": float(np.std(rec["z"])),
                "saturated": saturated_fraction(rec["a"], rec["activation"]),
                "dead": dead_unit_fraction(rec["z"]) if rec["activation"] in ("relu",) else 0.0,
                "grad_norm": float(np.linalg.norm(rec["dW"]))}
@@ -31,3 +33,53 @@ def layer_stats(model):
             row["grad_std"] = float(np.std(rec["dz"]))
         rows.append(row)
     return rows
+
+
+def dense_layers(model):
+    """Every Dense layer of a model in forward order, looking inside blocks that hold `layers`
+    (ResidualBlock, Sequential): the layers whose weight gradients the per-layer plots show."""
+    from .layers import Dense
+    out = []
+    for layer in getattr(model, "layers", []):
+        if isinstance(layer, Dense):
+            out.append(layer)
+        elif hasattr(layer, "layers"):
+            out.extend(dense_layers(layer))
+    return out
+
+
+def weight_grad_norms(model):
+    """||dL/dW|| (Frobenius) of every Dense layer, input side first, after a backward pass. Shape (layers,)."""
+    return np.array([np.linalg.norm(layer.grads["W"]) for layer in dense_layers(model)])
+
+
+def backprop_probe(model, X, rng):
+    """Forward X (N, D_in), then back-propagate an upstream gradient dL/d(output) of i.i.d. N(0, 1) entries
+    drawn from `rng`: a loss-free way to see how gradients travel through a network at initialization (the
+    per-layer ratios do not depend on the loss; the overall scale does). Returns the output (N, D_out)."""
+    from . import _validate
+    _validate.rng(rng)
+    out = model.forward(_validate.finite_array("X", X, ndim=2))
+    model.backward(rng.normal(size=out.shape))
+    return out
+
+
+def std_ratio(stds):
+    """Geometric mean of stds[l+1] / stds[l]: the average factor by which a per-layer std changes per layer,
+    (stds[-1] / stds[0]) ** (1 / (L - 1))."""
+    stds = np.asarray(stds, dtype=np.float64)
+    if stds.ndim != 1 or stds.size < 2 or np.any(stds <= 0):
+        raise ValueError(f"std_ratio needs at least two positive stds, got {stds}")
+    return float((stds[-1] / stds[0]) ** (1.0 / (stds.size - 1)))
+
+
+def format_table(rows, columns, fmt=".4g"):
+    """Rows of dicts as a fixed-width text table with the given columns, numbers rounded with `fmt`
+    (so a checked notebook cell prints the same text on every run)."""
+    def cell(v):
+        return format(v, fmt) if isinstance(v, (float, np.floating)) else str(v)
+    body = [[cell(row[c]) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in body)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.rjust(w) for c, w in zip(columns, widths))]
+    lines += ["  ".join(v.rjust(w) for v, w in zip(r, widths)) for r in body]
+    return "\n".join(lines)

@@ -1,0 +1,451 @@
+"""Lesson 04, weight initialization: what each way of choosing the starting weights does to the activations,
+the gradients and training, measured.
+
+Sources: Glorot & Bengio (2010), "Understanding the difficulty of training deep feedforward neural networks";
+He et al. (2015), "Delving deep into rectifiers"; LeCun et al. (1998), "Efficient BackProp"; Saxe et al.
+(2014), orthogonal initialization; Klambauer et al. (2017), SELU.
+"""
+import contextlib
+import functools
+
+import numpy as np
+
+from .. import _validate, data, diagnostics, layerplots
+from ..init import initializer
+from ..model import mlp
+from ..plots import plot_loss
+from ..train import accuracy, fit
+
+# ---------------------------------------------------------------------------------------------------------
+# building blocks
+
+
+_BLAS = []   # a threadpoolctl controller, found once (scanning the loaded libraries costs milliseconds)
+
+
+def _blas_limit():
+    """A context that limits BLAS to one thread, or does nothing when threadpoolctl is not installed."""
+    if not _BLAS:
+        try:
+            from threadpoolctl import ThreadpoolController
+            _BLAS.append(ThreadpoolController())
+        except ImportError:   # threadpoolctl comes with scikit-learn; without it, run as is
+            _BLAS.append(None)
+    return _BLAS[0].limit(limits=1, user_api="blas") if _BLAS[0] is not None else contextlib.nullcontext()
+
+
+def one_blas_thread(fn):
+    """Run `fn` with BLAS limited to one thread. Our matrices are small (at most 1000 x 1000 on a few hundred
+    rows): threads buy little, and on a busy 2-core machine OpenBLAS's waiting threads made a 30-layer
+    training run 25 times slower. Results are the same either way."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with _blas_limit():
+            return fn(*args, **kwargs)
+    return wrapper
+
+
+def scaled(init_name, scale=1.0, **kwargs):
+    """An initializer `scale * init_name(shape, rng)` (scale = 1: the initializer itself)."""
+    base = initializer(init_name, **kwargs)
+    if scale == 1.0:
+        return base
+    return lambda shape, rng: scale * base(shape, rng)
+
+
+def network(sizes, activation_name, init, rng, bias=0.0, output_activation="identity"):
+    """An MLP whose weights all come from `init` (a name or callable) and whose biases all equal `bias`."""
+    model = mlp(sizes, activation_name, output_activation=output_activation, rng=rng, init=init)
+    for layer in model.param_layers:
+        layer.params["b"][...] = bias
+    return model
+
+
+def probe(model, X, rng):
+    """Forward X and back-propagate a random N(0, 1) upstream gradient; return diagnostics.layer_stats."""
+    diagnostics.backprop_probe(model, X, rng)
+    return diagnostics.layer_stats(model)
+
+
+# Plots use fixed margins (fig.subplots_adjust) rather than tight_layout, which doubled their drawing time.
+
+# ---------------------------------------------------------------------------------------------------------
+# the five cases
+
+FIVE_CASES = {
+    "zeros": dict(init="zeros"),
+    "large": dict(init="normal", std=2.0),
+    "small": dict(init="normal", std=0.01),
+    "constant": dict(init="constant", value=0.5),
+    "he_normal": dict(init="he_normal"),
+}
+
+
+@one_blas_thread
+def run_five_cases(seed=0, n=200, width=16, hidden=5, lr=0.1, steps=300, dataset="moons"):
+    """Train the same ReLU classifier (`hidden` layers of `width`) on a 2-feature data set from each starting
+    point in FIVE_CASES (he_normal is the reference). Per case: the History, the gradient norm of every
+    layer's weights at step 1, the relative change ||W_end - W_start|| / ||W_start|| of every layer, the
+    accuracy, and the largest difference between two hidden units' weight vectors after training (0: the
+    units are still identical)."""
+    rng = np.random.default_rng(seed)
+    X, y = data.make_classification(dataset, n, rng)
+    sizes = [2] + [width] * hidden + [1]
+    out = {}
+    for name, spec in FIVE_CASES.items():
+        spec = dict(spec)
+        model = network(sizes, "relu", initializer(spec.pop("init"), **spec), np.random.default_rng(seed + 1))
+        start = [layer.params["W"].copy() for layer in model.param_layers]
+        hist = fit(model, X, y, loss="bce_with_logits", lr=lr, epochs=steps)
+        end = [layer.params["W"] for layer in model.param_layers]
+        first = hist.grad_norm_array()[0] if hist.grad_norms else np.full(len(start), np.nan)
+        change = [np.linalg.norm(e - s) / np.linalg.norm(s) if np.linalg.norm(s) > 0 else np.linalg.norm(e - s)
+                  for s, e in zip(start, end)]
+        hidden_w = end[1] if len(end) > 2 else end[0]
+        out[name] = dict(history=hist, first_grad_norms=first, rel_change=np.array(change),
+                         accuracy=accuracy(model, X, y) if not hist.diverged else float("nan"),
+                         unit_spread=float(np.max(np.abs(hidden_w - hidden_w[:, :1]))),
+                         start_loss=hist.loss[0], end_loss=hist.final_loss)
+    return out
+
+
+def five_cases_table(result):
+    """One row per case: loss at the start and end, ||dW|| of the first and last layer at step 1, how far the
+    first layer's weights moved, the accuracy, and the spread between the hidden units' weights."""
+    rows = []
+    for name, r in result.items():
+        rows.append({"case": name, "loss start": r["start_loss"], "loss end": r["end_loss"],
+                     "|dW1| step 1": float(r["first_grad_norms"][0]),
+                     "|dW_out| step 1": float(r["first_grad_norms"][-1]),
+                     "W1 moved": float(r["rel_change"][0]), "accuracy": r["accuracy"],
+                     "unit spread": r["unit_spread"]})
+    return rows
+
+
+def plot_five_cases(result, fig):
+    """Left: loss per step of each case (a diverging run leaves the top of the plot). Right: relative change of
+    each layer's weights during training (zeros, which never move, cannot be drawn on the log scale)."""
+    ax1, ax2 = fig.subplots(1, 2)
+    for name, r in result.items():
+        plot_loss(r["history"], ax1, label=name, log=True)
+        layerplots.plot_per_layer(r["rel_change"], ax2, label=name)
+    ax1.set(title="training loss", ylim=(1e-3, 1e5))
+    ax1.legend(fontsize=7)
+    ax2.set(title="how far each layer's weights moved (zeros: 0)", ylabel="||W_end - W_start|| / ||W_start||")
+    fig.subplots_adjust(left=0.1, right=0.98, bottom=0.14, top=0.9, wspace=0.3)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------------------
+# N(0, 1) weights with N inputs of 1
+
+
+@one_blas_thread
+def run_unit_variance(n_inputs=500, depth=5, seed=0):
+    """One input vector of `n_inputs` ones through `depth` layers of n_inputs units, weights N(0, 1) versus
+    N(0, 1/n) (LeCun), tanh and ReLU. z of a unit is a sum of n_inputs weights, so Var(z) = n_inputs under
+    N(0, 1): std sqrt(n_inputs). Returns {(init, activation): {"z": [z per layer], "dz": [...], "stats": rows}}."""
+    n = _validate.positive_int("n_inputs", n_inputs)
+    x = np.ones((1, n))
+    out = {}
+    for init in ("normal", "lecun_normal"):
+        for act in ("tanh", "relu"):
+            model = network([n] * (depth + 1), act, init, np.random.default_rng(seed), output_activation=act)
+            with np.errstate(over="ignore", invalid="ignore"):
+                stats = probe(model, x, np.random.default_rng(seed + 1))
+            recs = model.records()
+            out[(init, act)] = dict(z=[r["z"].ravel() for r in recs], dz=[r["dz"].ravel() for r in recs],
+                                    stats=stats)
+    return out
+
+
+def plot_unit_variance(result, fig):
+    """Left: histogram of the first layer's z under N(0, 1) and N(0, 1/n). Right: std of z per layer."""
+    ax1, ax2 = fig.subplots(1, 2)
+    z_big, z_small = result[("normal", "tanh")]["z"][0], result[("lecun_normal", "tanh")]["z"][0]
+    edges = np.linspace(-80, 80, 81)
+    ax1.hist(z_small, bins=edges, alpha=0.6, density=True, label="N(0, 1/N)")
+    ax1.hist(z_big, bins=edges, alpha=0.6, density=True, label="N(0, 1)")
+    ax1.set(title="layer 1: z = sum of N weights", xlabel="z", ylabel="density")
+    ax1.legend(fontsize=8)
+    for (init, act), r in result.items():
+        layerplots.plot_per_layer([s["z_std"] for s in r["stats"]], ax2, label=f"{init}, {act}")
+    ax2.set(title="std of z, layer after layer", ylabel="std(z)")
+    ax2.legend(fontsize=7)
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.9, wspace=0.25)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------------------
+# variance-preserving schemes
+
+SCHEMES = {"glorot_uniform": "tanh", "glorot_normal": "tanh", "he_normal": "relu", "lecun_normal": "selu",
+           "orthogonal": "tanh"}
+
+
+@one_blas_thread
+def run_schemes(depth=10, width=100, n=200, seed=0):
+    """Each scheme in SCHEMES with the activation it suits: activation std and gradient std of every layer of a
+    `depth`-layer network of `width` units at initialization (inputs N(0, 1), random upstream gradient)."""
+    out = {}
+    for init, act in SCHEMES.items():
+        rng = np.random.default_rng(seed)
+        X = rng.normal(size=(n, width))
+        model = network([width] * (depth + 1), act, init, rng, output_activation=act)
+        out[init] = dict(activation=act, stats=probe(model, X, rng))
+    return out
+
+
+def plot_schemes(result, fig):
+    """Activation std and back-propagated gradient std per layer for each scheme."""
+    ax1, ax2 = fig.subplots(1, 2)
+    for init, r in result.items():
+        label = f"{init} + {r['activation']}"
+        layerplots.plot_per_layer([s["std"] for s in r["stats"]], ax1, label=label)
+        layerplots.plot_per_layer([s["grad_std"] for s in r["stats"]], ax2, label=label)
+    ax1.set(title="std of the activations", ylim=(0.1, 10))
+    ax2.set(title="std of dL/dz (back-propagated)")
+    ax1.legend(fontsize=7)
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.14, top=0.9, wspace=0.2)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Glorot & Bengio (2010): standard versus normalized initialization of a deep tanh network
+
+
+@one_blas_thread
+def run_glorot(width=1000, hidden=5, n=100, n_out=10, seed=0):
+    """A tanh network of `hidden` layers of `width` units (inputs N(0, 1) of dimension `width`, a linear layer
+    of `n_out` outputs), initialized with the "standard" U[-1/sqrt(n), 1/sqrt(n)] and with the "normalized"
+    U[-a, a], a = sqrt(6 / (n_in + n_out)). A random N(0, 1) gradient is back-propagated from the outputs.
+    Returns {init: {"a": [activations per hidden layer], "dz": [dL/dz per hidden layer], "stats": rows}}."""
+    out = {}
+    for init in ("glorot_standard", "glorot_uniform"):
+        rng = np.random.default_rng(seed)
+        X = rng.normal(size=(n, width))
+        model = network([width] * (hidden + 1) + [n_out], "tanh", init, rng)
+        stats = probe(model, X, rng)[:hidden]
+        recs = model.records()[:hidden]
+        out[init] = dict(a=[r["a"] for r in recs], dz=[r["dz"] for r in recs], stats=stats)
+    return out
+
+
+def glorot_table(result):
+    """Per hidden layer: std of the activations and of the back-propagated gradient dL/dz, under both inits."""
+    std, norm = result["glorot_standard"]["stats"], result["glorot_uniform"]["stats"]
+    return [{"layer": s["layer"], "act std (standard)": s["std"], "act std (normalized)": t["std"],
+             "grad std (standard)": s["grad_std"], "grad std (normalized)": t["grad_std"]}
+            for s, t in zip(std, norm)]
+
+
+def plot_glorot(result, fig):
+    """Histograms, layer by layer: activations (top) and back-propagated gradients (bottom), standard init
+    (left) versus normalized init (right); the layout of Glorot & Bengio's figures 6 and 7."""
+    axes = fig.subplots(2, 2)
+    titles = {"glorot_standard": "standard U[-1/√n, 1/√n]", "glorot_uniform": "normalized √6/√(n_in+n_out)"}
+    g_all = np.concatenate([np.ravel(d) for r in result.values() for d in r["dz"]])
+    g_lim = float(np.percentile(np.abs(g_all), 99.5))
+    for col, (init, r) in enumerate(result.items()):
+        layerplots.plot_layer_histograms(r["a"], axes[0, col], value_range=(-1, 1), bins=50,
+                                         title=f"activations, {titles[init]}", xlabel="tanh(z)")
+        layerplots.plot_layer_histograms(r["dz"], axes[1, col], value_range=(-g_lim, g_lim), bins=50,
+                                         title=f"gradients dL/dz, {titles[init]}", xlabel="dL/dz")
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.08, top=0.95, wspace=0.2, hspace=0.35)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------------------
+# He et al. (2015): a 30-layer ReLU network, Var(W) = 1/n versus 2/n
+
+
+@one_blas_thread
+def run_he_depth(depth=30, width=256, n=200, seed=0):
+    """Std of the pre-activations z of every layer of a `depth`-layer ReLU network of `width` units at
+    initialization, with Var(W) = 1/n (lecun_normal) and 2/n (he_normal); inputs N(0, 1).
+    For ReLU, E[relu(z)^2] = Var(z) / 2, so Var(z_next) = n Var(W) Var(z) / 2: halves under 1/n (std times
+    1/sqrt 2 per layer), holds under 2/n. Returns {init: {"z_std": array, "grad_norm": array, "ratio": float}}."""
+    out = {}
+    for init in ("lecun_normal", "he_normal"):
+        rng = np.random.default_rng(seed)
+        X = rng.normal(size=(n, width))
+        model = network([width] * (depth + 1), "relu", init, rng, output_activation="relu")
+        stats = probe(model, X, rng)
+        z_std = np.array([s["z_std"] for s in stats])
+        out[init] = dict(z_std=z_std, grad_norm=np.array([s["grad_norm"] for s in stats]),
+                         ratio=diagnostics.std_ratio(z_std))
+    return out
+
+
+@one_blas_thread
+def run_he_training(depth=30, width=32, n=200, lr=0.02, steps=150, seed=0, dataset="moons"):
+    """Train the `depth`-layer ReLU classifier (narrow, so it runs in a blink) from both inits; returns
+    {init: {"history", "accuracy"}}."""
+    rng = np.random.default_rng(seed)
+    X, y = data.make_classification(dataset, n, rng)
+    out = {}
+    for init in ("lecun_normal", "he_normal"):
+        model = network([2] + [width] * depth + [1], "relu", init, np.random.default_rng(seed + 1))
+        hist = fit(model, X, y, loss="bce_with_logits", lr=lr, epochs=steps)
+        out[init] = dict(history=hist, accuracy=accuracy(model, X, y) if not hist.diverged else float("nan"))
+    return out
+
+
+def plot_he(depth_result, train_result, fig):
+    """Left: std of z per layer under both inits. Right: training loss of the narrow version."""
+    ax1, ax2 = fig.subplots(1, 2)
+    labels = {"lecun_normal": "Var(W) = 1/n", "he_normal": "Var(W) = 2/n"}
+    for init, r in depth_result.items():
+        layerplots.plot_per_layer(r["z_std"], ax1, label=labels[init])
+    ax1.set(title="std of the pre-activations", ylabel="std(z)")
+    ax1.legend(fontsize=8)
+    for init, r in train_result.items():
+        plot_loss(r["history"], ax2, label=labels[init], log=False)
+    ax2.set(title="training loss, 30 narrow ReLU layers")
+    ax2.legend(fontsize=8)
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.9, wspace=0.2)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the exercise report's 2-2-1 ReLU regression, and the lecture's 2-feature classifier
+
+REGRESSION_INITS = {
+    "he_normal (reference)": dict(init="he_normal", bias=0.0),
+    "weights in the millions": dict(init="uniform", low=-1e6, high=1e6, bias=0.0),
+    "biases 1e3": dict(init="he_normal", bias=1e3),
+    "zero weights, biases 2": dict(init="zeros", bias=2.0),
+    "weights 2, biases 0": dict(init="constant", value=2.0, bias=0.0),
+}
+
+
+@one_blas_thread
+def run_regression_inits(seed=0, n=200, lr=1e-3, steps=500):
+    """The exercise: y = x1^2 + x2 + noise, a 2-2-1 ReLU network trained with MSE from each start in
+    REGRESSION_INITS. Returns {name: {"history", "W1" (the hidden layer's weights after training)}}."""
+    X, y = data.make_quadratic_regression(n, np.random.default_rng(seed))
+    out = {}
+    for name, spec in REGRESSION_INITS.items():
+        spec = dict(spec)
+        bias, init = spec.pop("bias"), spec.pop("init")
+        model = network([2, 2, 1], "relu", initializer(init, **spec), np.random.default_rng(seed + 1), bias=bias)
+        hist = fit(model, X, y, loss="mse", lr=lr, epochs=steps)
+        out[name] = dict(history=hist, W1=model.param_layers[0].params["W"].copy())
+    return out
+
+
+def plot_regression_inits(result, fig):
+    """The loss curves side by side, one panel per start."""
+    axes = fig.subplots(1, len(result))
+    for ax, (name, r) in zip(axes, result.items()):
+        plot_loss(r["history"], ax, log=True)
+        ax.set_title(name, fontsize=9)
+        if ax is not axes[0]:
+            ax.set_ylabel("")
+    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.17, top=0.88, wspace=0.4)
+    return fig
+
+
+@one_blas_thread
+def run_running_example(seed=0, n=200, hidden=16, lr=0.5, steps=300, std=1.0, dataset="moons"):
+    """The 2-feature binary classifier (2-hidden-1, tanh, logistic output) trained from all-zero weights and
+    from N(0, std^2) weights. Returns {name: {"history", "accuracy": [per step]}}."""
+    rng = np.random.default_rng(seed)
+    X, y = data.make_classification(dataset, n, rng)
+    out = {}
+    for name, init in (("zeros", "zeros"), ("random normal", initializer("normal", std=std))):
+        model = network([2, hidden, 1], "tanh", init, np.random.default_rng(seed + 1))
+        acc = []
+        tracker = _AccuracyTracker(X, y, acc)
+        hist = fit(model, X, y, loss="bce_with_logits", lr=lr, epochs=steps, callbacks=[tracker])
+        out[name] = dict(history=hist, accuracy=np.array(acc))
+    return out
+
+
+class _AccuracyTracker:
+    """A fit callback that records the training accuracy after every epoch (here: every full-batch step)."""
+
+    def __init__(self, X, y, store):
+        self.X, self.y, self.store = X, y, store
+
+    def on_epoch_end(self, epoch, history, model, optimizer):
+        self.store.append(accuracy(model, self.X, self.y))
+        return False
+
+
+def plot_running_example(result, fig):
+    """Loss (left) and accuracy (right) per step, zero versus random init."""
+    ax1, ax2 = fig.subplots(1, 2)
+    for name, r in result.items():
+        plot_loss(r["history"], ax1, label=name, log=False)
+        ax2.plot(np.arange(1, r["accuracy"].size + 1), r["accuracy"], label=name)
+    ax2.axhline(0.5, color="0.6", ls=":", lw=1)
+    ax2.set(xlabel="step", ylabel="training accuracy", ylim=(0.4, 1.02))
+    ax1.legend(fontsize=8)
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.15, top=0.95, wspace=0.25)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the slider panel
+
+PANEL_INITS = ["he_normal", "glorot_uniform", "glorot_normal", "glorot_standard", "lecun_normal", "orthogonal",
+               "normal", "zeros"]
+PANEL_ACTIVATIONS = ["tanh", "relu", "sigmoid", "selu"]
+
+
+@one_blas_thread
+def run_histograms(init="glorot_uniform", scale=1.0, depth=5, width=100, activation_name="tanh", n=200, seed=0):
+    """A `depth`-layer network of `width` units at initialization (weights scale * init), inputs N(0, 1) of
+    dimension `width`, a random N(0, 1) gradient back-propagated from the last layer. Returns a dict with the
+    per-layer activations "a", gradients "dz" and "stats" (diagnostics.layer_stats rows)."""
+    depth = _validate.positive_int("depth", depth)
+    width = _validate.positive_int("width", width)
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, width))
+    model = network([width] * (depth + 1), activation_name, scaled(init, scale), rng,
+                    output_activation=activation_name)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        stats = probe(model, X, rng)
+    recs = model.records()
+    return dict(a=[r["a"] for r in recs], dz=[r["dz"] for r in recs], stats=stats,
+                activation=activation_name, init=init, scale=scale)
+
+
+def plot_histograms(result, fig):
+    """Activation histograms and back-propagated gradient histograms of at most 5 layers; one legend gives each
+    layer's two stds. Two axes, one legend, a fixed layout: drawing dominates a slider move, so keep it lean."""
+    ax1, ax2 = fig.subplots(1, 2)
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.16, top=0.9, wspace=0.18)
+    shown = layerplots.pick_layers(len(result["a"]))
+    stats = result["stats"]
+    labels = [f"layer {i + 1}: std {stats[i]['std']:.3g} | {stats[i]['grad_std']:.3g}" for i in shown]
+    layerplots.plot_layer_histograms([result["a"][i] for i in shown], ax1, bins=40, labels=labels,
+                                     title="activations (std | gradient std)", xlabel=result["activation"])
+    layerplots.plot_layer_histograms([result["dz"][i] for i in shown], ax2, bins=40, labels=labels, legend=False,
+                                     title="back-propagated gradients dL/dz", xlabel="dL/dz")
+    ax2.set_ylabel("")
+    for ax in (ax1, ax2):
+        ax.locator_params(nbins=5)
+    return fig
+
+
+def histogram_summary(result):
+    """Text for a checked cell: std of the activations and of dL/dz, first and last layer."""
+    s = result["stats"]
+    return (f"{result['init']} x {result['scale']:g}, {result['activation']}: activation std "
+            f"{s[0]['std']:.4g} (layer 1) -> {s[-1]['std']:.4g} (layer {len(s)}); gradient std "
+            f"{s[0]['grad_std']:.4g} -> {s[-1]['grad_std']:.4g}")
+
+
+def histogram_panel(**overrides):
+    """Sliders: initializer, scale, depth, width, activation; the histograms update live."""
+    from ..widgets import dropdown, int_slider, log_slider, slider_panel
+    values = dict(init="glorot_uniform", scale=1.0, depth=5, width=100, activation_name="tanh")
+    values.update(overrides)
+    return slider_panel(run_histograms, plot_histograms, fixed={"n": 100, "seed": 0}, figsize=(10, 3.2),
+                        init=dropdown(PANEL_INITS, values["init"], "initializer"),
+                        scale=log_slider(0.01, 100, values["scale"], "scale"),
+                        depth=int_slider(1, 10, values["depth"], description="depth"),
+                        width=int_slider(10, 200, values["width"], step=10, description="width"),
+                        activation_name=dropdown(PANEL_ACTIVATIONS, values["activation_name"], "activation"))

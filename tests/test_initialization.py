@@ -1,0 +1,214 @@
+"""Lesson 04 (weight initialization): every number the prose states is recomputed here from the library with the
+lesson's default parameters, checked against what theory says where theory says something, and found as written
+in the notebook's markdown and in its stored outputs."""
+import json
+import math
+
+import numpy as np
+import pytest
+
+from conftest import NOTEBOOKS, notebook_markdown
+from nncourse.experiments import initialization as E
+
+NB = "04_initialization.ipynb"
+
+
+@pytest.fixture(scope="module")
+def md():
+    return notebook_markdown(NB)
+
+
+@pytest.fixture(scope="module")
+def outputs():
+    nb = json.loads((NOTEBOOKS / NB).read_text(encoding="utf-8"))
+    return "\n".join("".join(o.get("text", "")) for c in nb["cells"] if c["cell_type"] == "code"
+                     for o in c.get("outputs", []))
+
+
+def stated(md, value, fmt=".4g"):
+    text = format(value, fmt)
+    assert text in md, f"{text} is not in the lesson's prose"
+    return text
+
+
+@pytest.fixture(scope="module")
+def five():
+    return E.run_five_cases(seed=0, lr=0.1, steps=300)
+
+
+def test_zeros_no_learning(five, md):
+    r = five["zeros"]
+    norms = r["history"].grad_norm_array()
+    assert np.all(norms[:, :-1] == 0.0), "no gradient reaches any hidden layer, at any step"
+    assert np.all(np.array(r["history"].loss) == r["start_loss"]), "the loss does not move"
+    assert r["start_loss"] == pytest.approx(math.log(2), abs=1e-15)
+    assert r["accuracy"] == 0.5
+    stated(md, r["end_loss"]), stated(md, r["accuracy"]), stated(md, r["first_grad_norms"][0])
+    assert 0 <= r["first_grad_norms"][-1] < 1e-15, "the output bias's gradient is 0 up to rounding"
+    stated(md, r["first_grad_norms"][-1])
+
+
+def test_large_weights_explode(five, md):
+    r, he = five["large"], five["he_normal"]
+    assert r["history"].diverged_at == 5
+    assert r["first_grad_norms"][0] > 1e4 * he["first_grad_norms"][0]
+    loss = r["history"].loss
+    assert loss[0] < loss[1] < loss[2] < loss[3]
+    for v in (r["first_grad_norms"][0], he["first_grad_norms"][0], *loss[:4]):
+        stated(md, v)
+    assert r["history"].status in md
+
+
+def test_small_weights_vanish(five, md):
+    r = five["small"]
+    assert r["first_grad_norms"][0] < 1e-8 and r["rel_change"][0] < 1e-5
+    assert r["end_loss"] == pytest.approx(math.log(2), abs=1e-6)
+    stated(md, r["first_grad_norms"][0]), stated(md, r["rel_change"][0])
+
+
+def test_identical_weights_stay_identical(five, md):
+    r = five["constant"]
+    assert r["unit_spread"] == 0.0, "units that start equal get equal gradients: their weights stay equal"
+    assert r["rel_change"][0] > 1.0, "... although the weights did move"
+    stated(md, r["unit_spread"]), stated(md, r["start_loss"]), stated(md, r["accuracy"])
+
+
+def test_he_reference_trains(five, md):
+    r = five["he_normal"]
+    assert r["end_loss"] < 0.05 and r["accuracy"] == 1.0
+    stated(md, r["end_loss"]), stated(md, r["accuracy"])
+
+
+def test_unit_variance_sqrt_500(md, outputs):
+    u = E.run_unit_variance(n_inputs=500, depth=5, seed=0)
+    assert "√500 ≈ 22.4" in md and stated(md, math.sqrt(500)) == "22.36"
+    assert "sqrt(500) = 22.36" in outputs
+    z1 = u[("normal", "tanh")]["stats"][0]["z_std"]
+    assert z1 == pytest.approx(math.sqrt(500), rel=0.05)      # a sample of 500 units: within 5 %
+    # the same first layer, measured directly: z = column sums of a 500 x 500 N(0, 1) matrix
+    assert np.std(u[("normal", "tanh")]["z"][0]) == pytest.approx(z1, rel=1e-12)
+    stated(md, z1)
+    sat = u[("normal", "tanh")]["stats"][0]["saturated"]
+    assert sat > 0.9
+    stated(md, sat, ".3g")
+    relu = [s["z_std"] for s in u[("normal", "relu")]["stats"]]
+    assert all(b / a > 10 for a, b in zip(relu, relu[1:]))   # about sqrt(250) = 16 per layer
+    stated(md, relu[-1])
+    lecun = u[("lecun_normal", "tanh")]["stats"][0]["z_std"]
+    assert lecun == pytest.approx(1.0, rel=0.05)
+    stated(md, lecun)
+
+
+def test_schemes_keep_the_scale():
+    s = E.run_schemes(depth=10, width=100, seed=0)
+    for init, r in s.items():
+        stds = [row["std"] for row in r["stats"]]
+        grads = [row["grad_std"] for row in r["stats"]]
+        assert max(stds) / min(stds) < 4 and max(grads) / min(grads) < 4, init
+    selu = [row["std"] for row in s["lecun_normal"]["stats"]]
+    assert max(abs(v - 1) for v in selu) < 0.05
+
+
+def test_glorot_reproduction(md, outputs):
+    g = E.run_glorot(width=1000, hidden=5, n=100, seed=0)
+    std, norm = g["glorot_standard"]["stats"], g["glorot_uniform"]["stats"]
+    assert len(std) == 5 and g["glorot_standard"]["a"][0].shape == (100, 1000)
+    a_std = [r["std"] for r in std]
+    assert all(b < a for a, b in zip(a_std, a_std[1:])), "standard init: activations shrink layer by layer"
+    assert norm[-1]["std"] / norm[0]["std"] > 0.4 > std[-1]["std"] / std[0]["std"]
+    assert std[-1]["grad_std"] / std[0]["grad_std"] > 5 > norm[-1]["grad_std"] / norm[0]["grad_std"]
+    for r in (std[0], std[-1], norm[0], norm[-1]):
+        stated(md, r["std"]), stated(md, r["grad_std"])
+    stated(md, std[-1]["grad_std"] / std[0]["grad_std"], ".3g")
+    stated(md, norm[-1]["grad_std"] / norm[0]["grad_std"], ".3g")
+    for row in E.glorot_table(g):     # the printed table holds every per-layer std
+        for key, v in row.items():
+            if key != "layer":
+                assert format(v, ".4g") in outputs
+
+
+def test_he_one_over_sqrt2(md, outputs):
+    h = E.run_he_depth(depth=30, width=256, seed=0)
+    lec, he = h["lecun_normal"], h["he_normal"]
+    assert abs(lec["ratio"] - 1 / math.sqrt(2)) < 0.01, "Var(W) = 1/n: std shrinks by 1/sqrt(2) per layer"
+    assert abs(he["ratio"] - 1) < 0.01, "Var(W) = 2/n: std holds"
+    assert lec["ratio"] == pytest.approx((lec["z_std"][-1] / lec["z_std"][0]) ** (1 / 29))
+    stated(md, 1 / math.sqrt(2)), stated(md, lec["ratio"]), stated(md, he["ratio"])
+    for v in (lec["z_std"][0], lec["z_std"][-1], he["z_std"][0], he["z_std"][-1]):
+        stated(md, v)
+    assert f"average factor per layer {lec['ratio']:.4g}" in outputs
+
+
+def test_he_training_stalls_and_proceeds(md):
+    t = E.run_he_training(depth=30, width=32, lr=0.02, steps=150, seed=0)
+    lec, he = t["lecun_normal"], t["he_normal"]
+    assert lec["history"].final_loss == pytest.approx(math.log(2), abs=1e-3)
+    assert np.ptp(lec["history"].loss) < 1e-3, "1/n: the loss never moves"
+    assert he["history"].final_loss < 0.5 * lec["history"].final_loss and he["accuracy"] > 0.8
+    for r in (lec, he):
+        stated(md, r["history"].final_loss), stated(md, r["accuracy"])
+
+
+def test_regression_inits(md):
+    r = E.run_regression_inits(seed=0, lr=1e-3, steps=500)
+    assert r["weights in the millions"]["history"].diverged_at == 4
+    assert r["biases 1e3"]["history"].diverged_at == 5
+    assert "diverged at step 4" in md and "diverged at step 5" in md
+    for name in ("zero weights, biases 2", "weights 2, biases 0"):
+        W1 = r[name]["W1"]
+        assert np.array_equal(W1[:, 0], W1[:, 1]), "symmetric start: the two hidden units stay identical"
+        assert r[name]["history"].final_loss > 2 * r["he_normal (reference)"]["history"].final_loss
+    for name in ("he_normal (reference)", "zero weights, biases 2", "weights 2, biases 0"):
+        stated(md, r[name]["history"].final_loss)
+    for name in ("he_normal (reference)", "weights in the millions", "biases 1e3"):
+        stated(md, r[name]["history"].loss[0])
+    assert r["weights in the millions"]["history"].loss[0] > 1e20 and r["biases 1e3"]["history"].loss[0] > 1e6
+
+
+def test_running_example_zero_init_is_a_coin_flip(md):
+    r = E.run_running_example(seed=0, lr=0.5, steps=300)
+    z, n = r["zeros"], r["random normal"]
+    assert np.all(z["accuracy"] == 0.5) and z["history"].final_loss == pytest.approx(math.log(2), abs=1e-12)
+    assert n["accuracy"][-1] > 0.9
+    for v in (z["history"].final_loss, z["accuracy"][-1], n["history"].final_loss, n["accuracy"][-1]):
+        stated(md, v)
+
+
+def test_histogram_panel_updates_and_validates():
+    panel = E.histogram_panel()
+    first = panel.result
+    assert len(first["stats"]) == 5 and first["a"][0].shape == (100, 100)
+    panel.controls["depth"].value = 8
+    assert len(panel.result["stats"]) == 8 and panel.updates == 2
+    panel.controls["init"].value = "zeros"
+    assert all(s["std"] == 0.0 for s in panel.result["stats"])
+    assert "layer 1" in E.histogram_summary(first)
+    with pytest.raises(ValueError, match="initializer"):
+        E.run_histograms(init="xavier_magic")
+    with pytest.raises(ValueError, match="depth"):
+        E.run_histograms(depth=0)
+
+
+def test_scaled_initializer(rng):
+    w = E.scaled("he_normal", 3.0)((400, 300), rng)
+    assert np.var(w) == pytest.approx(9 * 2 / 400, rel=0.05)
+    assert E.scaled("zeros") is not None and np.all(E.scaled("zeros", 5.0)((2, 2), rng) == 0)
+
+
+def test_arithmetic_in_prose(md):
+    """The per-layer factors the prose quotes: ReLU layers of 16 units with N(0, 2^2) and N(0, 0.01^2) weights,
+    and 500-unit ReLU layers with N(0, 1) weights, scale the signal by std(W) * sqrt(n / 2)."""
+    assert f"{2 * math.sqrt(16 / 2):.2g}" == "5.7" and "≈ 5.7" in md
+    assert f"{0.01 * math.sqrt(8):.2g}" == "0.028" and "≈ 0.028" in md
+    assert f"{math.sqrt(500 / 2):.2g}" == "16" and "√(500/2) ≈ 16" in md
+
+
+def test_standard_init_variance_factor(md):
+    """U[-1/sqrt(n), 1/sqrt(n)] has Var(W) = 1/(3n): each layer multiplies the variance by n Var(W) = 1/3."""
+    from nncourse.init import glorot_standard, promised_variance
+    n = 1000
+    assert n * promised_variance("glorot_standard", (n, n)) == pytest.approx(1 / 3)
+    w = glorot_standard((n, n), np.random.default_rng(0))
+    assert n * np.var(w) == pytest.approx(1 / 3, rel=0.01)
+    assert "Var(W) = 1/(3n)" in md
+    assert "multiplies the variance by about\n1/3" in md
