@@ -68,9 +68,13 @@ class Dense(Layer):
         return x @ self.params["W"] + self.params["b"]
 
     def backward(self, dout):
+        self.parameter_grads(dout)
+        return dout @ self.params["W"].T
+
+    def parameter_grads(self, dout):
+        """dW = x^T dout, db = sum_n dout: the part of backward that updates the weights."""
         self.grads["W"] = self.x.T @ dout
         self.grads["b"] = dout.sum(axis=0)
-        return dout @ self.params["W"].T
 
     def __repr__(self):
         return f"Dense({self.n_in}, {self.n_out})"

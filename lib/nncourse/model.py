@@ -31,12 +31,21 @@ class Sequential:
             self.outputs.append(x)
         return x
 
-    def backward(self, dout):
-        """dout = dL/d(output) (N, D_out) -> dL/dx (N, D_in); fills every layer's grads."""
+    def backward(self, dout, input_grad=True):
+        """dout = dL/d(output) (N, D_out) -> dL/dx (N, D_in); fills every layer's grads.
+
+        input_grad=False (what `fit` asks for) returns None instead of dL/dx when the first layer is a plain
+        Dense: training never uses dL/dx, and for a wide input (64 pixels) its product dout W^T costs as
+        much as the first layer's forward pass."""
         grads = [None] * len(self.layers)
         for i in range(len(self.layers) - 1, -1, -1):
             grads[i] = dout
-            dout = self.layers[i].backward(dout)
+            layer = self.layers[i]
+            if i == 0 and not input_grad and type(layer).backward is Dense.backward:
+                layer.parameter_grads(dout)
+                dout = None
+            else:
+                dout = layer.backward(dout)
         self.output_grads = grads
         return dout
 

@@ -1,11 +1,13 @@
 """The training loop: forward, loss, backward, (clip), update; records a history and stops cleanly when the
 loss or a gradient stops being finite."""
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import _validate
 from .losses import get_loss
+from .model import Sequential
 from .optim import SGD, Optimizer
 
 
@@ -48,13 +50,16 @@ class History:
 
 
 def _grad_norms(model):
-    norms = []
-    for layer in model.param_layers:
-        total = 0.0
-        for g in layer.grads.values():
-            total += float(np.vdot(g, g))
-        norms.append(np.sqrt(total))
-    return norms
+    """Per parameterized layer: sqrt(sum of squares of all its parameter gradients)."""
+    return [np.sqrt(sum(float(np.vdot(g, g)) for g in layer.grads.values())) for layer in model.param_layers]
+
+
+def _backward(model, dpred):
+    """Backpropagate dL/dpred; a Sequential skips dL/dX, which training never uses."""
+    if isinstance(model, Sequential):
+        model.backward(dpred, input_grad=False)
+    else:
+        model.backward(dpred)
 
 
 def fit(model, X, y, loss="mse", optimizer=None, lr=None, epochs=100, batch_size=None, rng=None,
@@ -106,12 +111,12 @@ def fit(model, X, y, loss="mse", optimizer=None, lr=None, epochs=100, batch_size
                 if not np.isfinite(value):
                     hist.diverged_at, hist.diverged_value = step, value
                     return hist
-                model.backward(dpred)
+                _backward(model, dpred)
                 if regularizer is not None:
                     regularizer.add_gradients(model)
                 if record_grad_norms:
                     norms = _grad_norms(model)
-                    if not np.all(np.isfinite(norms)):
+                    if not all(map(math.isfinite, norms)):
                         hist.diverged_at, hist.diverged_value = step, value
                         return hist
                     hist.grad_norms.append(norms)

@@ -6,7 +6,7 @@
     panel.controls["lr"].value = 1.0   # what a learner's slider move does: rerun, redraw
 
 `run(**values)` must be pure (same values -> same result), so results are cached: moving a slider back to a
-setting already seen costs only the redraw. `plot(result, fig)` draws on a cleared matplotlib Figure.
+setting already seen costs only the redraw. `plot(result, fig)` draws on an empty matplotlib Figure.
 The panel renders its default result once at creation, so a headless run shows it too.
 """
 import io
@@ -94,8 +94,11 @@ class SliderPanel:
         return result
 
     def redraw(self):
-        """Draw the current result on the figure and put the PNG into the image widget."""
-        self.figure.clear()
+        """Draw the current result on a fresh figure and put the PNG into the image widget.
+
+        A new Figure costs less than `figure.clear()`, which resets every old Axes before dropping it (about
+        a sixth of a redraw for a three-panel figure); `panel.figure` is always the figure last drawn."""
+        self.figure = Figure(figsize=self.figure.get_size_inches(), dpi=self.figure.dpi)
         self.plot(self.result, self.figure)
         buf = io.BytesIO()
         self.figure.savefig(buf, format="png")
@@ -115,9 +118,11 @@ class SliderPanel:
     @property
     def widget(self):
         """The whole panel as one ipywidgets box."""
-        return widgets.VBox([widgets.HBox(list(self.controls.values()),
-                                          layout=widgets.Layout(flex_flow="row wrap")),
-                             self.status, self.image])
+        box = widgets.VBox([widgets.HBox(list(self.controls.values()),
+                                         layout=widgets.Layout(flex_flow="row wrap")),
+                            self.status, self.image])
+        box.add_class("nncourse-panel")   # lets the browser tests find each panel on the page
+        return box
 
     def _ipython_display_(self):
         from IPython.display import display
