@@ -45,3 +45,17 @@ def test_bad_controls():
         widgets.slider_panel(_run, _plot, scale=(0, 1))
     with pytest.raises(ValueError, match="low must be a positive number"):
         widgets.log_slider(0, 1, 0.5)
+
+
+def test_a_rejected_setting_is_shown_in_the_panel_not_raised():
+    def run(width):
+        if width > 3:
+            raise ValueError(f"width must be at most 3, got {width}")
+        return _run(float(width))
+    panel = widgets.slider_panel(run, _plot, width=widgets.int_slider(1, 5, 2))
+    before = panel.result
+    panel.controls["width"].value = 5
+    assert "width must be at most 3, got 5" in panel.status.value
+    assert panel.result is before
+    panel.controls["width"].value = 3
+    assert "must be" not in panel.status.value and panel.result["y"].max() > 2

@@ -9,6 +9,7 @@
 setting already seen costs only the redraw. `plot(result, fig)` draws on an empty matplotlib Figure.
 The panel renders its default result once at creation, so a headless run shows it too.
 """
+import html
 import io
 from collections import OrderedDict
 
@@ -113,7 +114,12 @@ class SliderPanel:
         self.status.value = f"<code>{summary}</code>" if summary else ""
 
     def _on_change(self, change):
-        self.update()
+        try:
+            self.update()
+        except ValueError as err:
+            # a setting the experiment rejects: say why in the panel and keep the last figure, instead of an
+            # error the learner would only find in JupyterLab's log console
+            self.status.value = f"<span style='color:#b00020'>{html.escape(str(err))}</span>"
 
     @property
     def widget(self):
