@@ -33,6 +33,30 @@ def notebook_markdown(name):
     return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
 
 
+def notebook_outputs(name):
+    """All text the code cells of notebooks/<name> printed (stream outputs), joined: some tests check that a
+    stored output shows the number the test recomputes."""
+    nb = json.loads((NOTEBOOKS / name).read_text(encoding="utf-8"))
+    return "\n".join("".join(o.get("text", "")) for c in nb["cells"] if c["cell_type"] == "code"
+                     for o in c.get("outputs", []))
+
+
+def notebook_parameters(name):
+    """The values assigned in the cell of notebooks/<name> tagged 'parameters': the settings the prose's
+    numbers were computed with."""
+    nb = json.loads((NOTEBOOKS / name).read_text(encoding="utf-8"))
+    cell = next(c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", []))
+    namespace = {}
+    exec("".join(cell["source"]), namespace)
+    return {k: v for k, v in namespace.items() if not k.startswith("__")}
+
+
+def assert_stated(prose, *literals):
+    """Each literal appears, as written, in the lesson's prose."""
+    for literal in literals:
+        assert literal in prose, f"the lesson's prose should state {literal!r}"
+
+
 @pytest.fixture
 def rng():
     import numpy as np

@@ -1,12 +1,11 @@
 """Lesson 05 (vanishing and exploding gradients): the case study's numbers from first principles and from the
 library, the remedies, and every number the prose states, found as written in the notebook."""
-import json
 import math
 
 import numpy as np
 import pytest
 
-from conftest import NOTEBOOKS, notebook_markdown
+from conftest import assert_stated, notebook_markdown, notebook_outputs
 from nncourse import losses
 from nncourse.experiments import gradients as G
 
@@ -20,14 +19,12 @@ def md():
 
 @pytest.fixture(scope="module")
 def outputs():
-    nb = json.loads((NOTEBOOKS / NB).read_text(encoding="utf-8"))
-    return "\n".join("".join(o.get("text", "")) for c in nb["cells"] if c["cell_type"] == "code"
-                     for o in c.get("outputs", []))
+    return notebook_outputs(NB)
 
 
 def stated(md, value, fmt=".4g"):
     text = format(value, fmt)
-    assert text in md, f"{text} is not in the lesson's prose"
+    assert_stated(md, text)
     return text
 
 

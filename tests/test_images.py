@@ -2,7 +2,6 @@
 size the script makes, every picture a lesson shows exists, and scripts/make_images.py (`make images`) runs."""
 import io
 import json
-import pathlib
 import re
 import subprocess
 import sys

@@ -1,13 +1,12 @@
 """Lesson 04 (weight initialization): every number the prose states is recomputed here from the library with the
 lesson's default parameters, checked against what theory says where theory says something, and found as written
 in the notebook's markdown and in its stored outputs."""
-import json
 import math
 
 import numpy as np
 import pytest
 
-from conftest import NOTEBOOKS, notebook_markdown
+from conftest import assert_stated, notebook_markdown, notebook_outputs
 from nncourse.experiments import initialization as E
 
 NB = "04_initialization.ipynb"
@@ -20,14 +19,12 @@ def md():
 
 @pytest.fixture(scope="module")
 def outputs():
-    nb = json.loads((NOTEBOOKS / NB).read_text(encoding="utf-8"))
-    return "\n".join("".join(o.get("text", "")) for c in nb["cells"] if c["cell_type"] == "code"
-                     for o in c.get("outputs", []))
+    return notebook_outputs(NB)
 
 
 def stated(md, value, fmt=".4g"):
     text = format(value, fmt)
-    assert text in md, f"{text} is not in the lesson's prose"
+    assert_stated(md, text)
     return text
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from conftest import notebook_markdown
+from conftest import assert_stated as _stated, notebook_markdown
 from nncourse.digits import load_digits, split_digits
 from nncourse.experiments import network_size as ns
 
@@ -17,11 +17,6 @@ NB = "07_network_size_and_pruning.ipynb"
 @pytest.fixture(scope="module")
 def prose():
     return notebook_markdown(NB)
-
-
-def _stated(prose, *literals):
-    for lit in literals:
-        assert lit in prose, f"the notebook's prose should state {lit!r}"
 
 
 def _default(fn, name):

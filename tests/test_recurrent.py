@@ -1,14 +1,13 @@
 """Lesson 09 (recurrent networks): the experiments behind it, and every number its prose states, recomputed with
 the notebook's own parameters and checked against the literal in the markdown."""
 import inspect
-import json
 import math
 
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from conftest import NOTEBOOKS, notebook_markdown
+from conftest import notebook_markdown, notebook_parameters
 from nncourse import diagrams
 from nncourse.experiments import recurrent
 
@@ -18,11 +17,7 @@ NB = "09_recurrent_networks.ipynb"
 @pytest.fixture(scope="module")
 def params():
     """The values assigned in the notebook's parameters cell."""
-    nb = json.loads((NOTEBOOKS / NB).read_text(encoding="utf-8"))
-    cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
-    namespace = {}
-    exec("".join(cell["source"]), namespace)
-    return namespace
+    return notebook_parameters(NB)
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,5 @@
 """Lesson 06 (trainability): the experiment library, its panels, and every number the lesson's prose states,
 recomputed with the notebook's default parameters and looked up, as written, in its markdown."""
-import json
 
 import autograd.numpy as anp
 import numpy as np
@@ -8,7 +7,7 @@ import pytest
 from autograd import hessian
 from matplotlib.figure import Figure
 
-from conftest import NOTEBOOKS, notebook_markdown
+from conftest import assert_stated as stated, notebook_markdown, notebook_parameters
 from nncourse.experiments import trainability as T
 from nncourse.layers import Dense, ReLU, Sigmoid, Tanh
 from nncourse.normalization import BatchNorm, Dropout
@@ -18,27 +17,13 @@ from nncourse.residual import ResidualBlock
 NB = "06_trainability.ipynb"
 
 
-def _defaults():
-    """The notebook's parameters cell, executed: the settings the prose's numbers were computed with."""
-    nb = json.loads((NOTEBOOKS / NB).read_text(encoding="utf-8"))
-    cell = next(c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", []))
-    ns = {}
-    exec("".join(cell["source"]), ns)
-    return {k: v for k, v in ns.items() if not k.startswith("__")}
-
-
-P = _defaults()
+P = notebook_parameters(NB)
 EXAMPLE = dict(dataset=P["dataset"], noise=P["noise"], lr=P["lr"], epochs=P["epochs"])
 
 
 @pytest.fixture(scope="module")
 def prose():
     return notebook_markdown(NB)
-
-
-def stated(prose, *literals):
-    for literal in literals:
-        assert literal in prose, f"the lesson should state {literal!r}"
 
 
 # --- the library ------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from conftest import notebook_markdown
+from conftest import assert_stated as _stated, notebook_markdown
 from nncourse import SGD, fit, mlp
 from nncourse.digits import few_labels, softmax_cross_entropy
 from nncourse.experiments import transfer as tr
@@ -21,11 +21,6 @@ NB = "08_transfer_learning.ipynb"
 @pytest.fixture(scope="module")
 def prose():
     return notebook_markdown(NB)
-
-
-def _stated(prose, *literals):
-    for lit in literals:
-        assert lit in prose, f"the notebook's prose should state {lit!r}"
 
 
 @pytest.mark.parametrize("make_opt", [lambda: SGD(0.1), lambda: SGD(0.1, momentum=0.9), lambda: Adam(0.01)],

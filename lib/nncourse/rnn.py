@@ -16,8 +16,7 @@ from . import _validate
 from .init import initializer
 from .layers import Layer, activation
 from .losses import get_loss
-from .optim import SGD, Optimizer
-from .train import History
+from .train import History, layer_grad_norms, resolve_optimizer
 
 RECURRENT_ACTIVATIONS = ("tanh", "relu", "identity")
 RECURRENT_INITS = ("normal", "orthogonal", "identity")
@@ -152,10 +151,6 @@ def make_delayed_echo(n, steps, lag, rng):
     return 2.0 * bits - 1.0, y
 
 
-def _grad_norms(model):
-    return [float(np.sqrt(sum(float(np.vdot(g, g)) for g in layer.grads.values()))) for layer in model.param_layers]
-
-
 def fit_sequences(model, X, y, loss="bce_with_logits", optimizer=None, lr=None, epochs=100, batch_size=None,
                   rng=None, clip=None, skip=0):
     """Train a sequence model (e.g. Sequential([RNN, TimeDistributed(Dense)])) and return a History.
@@ -173,12 +168,7 @@ def fit_sequences(model, X, y, loss="bce_with_logits", optimizer=None, lr=None, 
         raise ValueError(f"skip must be an integer in [0, T - 1] = [0, {X.shape[1] - 1}], got {skip!r}")
     epochs = _validate.positive_int("epochs", epochs)
     loss_fn = get_loss(loss)
-    if optimizer is None:
-        optimizer = SGD(0.1 if lr is None else lr)
-    elif lr is not None:
-        raise ValueError("give either optimizer or lr, not both")
-    if not isinstance(optimizer, Optimizer):
-        raise ValueError(f"optimizer must be an Optimizer (e.g. SGD(0.1)), got {type(optimizer).__name__}")
+    optimizer = resolve_optimizer(optimizer, lr, default_lr=0.1)
     n = X.shape[0]
     batch_size = n if batch_size is None else _validate.positive_int("batch_size", batch_size)
     if batch_size < n:
@@ -197,7 +187,7 @@ def fit_sequences(model, X, y, loss="bce_with_logits", optimizer=None, lr=None, 
                     dout = np.zeros_like(out)
                     dout[:, skip:] = dpred
                     model.backward(dout)
-                    norms = _grad_norms(model)
+                    norms = layer_grad_norms(model)
                 if not (np.isfinite(value) and np.all(np.isfinite(norms))):
                     hist.diverged_at, hist.diverged_value = step, value
                     return hist

@@ -49,7 +49,7 @@ class History:
         return np.array(self.grad_norms, dtype=np.float64)
 
 
-def _grad_norms(model):
+def layer_grad_norms(model):
     """Per parameterized layer: sqrt(sum of squares of all its parameter gradients)."""
     return [np.sqrt(sum(float(np.vdot(g, g)) for g in layer.grads.values())) for layer in model.param_layers]
 
@@ -60,6 +60,17 @@ def _backward(model, dpred):
         model.backward(dpred, input_grad=False)
     else:
         model.backward(dpred)
+
+
+def resolve_optimizer(optimizer, lr, default_lr):
+    """The optimizer a training loop uses: the one given, or SGD(lr) (SGD(default_lr) when neither is given)."""
+    if optimizer is None:
+        return SGD(default_lr if lr is None else lr)
+    if lr is not None:
+        raise ValueError("give either optimizer or lr, not both")
+    if not isinstance(optimizer, Optimizer):
+        raise ValueError(f"optimizer must be an Optimizer (e.g. SGD(0.1)), got {type(optimizer).__name__}")
+    return optimizer
 
 
 def fit(model, X, y, loss="mse", optimizer=None, lr=None, epochs=100, batch_size=None, rng=None,
@@ -79,12 +90,7 @@ def fit(model, X, y, loss="mse", optimizer=None, lr=None, epochs=100, batch_size
         raise ValueError(f"X and y must have the same number of rows, got {X.shape[0]} and {y.shape[0]}")
     epochs = _validate.positive_int("epochs", epochs)
     loss_fn = get_loss(loss)
-    if optimizer is None:
-        optimizer = SGD(0.01 if lr is None else lr)
-    elif lr is not None:
-        raise ValueError("give either optimizer or lr, not both")
-    if not isinstance(optimizer, Optimizer):
-        raise ValueError(f"optimizer must be an Optimizer (e.g. SGD(0.1)), got {type(optimizer).__name__}")
+    optimizer = resolve_optimizer(optimizer, lr, default_lr=0.01)
     n = X.shape[0]
     if batch_size is not None:
         batch_size = _validate.positive_int("batch_size", batch_size)
@@ -115,7 +121,7 @@ def fit(model, X, y, loss="mse", optimizer=None, lr=None, epochs=100, batch_size
                 if regularizer is not None:
                     regularizer.add_gradients(model)
                 if record_grad_norms:
-                    norms = _grad_norms(model)
+                    norms = layer_grad_norms(model)
                     if not all(map(math.isfinite, norms)):
                         hist.diverged_at, hist.diverged_value = step, value
                         return hist

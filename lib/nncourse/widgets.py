@@ -107,7 +107,11 @@ class SliderPanel:
 
     def update(self):
         """Rerun (or fetch from the cache) and redraw: what one slider move costs."""
-        self.result = self.compute()
+        self.show(self.compute())
+
+    def show(self, result):
+        """Make `result` the panel's current result and draw it."""
+        self.result = result
         self.redraw()
         self.updates += 1
         summary = getattr(self.result, "status", None)
@@ -115,11 +119,14 @@ class SliderPanel:
 
     def _on_change(self, change):
         try:
-            self.update()
+            result = self.compute()
         except ValueError as err:
-            # a setting the experiment rejects: say why in the panel and keep the last figure, instead of an
-            # error the learner would only find in JupyterLab's log console
+            # a setting the experiment rejects (bad input, not a bug): say why in the panel and keep the last
+            # figure, instead of an error the learner would only find in JupyterLab's log console. Errors while
+            # drawing are bugs and propagate.
             self.status.value = f"<span style='color:#b00020'>{html.escape(str(err))}</span>"
+            return
+        self.show(result)
 
     @property
     def widget(self):
