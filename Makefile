@@ -27,7 +27,8 @@ $(STAMP): requirements.txt pyproject.toml scripts/lab_overrides.json
 	touch $(STAMP)
 
 lab: install
-	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR) \
+	    --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # Everything: unit tests, every notebook under nbval, papermill runs, browser tests (installs Debian's
 # chromium when it is missing and we may use apt-get).
