@@ -57,6 +57,13 @@ def assert_stated(prose, *literals):
         assert literal in prose, f"the lesson's prose should state {literal!r}"
 
 
+def stated_value(prose, value, fmt=".4g"):
+    """`value` formatted as the prose writes it; asserts the prose states it. Returns the text."""
+    text = format(value, fmt)
+    assert_stated(prose, text)
+    return text
+
+
 @pytest.fixture
 def rng():
     import numpy as np

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from conftest import assert_stated, notebook_markdown, notebook_outputs
+from conftest import notebook_markdown, notebook_outputs, stated_value as stated
 from nncourse import losses
 from nncourse.experiments import gradients as G
 
@@ -20,12 +20,6 @@ def md():
 @pytest.fixture(scope="module")
 def outputs():
     return notebook_outputs(NB)
-
-
-def stated(md, value, fmt=".4g"):
-    text = format(value, fmt)
-    assert_stated(md, text)
-    return text
 
 
 def test_chain_architecture():

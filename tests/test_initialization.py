@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from conftest import assert_stated, notebook_markdown, notebook_outputs
+from conftest import notebook_markdown, notebook_outputs, stated_value as stated
 from nncourse.experiments import initialization as E
 
 NB = "04_initialization.ipynb"
@@ -20,12 +20,6 @@ def md():
 @pytest.fixture(scope="module")
 def outputs():
     return notebook_outputs(NB)
-
-
-def stated(md, value, fmt=".4g"):
-    text = format(value, fmt)
-    assert_stated(md, text)
-    return text
 
 
 @pytest.fixture(scope="module")

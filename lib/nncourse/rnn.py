@@ -16,7 +16,7 @@ from . import _validate
 from .init import initializer
 from .layers import Layer, activation
 from .losses import get_loss
-from .train import History, layer_grad_norms, resolve_optimizer
+from .train import History, check_final_weights, finish_step, layer_grad_norms, resolve_optimizer
 
 RECURRENT_ACTIVATIONS = ("tanh", "relu", "identity")
 RECURRENT_INITS = ("normal", "orthogonal", "identity")
@@ -192,16 +192,10 @@ def fit_sequences(model, X, y, loss="bce_with_logits", optimizer=None, lr=None, 
                     hist.diverged_at, hist.diverged_value = step, value
                     return hist
                 hist.grad_norms.append(norms)
-                if clip is not None:
-                    clip([layer.grads[k] for layer, k in model.parameters()])
-                hist.lr.append(optimizer.lr)
-                optimizer.step(model)
-                hist.loss.append(value)
-                hist.steps = step
+                finish_step(hist, model, optimizer, clip, value, step)
                 epoch_total += value * len(idx)
             hist.epoch_loss.append(epoch_total / n)
-        if not all(np.all(np.isfinite(layer.params[k])) for layer, k in model.parameters()):
-            hist.diverged_at, hist.diverged_value = hist.steps + 1, float("nan")
+        check_final_weights(hist, model)
     return hist
 
 

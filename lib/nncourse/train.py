@@ -73,6 +73,22 @@ def resolve_optimizer(optimizer, lr, default_lr):
     return optimizer
 
 
+def finish_step(hist, model, optimizer, clip, value, step):
+    """The end of every training step, after backward: clip the gradients, update, record."""
+    if clip is not None:
+        clip([layer.grads[k] for layer, k in model.parameters()])
+    hist.lr.append(optimizer.lr)
+    optimizer.step(model)
+    hist.loss.append(value)
+    hist.steps = step
+
+
+def check_final_weights(hist, model):
+    """A last update can overflow the weights without any loss seeing it: mark the run diverged if it did."""
+    if not all(np.all(np.isfinite(layer.params[k])) for layer, k in model.parameters()):
+        hist.diverged_at, hist.diverged_value = hist.steps + 1, float("nan")
+
+
 def fit(model, X, y, loss="mse", optimizer=None, lr=None, epochs=100, batch_size=None, rng=None,
         X_val=None, y_val=None, clip=None, regularizer=None, callbacks=(), record_grad_norms=True):
     """Train `model` on (X, y) and return a History.
@@ -126,12 +142,7 @@ def fit(model, X, y, loss="mse", optimizer=None, lr=None, epochs=100, batch_size
                         hist.diverged_at, hist.diverged_value = step, value
                         return hist
                     hist.grad_norms.append(norms)
-                if clip is not None:
-                    clip([layer.grads[k] for layer, k in model.parameters()])
-                hist.lr.append(optimizer.lr)
-                optimizer.step(model)
-                hist.loss.append(value)
-                hist.steps = step
+                finish_step(hist, model, optimizer, clip, value, step)
                 epoch_total += value * xb.shape[0]
             hist.epoch_loss.append(epoch_total / n)
             if X_val is not None:
@@ -139,9 +150,7 @@ def fit(model, X, y, loss="mse", optimizer=None, lr=None, epochs=100, batch_size
             if any(cb.on_epoch_end(epoch, hist, model, optimizer) for cb in callbacks):
                 hist.stopped_at_epoch = epoch
                 break
-        # a final update can overflow the weights without any loss seeing it: check them too
-        if not all(np.all(np.isfinite(layer.params[k])) for layer, k in model.parameters()):
-            hist.diverged_at, hist.diverged_value = hist.steps + 1, float("nan")
+        check_final_weights(hist, model)
     return hist
 
 
