@@ -129,7 +129,9 @@ def plot_surface(result, fig):
     ax.set_title(title, fontsize=9, color=color)
     vals = result.path.values
     floor = float(result.surface.value(np.asarray(result.surface.minima[0])))   # the global minimum's loss
-    ax_loss.plot(np.arange(len(vals)), vals - floor + 1e-12, color=color)
+    gap = np.asarray(vals, dtype=float) - floor
+    # a log axis cannot show 0: leave those points out rather than lift them (a floor would draw a false plateau)
+    ax_loss.plot(np.arange(len(vals)), np.where(gap > 0, gap, np.nan), color=color)
     _plain_log(ax_loss)
     ax_loss.set(xlabel="step", ylabel="loss" if floor == 0 else "loss - global minimum",
                 title=result.path.status, xlim=(0, max(len(vals) - 1, 1)))
