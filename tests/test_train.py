@@ -84,7 +84,7 @@ def test_callbacks_and_validation_loss():
     ({"lr": 0.0}, "learning rate must be a positive number"),
     ({"lr": -1}, "learning rate must be a positive number"),
     ({"lr": float("nan")}, "learning rate must be a positive number"),
-    ({"loss": "hinge"}, "unknown loss 'hinge'; choose one of: 'mse', 'half_sse'"),
+    ({"loss": "hinge"}, "unknown loss 'hinge'; choose one of: 'mse', 'half_sse'.*'softmax_cross_entropy'"),
     ({"batch_size": 0}, "batch_size must be a positive integer"),
     ({"batch_size": 10}, "pass rng="),
     ({"optimizer": "adam"}, "optimizer must be an Optimizer"),

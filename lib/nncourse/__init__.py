@@ -1,6 +1,8 @@
 """How neural networks are trained: the course library.
 
-Modules: layers, model, losses, init, optim, train, data, gradcheck, diagnostics, plots, widgets.
+Core (imported here): layers, model, losses, init, optim, train, data, gradcheck, diagnostics, plots, widgets.
+Imported by name when a lesson needs them: schedules, surfaces, clipping, residual, normalization,
+regularization, callbacks, layerplots, pruning, freezing, digits, rnn; experiments.<lesson> and diagrams.<lesson>.
 """
 from . import data, diagnostics, gradcheck, init, layers, losses, model, optim, plots, train, widgets
 from .layers import ACTIVATIONS, Dense, activation
