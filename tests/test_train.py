@@ -126,3 +126,6 @@ def test_bad_model_arguments():
         nc.mlp([2, 3, 1], rng=42)
     with pytest.raises(ValueError, match="n_out must be a positive integer"):
         Dense(2, -1, rng=rng)
+    with pytest.raises(ValueError, match=r"Dense\(2, 3\) with a random initializer needs rng="):
+        Dense(2, 3)
+    assert np.all(Dense(2, 3, init="constant").params["W"] == 1.0)   # nothing random: no Generator needed

@@ -120,6 +120,11 @@ def initializer(spec, **kwargs):
     return functools.partial(fn, **kwargs) if kwargs else fn
 
 
+def needs_rng(fn):
+    """False for the initializers that draw nothing (zeros, constant), True for every other one."""
+    return getattr(fn, "func", fn) not in (zeros, constant)
+
+
 def promised_variance(name, shape, **kwargs):
     """The variance each initializer promises for one entry, for tests and tables."""
     fan_in, fan_out = _fans(shape)

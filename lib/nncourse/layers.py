@@ -7,7 +7,7 @@ gradient of the loss with respect to its output.
 import numpy as np
 
 from . import _validate
-from .init import initializer
+from .init import initializer, needs_rng
 
 
 class Layer:
@@ -40,9 +40,12 @@ class Dense(Layer):
         self.n_in = _validate.positive_int("n_in", n_in)
         self.n_out = _validate.positive_int("n_out", n_out)
         w_init, b_init = initializer(init), initializer(bias_init)
-        if rng is None:
-            rng = np.random.default_rng(0)
-        _validate.rng(rng)
+        if rng is not None:
+            _validate.rng(rng)
+        elif needs_rng(w_init) or needs_rng(b_init):
+            # no hidden default seed: a random initializer gets its Generator from the caller
+            raise ValueError(f"Dense({n_in}, {n_out}) with a random initializer needs "
+                             f"rng=np.random.default_rng(seed); only 'zeros' and 'constant' work without one")
         self.params["W"] = np.asarray(w_init((n_in, n_out), rng), dtype=np.float64)
         self.params["b"] = np.asarray(b_init((n_out,), rng), dtype=np.float64)
         self.grads["W"] = np.zeros_like(self.params["W"])
