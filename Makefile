@@ -14,7 +14,7 @@ export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
 JOBS   ?= 2
 
-.PHONY: install lab test test-fast run notebooks bench images clean
+.PHONY: install lab test test-fast run notebooks bench images portability clean
 
 install: $(STAMP)
 
@@ -64,6 +64,12 @@ bench: install
 
 images: install
 	$(BIN)/python scripts/make_images.py
+
+# Before you stop, after touching a lesson or the library's numerics (not part of test or CI): the numeric tests
+# and nbval once per OpenBLAS kernel this CPU runs (default, Haswell, Prescott, Haswell without AVX-512),
+# the kernel set with OPENBLAS_CORETYPE in that command only. Report: build/portability/report.md
+portability: install
+	$(BIN)/python scripts/portability.py $(KERNELS)
 
 clean:
 	rm -rf build .pytest_cache

@@ -11,6 +11,16 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 
 
+def pytest_report_header(config):
+    """Which BLAS kernel this run uses (scripts/portability.py runs the suite once per kernel)."""
+    try:
+        import threadpoolctl
+        info = [i for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
+        return f"BLAS: {info[0].get('internal_api')} {info[0].get('version')}, kernel {info[0].get('architecture')}"
+    except Exception as err:  # the header is information only
+        return f"BLAS kernel unknown ({err})"
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "browser: drives JupyterLab in headless Chromium")
     config.addinivalue_line("markers", "slow: takes more than a few seconds")

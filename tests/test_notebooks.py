@@ -1,12 +1,18 @@
 """Every lesson runs headless under papermill with its defaults and with the other parameter set it declares in
 its metadata (metadata.nncourse.test_parameters), and each keeps the conventions the course relies on."""
+import difflib
 import json
+import pathlib
+import re
 
 import nbformat
 import papermill
 import pytest
 
+import perturb
 from conftest import NOTEBOOKS, lesson_notebooks
+
+TESTS = pathlib.Path(__file__).resolve().parent
 
 LESSONS = lesson_notebooks()
 
@@ -44,12 +50,23 @@ def _parameter_names(source):
             if "=" in line and not line.lstrip().startswith("#")]
 
 
-@pytest.mark.parametrize("variant", ["defaults", "other"])
+@pytest.mark.parametrize("variant", ["perturbed defaults", "other"])
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
 def test_lesson_runs_under_papermill(path, variant, tmp_path):
-    params = {} if variant == "defaults" else _meta(path)["test_parameters"]
+    """With its other parameter set, and with its defaults while every training step is perturbed by a relative
+    1e-12 (tests/perturb.py: a stand-in for another machine's BLAS kernel). The perturbed run must print exactly
+    what the committed notebook shows: a number that changes is one a learner on another machine sees
+    differently."""
+    perturbed = variant == "perturbed defaults"
+    params = {} if perturbed else _meta(path)["test_parameters"]
+    src = path
+    if perturbed:
+        nb = nbformat.read(path, as_version=4)
+        nb.cells.insert(0, nbformat.v4.new_code_cell(perturb.cell_source(TESTS)))
+        src = tmp_path / f"perturbed_{path.name}"
+        nbformat.write(nb, src)
     out = tmp_path / path.name
-    papermill.execute_notebook(str(path), str(out), parameters=params, cwd=str(NOTEBOOKS),
+    papermill.execute_notebook(str(src), str(out), parameters=params, cwd=str(NOTEBOOKS),
                                kernel_name="python3", execution_timeout=600, progress_bar=False)
     nb = nbformat.read(out, as_version=4)
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
@@ -58,3 +75,39 @@ def test_lesson_runs_under_papermill(path, variant, tmp_path):
         for o in c.get("outputs", []):
             assert o.output_type != "error"
             assert not (o.output_type == "stream" and o.name == "stderr"), "".join(o.get("text", ""))[:200]
+    if perturbed:
+        changed = _changed_outputs(nbformat.read(path, as_version=4), nb.cells[1:])
+        assert not changed, (f"{path.name}: outputs change when training is perturbed by a relative "
+                             f"{perturb.EPS:g}, as on another machine:\n" + "\n".join(changed))
+
+
+def _text_outputs(cell):
+    """What nbval compares in a cell, minus images: streams and text representations, addresses masked."""
+    texts = []
+    for o in cell.get("outputs", []):
+        if o.output_type == "stream":
+            text = "".join(o.text)
+            if texts and texts[-1].startswith(o.name + ": "):   # the kernel may split one print into chunks
+                texts[-1] += text
+            else:
+                texts.append(o.name + ": " + text)
+        elif o.output_type in ("execute_result", "display_data"):
+            data = o.get("data", {})
+            texts += [f"{k}: {data[k]}" for k in sorted(data) if k in ("text/plain", "text/html")
+                      and "application/vnd.jupyter.widget-view+json" not in data]
+    return [re.sub(r"0x[0-9a-fA-F]+", "0xADDRESS", t) for t in texts]
+
+
+def _changed_outputs(committed, executed):
+    """A line per code cell whose text outputs differ (cells nbval ignores are skipped)."""
+    changed = []
+    pairs = zip([c for c in committed.cells if c.cell_type == "code"],
+                [c for c in executed if c.cell_type == "code"])
+    for i, (old, new) in enumerate(pairs):
+        if "NBVAL_IGNORE_OUTPUT" in old.source or "nbval-ignore-output" in old.metadata.get("tags", []):
+            continue
+        if _text_outputs(old) != _text_outputs(new):
+            diff = difflib.unified_diff("".join(_text_outputs(old)).splitlines(),
+                                        "".join(_text_outputs(new)).splitlines(), lineterm="", n=0)
+            changed.append(f"code cell {i} ({old.source.splitlines()[0][:50]}):\n  " + "\n  ".join(list(diff)[2:12]))
+    return changed

@@ -135,9 +135,11 @@ def test_seed_spread_numbers(prose, spreads, params):
 
 def test_clipping_numbers(prose, clipping_runs, params):
     plain, clipped = clipping_runs["no clipping"], clipping_runs["clipped"]
-    norm, step = plain.largest_grad_norm
+    norm, step = plain.largest_grad_norm_until(10)
     _stated(prose, "jumps to 65.4 at step 3", f"jumps to {norm:.3g} at step {step}")
-    assert clipped.largest_grad_norm == (norm, step)   # the same spike, seen before clipping
+    assert plain.largest_grad_norm == (norm, step)      # the spike is the largest of the whole run
+    assert clipped.largest_grad_norm_until(10) == (norm, step)   # the same spike, seen before clipping
+    assert clipped.history.final_loss < 1e-3 and "final loss below 0.001" in clipped.status
     _stated(prose, "(dead units 100%)", f"(dead units {plain.dead_fraction:.0%})")
     assert abs(plain.history.final_loss - math.log(2)) < 1e-3
     _stated(prose, r"$\ln 2 \approx 0.693$", rf"$\ln 2 \approx {math.log(2):.3f}$")
@@ -148,31 +150,42 @@ def test_clipping_numbers(prose, clipping_runs, params):
     assert clipped.dead_fraction == 0.0 and not plain.history.diverged and not clipped.history.diverged
 
 
-def test_long_lag_clipping_numbers(prose, echo_settings, params):
-    runs = recurrent.run_clipping_comparison(clip=params["clip"], **{**echo_settings, "lag": params["long_lag"]})
-    plain, clipped = runs["no clipping"], runs["clipped"]
-    low, at = plain.lowest_loss
-    _stated(prose, "it gets down to 0.154 at step 122 and ends at\n0.532",
-            f"it gets down to {low:.3g} at step {at} and ends at\n{plain.history.final_loss:.3g}")
-    _stated(prose, "the test accuracy is 67.0% (50% is guessing)",
-            f"the test accuracy is {plain.test_accuracy:.1%} (50% is guessing)")
-    _stated(prose, "(up to 3.31)", f"(up to {plain.largest_grad_norm[0]:.3g})")
-    grad_norms = np.sqrt(np.sum(plain.history.grad_norm_array() ** 2, axis=1))
-    assert np.mean(grad_norms < 1.0) > 0.5                     # "mostly below 1"
-    _stated(prose, "(final loss 0.00857)", f"(final loss {clipped.history.final_loss:.3g})")
-    _stated(prose, "test accuracy of 99.4%", f"test accuracy of {clipped.test_accuracy:.1%}")
+@pytest.fixture(scope="module")
+def long_lag_seeds(echo_settings, params):
+    return recurrent.run_clipping_seeds(range(params["echo_seeds"]), clip=params["clip"],
+                                        **{**echo_settings, "lag": params["long_lag"]})
 
 
-def test_clipping_helps_the_long_lag_beyond_one_seed(echo_settings, params):
-    """The lesson shows one seed; over six, clipping gives at least 97% every time, and beats no clipping in five."""
-    plain, clipped = [], []
-    for seed in range(6):
-        runs = recurrent.run_clipping_comparison(clip=params["clip"], **{**echo_settings, "lag": params["long_lag"],
-                                                                         "seed": seed})
-        plain.append(runs["no clipping"].test_accuracy)
-        clipped.append(runs["clipped"].test_accuracy)
-    assert min(clipped) >= 0.97
-    assert sum(c > p for c, p in zip(clipped, plain)) >= 5
+def test_long_lag_clipping_numbers(prose, long_lag_seeds, params):
+    """The long lag over several seeds: only what holds on every machine is printed (the unclipped runs are
+    chaotic), and each fact holds with a margin."""
+    clipped, plain = long_lag_seeds.accuracies("clipped"), long_lag_seeds.accuracies("no clipping")
+    n = params["echo_seeds"]
+    assert long_lag_seeds.summary() == (f"clipped at 1: {n} of {n} seeds reach 95% test accuracy\n"
+                                        f"no clipping: the worst of the {n} seeds stays below 80%")
+    assert clipped.min() >= 0.96 and plain.min() < 0.75          # margins around the printed thresholds
+    _stated(prose, "every one of the 6 seeds settles and reaches at least 95% test accuracy",
+            f"every one of the {n} seeds settles and reaches at least 95% test accuracy")
+    assert "without clipping some seeds stay far below 80%" in prose
+    plain0 = long_lag_seeds.runs[params["seed"]]["no clipping"]
+    grad_norms = np.sqrt(np.sum(plain0.history.grad_norm_array() ** 2, axis=1))
+    assert np.mean(grad_norms < 1.0) > 0.5 and grad_norms.max() > 1.5   # "mostly below 1 but jumps now and then"
+
+
+def test_unclipped_long_lag_is_chaotic(echo_settings, params):
+    """What the lesson says of the unclipped runs: a change in the twelfth digit of the weights changes the
+    outcome (so its accuracy is not a portable number), while the clipped run barely moves."""
+    import perturb
+    from nncourse import optim
+    settings = {**echo_settings, "lag": params["long_lag"]}
+    base = recurrent.run_clipping_comparison(clip=params["clip"], **settings)
+    original = perturb.install(1e-12)
+    try:
+        nudged = recurrent.run_clipping_comparison(clip=params["clip"], **settings)
+    finally:
+        optim.Optimizer.step = original
+    assert abs(base["no clipping"].history.final_loss - nudged["no clipping"].history.final_loss) > 1e-3
+    assert abs(base["clipped"].test_accuracy - nudged["clipped"].test_accuracy) < 0.02
 
 
 def test_orthogonal_linear_rnn_keeps_the_gradient_norm_exactly():

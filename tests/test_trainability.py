@@ -204,9 +204,12 @@ def test_section5_batchnorm_rescues_the_deep_sigmoid_network(prose, deep):
     assert T.DEEP["depth"] == 8 and T.DEEP["width"] == 16 and T.DEEP["activation"] == "sigmoid"
     late = deep["with batch norm"].late_train_loss(50)
     assert late < 0.2 * without["train_loss"]
-    stated(prose, "8 hidden layers of 16 sigmoid units", f"stays at {without['train_loss']:.4f}",
-           f"training loss of {with_bn['train_loss']:.4f} ({late:.4f} averaged over the last 50 epochs",
+    stated(prose, "8 hidden layers of 16 sigmoid units", f"stays at {without['train_loss']:.3f}",
+           f"training loss of {with_bn['train_loss']:.3f} ({late:.2f} averaged over the last 50 epochs",
            f"and a test accuracy of {with_bn['test_acc']:.3f}")
+    # the printed figures sit well inside their rounding intervals (the jagged curve moves the 4th figure)
+    for value, digits in ((with_bn["train_loss"], 3), (late, 2), (with_bn["test_loss"], 2)):
+        assert abs(value * 10 ** digits - round(value * 10 ** digits)) < 0.4, value
 
 
 def test_section5_batchnorm_modes(deep):
@@ -214,6 +217,8 @@ def test_section5_batchnorm_modes(deep):
     out = T.batch_dependence(run.model, run.split, seed=P["seed"])
     assert out["inference mode, alone"] == pytest.approx(out["inference mode, in the test set"], abs=1e-12)
     assert abs(out["training mode, random batch 1"] - out["training mode, random batch 2"]) > 0.1
+    for logit in out.values():   # printed to one decimal: each well inside its rounding interval
+        assert abs(logit * 10 - round(logit * 10)) < 0.4, logit
     assert run.model.predict(run.split.X_test[:1])[0, 0] == out["inference mode, alone"], "statistics restored"
 
 
@@ -261,16 +266,15 @@ def test_section6_weights_near_zero(prose, reg):
 
 def test_section7_residual(prose):
     res = T.run_residual(seed=P["seed"], dataset=P["dataset"], noise=P["noise"], epochs=P["epochs"])
-    plain, skip = res["plain"].final, res["residual"].final
     late = {k: r.late_train_loss(50) for k, r in res.items()}
-    assert late["residual"] < 0.25 * late["plain"]
-    # the plain run's last value sits on a spike: well above its own late average
-    assert plain["train_loss"] > 1.5 * late["plain"]
+    # the stated thresholds hold with a margin: the chaotic runs move by about 20% between machines
+    assert late["residual"] < 0.25 * late["plain"] and late["plain"] > 1.3 * 0.15 and late["residual"] < 0.7 * 0.1
+    assert T.residual_summary(res) == (
+        "plain     mean training loss over the last 50 epochs above 0.15\n"
+        "residual  mean training loss over the last 50 epochs below 0.1, at most a third of the plain stack's")
     assert (T.DEEPER["depth"], T.DEEPER["width"], T.DEEPER["activation"], T.DEEPER["lr"]) == (20, 8, "tanh", 0.05)
     stated(prose, "20 hidden layers of 8 tanh units (learning rate 0.05)",
-           f"epochs it averages {late['plain']:.4f} (the last value, {plain['train_loss']:.4f}, happens to sit on a spike)",
-           f"The residual one averages {late['residual']:.4f}",
-           f"with test accuracy {skip['test_acc']:.3f} against {plain['test_acc']:.3f}")
+           "epochs it stays above 0.15 on average. The residual one stays below 0.1, at most a third of the plain")
 
 
 def test_more_data_all_but_removes_the_overfitting(prose):

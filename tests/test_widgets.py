@@ -59,3 +59,250 @@ def test_a_rejected_setting_is_shown_in_the_panel_not_raised():
     assert panel.result is before
     panel.controls["width"].value = 3
     assert "must be" not in panel.status.value and panel.result["y"].max() > 2
+
+
+# --- a learner's values: refused by name, never clamped ---------------------------------------------------
+
+def _message(excinfo):
+    return str(excinfo.value)
+
+
+def test_a_starting_value_outside_the_range_is_refused_by_name():
+    with pytest.raises(widgets.InputError) as err:
+        widgets.slider_panel(_run, _plot, scale=widgets.float_slider(0.1, 2, 0.1, 5))
+    assert _message(err) == "scale = 5 is outside the slider's range 0.1 to 2"
+    with pytest.raises(widgets.InputError, match=r"^scale = -0.1 is outside the slider's range 0.001 to 1$"):
+        widgets.slider_panel(_run, _plot, scale=widgets.log_slider(1e-3, 1, -0.1))
+    with pytest.raises(widgets.InputError, match=r"^seed = 20 is outside the slider's range 0 to 19$"):
+        widgets.slider_panel(_run, _plot, scale=widgets.log_slider(1e-3, 1, 0.1),
+                             seed=widgets.int_slider(0, 19, 20))
+    # the range's ends themselves are allowed (a log slider's ends are 10 ** exponent, not exactly the number)
+    panel = widgets.slider_panel(_run, _plot, scale=widgets.log_slider(0.03, 30, 30))
+    assert panel.controls["scale"].value == pytest.approx(30)
+
+
+@pytest.mark.parametrize("control, value, kind, says", [
+    (lambda v: widgets.float_slider(0.1, 2, 0.1, v), "big", widgets.InputTypeError,
+     "scale must be a number from 0.1 to 2, got 'big'"),
+    (lambda v: widgets.float_slider(0.1, 2, 0.1, v), float("nan"), widgets.InputError,
+     "scale must be a number from 0.1 to 2, got nan"),
+    (lambda v: widgets.log_slider(0.1, 2, v), float("inf"), widgets.InputError,
+     "scale must be a number from 0.1 to 2, got inf"),
+    (lambda v: widgets.float_slider(0.1, 2, 0.1, v), True, widgets.InputTypeError,
+     "scale must be a number from 0.1 to 2, got True"),
+    (lambda v: widgets.int_slider(1, 5, v), True, widgets.InputTypeError,
+     "scale must be a whole number from 1 to 5, got True"),
+    (lambda v: widgets.int_slider(1, 5, v), 2.5, widgets.InputError,
+     "scale must be a whole number from 1 to 5, got 2.5"),
+    (lambda v: widgets.int_slider(1, 5, v), "3", widgets.InputTypeError,
+     "scale must be a whole number from 1 to 5, got '3'"),
+    (lambda v: widgets.dropdown([0.5, 1.0, 2.0], v), True, widgets.InputTypeError,
+     "scale must be one of: 0.5, 1.0, 2.0; got True"),
+    (lambda v: widgets.dropdown([0.5, 1.0, 2.0], v), 3.0, widgets.InputError,
+     "unknown scale 3.0; choose one of: 0.5, 1.0, 2.0"),
+    (lambda v: widgets.toggle(v), "yes", widgets.InputTypeError, "scale must be True or False, got 'yes'"),
+    (lambda v: widgets.toggle(v), 1, widgets.InputTypeError, "scale must be True or False, got 1"),
+])
+def test_a_starting_value_of_the_wrong_kind_is_refused_by_name(control, value, kind, says):
+    with pytest.raises(kind) as err:
+        widgets.slider_panel(_run, _plot, scale=control(value))
+    assert _message(err) == says
+    assert isinstance(err.value, ValueError)   # what a panel's and a test's `except ValueError` catch
+
+
+def test_a_menu_value_not_offered_is_refused_with_the_choices_and_a_suggestion():
+    with pytest.raises(widgets.InputError) as err:
+        widgets.slider_panel(_run, _plot, scale=widgets.log_slider(0.1, 2, 1.0),
+                             kind=widgets.dropdown(["sin", "cos"], "Sin"))
+    assert _message(err) == "unknown kind 'Sin'; choose one of: 'sin', 'cos'; did you mean 'sin'?"
+    labelled = widgets.dropdown([("narrow inputs", "narrow"), ("wide inputs", "wide")], "wide")
+    assert labelled.value == "wide"
+    with pytest.raises(widgets.InputError, match=r"^unknown kind 'narow'; choose one of: 'narrow', 'wide'; did"):
+        widgets.set_control("kind", labelled, "narow")
+
+
+def test_accepted_values_are_kept_as_given():
+    panel = widgets.slider_panel(_run, _plot, scale=widgets.float_slider(0.1, 2, 0.1, 0.55),   # between steps
+                                 kind=widgets.dropdown(["sin", "cos"], "cos"),
+                                 seed=widgets.int_slider(0, 9, np.int64(3)))
+    assert panel.values == {"scale": 0.55, "kind": "cos", "seed": 3}
+    assert isinstance(panel.values["seed"], int)
+    assert widgets.dropdown([300, 3000], 3000.0).value == 3000
+
+
+def test_set_control_checks_and_replaces_a_refused_starting_value():
+    slider = widgets.log_slider(1e-3, 1, 5)             # refused only once the panel knows its name...
+    widgets.set_control("lr", slider, 0.5)               # ...unless a checked value replaces it first
+    panel = widgets.slider_panel(_run, _plot, scale=slider)
+    assert panel.values == {"scale": 0.5}
+    with pytest.raises(widgets.InputError, match=r"^lr = 5 is outside the slider's range 0.001 to 1$"):
+        widgets.set_control("lr", slider, 5)
+    assert slider.value == 0.5 and panel.updates == 1
+    moved = widgets.float_slider(0, 1, 0.1, 7)
+    moved.value = 0.3                                     # a direct change also replaces it
+    assert widgets.slider_panel(_run, _plot, scale=moved).values == {"scale": 0.3}
+
+
+def test_a_value_set_in_a_cell_is_refused_too():
+    panel, calls = _typed_panel()
+    with pytest.raises(widgets.InputError, match=r"^scale = 5 is outside the slider's range 0.0001 to 1$"):
+        panel.controls["scale"].value = 5                 # ipywidgets alone would set 1
+    with pytest.raises(widgets.InputError, match=r"^seed = -1 is outside the slider's range 0 to 19$"):
+        panel.controls["seed"].value = -1
+    assert panel.values == {"scale": 0.03, "seed": 1, "kind": "sin"} and panel.updates == 1
+    panel.controls["scale"].value = 1.0                   # the ends are inside
+    panel.controls["scale"].value = 1e-4 * (1 - 1e-12)    # ...also when 10 ** exponent rounds
+    assert panel.controls["scale"].value == pytest.approx(1e-4) and panel.updates == 3
+
+
+def test_a_slider_range_must_be_ordered():
+    with pytest.raises(widgets.InputError, match="low <= high"):
+        widgets.int_slider(5, 1, 3)
+    with pytest.raises(widgets.InputError, match="at least one option"):
+        widgets.dropdown([])
+
+
+# --- the typed-entry box beside each slider -------------------------------------------------------------
+
+def _typed_panel():
+    calls = []
+    def run(scale, seed, kind="sin"):
+        calls.append((scale, seed))
+        return _run(scale * (1 + seed), kind)
+    panel = widgets.slider_panel(run, _plot, scale=widgets.log_slider(1e-4, 1, 0.03, "learning rate"),
+                                 seed=widgets.int_slider(0, 19, 1), kind=widgets.dropdown(["sin", "cos"]))
+    return panel, calls
+
+
+def test_every_slider_gets_a_typed_entry_box_in_place_of_its_readout():
+    panel, _ = _typed_panel()
+    assert set(panel.entries) == {"scale", "seed"}
+    assert not panel.controls["scale"].readout and not panel.controls["seed"].readout
+    assert panel.entries["scale"].value == "0.03"      # a log slider's value, not its exponent
+    assert panel.entries["seed"].value == "1"
+    assert panel.entries["scale"].layout.width == "70px"
+    assert "nncourse-entry" in panel.entries["scale"]._dom_classes
+    row = panel.widget.children[0]
+    assert row.layout.flex_flow == "row wrap"
+    assert [type(c).__name__ for c in row.children] == ["HBox", "HBox", "Dropdown"]
+    assert row.children[0].children == (panel.controls["scale"], panel.entries["scale"])
+    panel.controls["scale"].value = 0.316               # a drag: the box follows
+    assert panel.entries["scale"].value == "0.316"
+
+
+def test_a_typed_value_outside_the_range_is_refused_not_clamped():
+    panel, calls = _typed_panel()
+    before, updates, png = panel.result, panel.updates, panel.image.value
+    panel.entries["scale"].value = "50"
+    assert panel.status.value == ("<span style='color:#b00020'>scale = 50 is outside the slider's range 0.0001 "
+                                  "to 1; the slider stays at 0.03</span>")
+    assert panel.controls["scale"].value == 0.03 and panel.entries["scale"].value == "0.03"
+    assert panel.updates == updates and panel.result is before and panel.image.value == png
+    assert len(calls) == 1
+    for typed, says in [("-0.1", "scale = -0.1 is outside the slider's range 0.0001 to 1"),
+                        ("fast", "scale must be a number from 0.0001 to 1, got 'fast'"),
+                        ("nan", "scale must be a number from 0.0001 to 1, got nan")]:
+        panel.entries["scale"].value = typed
+        assert f"{says}; the slider stays at 0.03" in panel.status.value
+        assert panel.controls["scale"].value == 0.03 and panel.updates == updates
+    panel.entries["seed"].value = "2.5"
+    assert "seed must be a whole number from 0 to 19, got 2.5; the slider stays at 1" in panel.status.value
+    panel.entries["seed"].value = "20"
+    assert "seed = 20 is outside the slider's range 0 to 19; the slider stays at 1" in panel.status.value
+    assert panel.values == {"scale": 0.03, "seed": 1, "kind": "sin"} and panel.updates == updates
+
+
+def test_a_typed_value_inside_the_range_moves_the_slider_and_reruns():
+    panel, calls = _typed_panel()
+    panel.entries["scale"].value = "50"
+    panel.entries["scale"].value = " 0.1 "
+    assert panel.controls["scale"].value == 0.1 and panel.entries["scale"].value == "0.1"
+    assert panel.updates == 2 and calls[-1] == (0.1, 1)
+    assert "outside" not in panel.status.value       # the refusal gives way to the new result
+    panel.entries["seed"].value = "7"
+    assert panel.controls["seed"].value == 7 and calls[-1] == (0.1, 7)
+    panel.entries["seed"].value = "7.0"               # the same value again: nothing to rerun
+    assert panel.entries["seed"].value == "7" and panel.updates == 3
+    panel.entries["scale"].value = "1e-4"             # the range's end
+    assert panel.controls["scale"].value == pytest.approx(1e-4) and panel.updates == 4
+
+
+# --- the tester's cases in lesson 03, and every panel factory -----------------------------------------------
+
+def test_lesson_03_parameters_are_refused_in_one_line():
+    from nncourse.experiments import learning_rate as L
+    with pytest.raises(widgets.InputError) as err:
+        L.surface_panel(optimizer="Adam")
+    assert "optimizer" in _message(err) and "'adam'" in _message(err) and "did you mean" in _message(err)
+    assert "'sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'" in _message(err)
+    lines = err.value._render_traceback_()              # what a notebook shows under the cell
+    assert len(lines) == 1 and "did you mean 'adam'?" in lines[0]
+    with pytest.raises(widgets.InputError, match=r"unknown surface 'quadratc'; .*did you mean 'quadratic'\?"):
+        L.surface_panel(surface="quadratc")
+    with pytest.raises(widgets.InputError, match=r"^lr = 5 is outside the slider's range 0.001 to 1$"):
+        L.surface_panel(lr=5)
+    with pytest.raises(widgets.InputError, match=r"^lr = -0.1 is outside the slider's range 0.001 to 1$"):
+        L.surface_panel(lr=-0.1)
+    with pytest.raises(widgets.InputError, match=r"^unknown schedule 'Plateau'.*did you mean 'plateau'\?$"):
+        L.training_panel(schedule="Plateau")
+
+
+def test_lesson_03_typed_learning_rate_is_refused():
+    from nncourse.experiments import learning_rate as L
+    panel = L.training_panel()
+    updates, result = panel.updates, panel.result
+    panel.entries["lr"].value = "50"
+    assert ("lr = 50 is outside the slider's range 0.0001 to 1; the slider stays at 0.03"
+            in panel.status.value)
+    assert panel.controls["lr"].value == 0.03 and panel.entries["lr"].value == "0.03"
+    assert panel.updates == updates and panel.result is result
+
+
+def _panel_factories():
+    import importlib
+    import pkgutil
+
+    import nncourse.experiments as E
+    found = {}
+    for info in pkgutil.iter_modules(E.__path__):
+        module = importlib.import_module(f"nncourse.experiments.{info.name}")
+        for name, fn in vars(module).items():
+            if (name.endswith("_panel") and callable(fn) and getattr(fn, "__module__", "") == module.__name__
+                    and not name.startswith(("run_", "plot_")) and name != "plot_panel"):
+                found[f"{info.name}.{name}"] = fn
+    return found
+
+
+# each factory: a starting value out of its slider's range, and the message it gets
+OUT_OF_RANGE = {
+    "backprop.relu_regression_panel": (dict(lr=-0.1), "lr = -0.1 is outside the slider's range 1e-05 to 1"),
+    "gradients.case_study_panel": (dict(depth=50), "depth = 50 is outside the slider's range 2 to 30"),
+    "initialization.histogram_panel": (dict(scale=1000), "scale = 1000 is outside the slider's range 0.01 to 100"),
+    "learning_rate.surface_panel": (dict(lr=5), "lr = 5 is outside the slider's range 0.001 to 1"),
+    "learning_rate.training_panel": (dict(seed=20), "seed = 20 is outside the slider's range 0 to 19"),
+    "network_size.width_panel": (dict(width=100), "width = 100 is outside the slider's range 1 to 64"),
+    "network_size.dead_units_panel": (dict(lr=100), "lr = 100 is outside the slider's range 0.01 to 10"),
+    "network_size.lottery_panel": (dict(rounds=9), "rounds = 9 is outside the slider's range 0 to 8"),
+    "neurons.neuron_panel": (dict(w1=5), "w1 = 5 is outside the slider's range -4 to 4"),
+    "neurons.detector_panel": (dict(steepness=100), "steepness = 100 is outside the slider's range 0.1 to 30"),
+    "recurrent.gradient_panel": (dict(scale=3), "scale = 3 is outside the slider's range 0.5 to 2"),
+    "trainability.playground_panel": (dict(depth=9), "depth = 9 is outside the slider's range 1 to 8"),
+    "trainability.overfitting_panel": (dict(n=500), "n = 500 is outside the slider's range 10 to 200"),
+    "transfer.transfer_panel": (dict(seed=10), "seed = 10 is outside the slider's range 0 to 9"),
+}
+
+
+def test_every_panel_factory_has_a_case():
+    assert set(_panel_factories()) == set(OUT_OF_RANGE)
+
+
+@pytest.mark.parametrize("factory", sorted(OUT_OF_RANGE))
+def test_panel_factory_refuses_a_bad_name_and_an_out_of_range_value(factory):
+    build = _panel_factories()[factory]
+    with pytest.raises(widgets.InputError) as err:
+        build(nonsense=1)
+    assert "unknown" in _message(err) and "'nonsense'; choose one of: " in _message(err)
+    overrides, says = OUT_OF_RANGE[factory]
+    with pytest.raises(widgets.InputError) as err:
+        build(**overrides)
+    assert _message(err) == says

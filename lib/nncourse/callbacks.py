@@ -4,6 +4,7 @@ import numpy as np
 
 from . import _validate
 from .losses import get_loss
+from .train import label_accuracy
 
 
 def snapshot_state(model):
@@ -30,13 +31,13 @@ class EarlyStopping:
     def __init__(self, patience=10, min_delta=0.0, restore_best=True):
         self.patience = _validate.positive_int("patience", patience)
         self.min_delta = _validate.non_negative("min_delta", min_delta)
-        self.restore_best = bool(restore_best)
+        self.restore_best = _validate.flag("restore_best", restore_best)
         self.best_loss, self.best_epoch, self.stopped_epoch = np.inf, None, None
         self._best, self._wait = None, 0
 
     def on_epoch_end(self, epoch, history, model, optimizer):
         if not history.val_loss:
-            raise ValueError("EarlyStopping watches the validation loss: pass X_val and y_val to fit")
+            raise _validate.InputError("EarlyStopping watches the validation loss: pass X_val and y_val to fit")
         loss = history.val_loss[-1]
         if loss < self.best_loss - self.min_delta:
             self.best_loss, self.best_epoch, self._wait = loss, epoch, 0
@@ -59,14 +60,21 @@ class EarlyStopping:
 class EvalCurves:
     """Records, after every epoch, the loss and the accuracy on each named (X, y) set in inference mode
     (dropout off, batch norm on running statistics, no penalty term): `loss[name]` and `accuracy[name]` are
-    lists with one entry per epoch. For a model with one logit per sample (class 1 if > 0). Never stops."""
+    lists with one entry per epoch. Accuracy as in `train.label_accuracy`: for one logit per sample (class 1 if
+    > 0) y holds 0/1 labels; for K logits, one-hot rows. Never stops."""
 
     def __init__(self, loss="bce_with_logits", **sets):
         if not sets:
-            raise ValueError("EvalCurves needs at least one named data set, e.g. train=(X, y)")
+            raise _validate.InputError("EvalCurves needs at least one named data set, e.g. train=(X, y)")
         self.loss_fn = get_loss(loss)
-        self.sets = {name: (_validate.finite_array(f"{name} X", X, ndim=2),
-                            _validate.finite_array(f"{name} y", y, ndim=2)) for name, (X, y) in sets.items()}
+        self.sets = {}
+        for name, pair in sets.items():
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise _validate.InputTypeError(f"EvalCurves {name} must be a pair (X, y), got {type(pair).__name__}")
+            X = _validate.data_array(f"{name} X", pair[0], ndim=2)
+            y = _validate.data_array(f"{name} y", pair[1], ndim=2)
+            _validate.same_rows(f"{name} X", X, f"{name} y", y)
+            self.sets[name] = X, y
         self.loss = {name: [] for name in sets}
         self.accuracy = {name: [] for name in sets}
 
@@ -74,7 +82,7 @@ class EvalCurves:
         for name, (X, y) in self.sets.items():
             logits = model.predict(X)
             self.loss[name].append(self.loss_fn(logits, y)[0])
-            self.accuracy[name].append(float(np.mean((logits > 0) == (y > 0.5))))
+            self.accuracy[name].append(label_accuracy(logits, y, f"{name} y"))
         return False
 
 

@@ -7,6 +7,7 @@ from . import _validate
 
 def clip_by_value(grads, threshold):
     """Every entry into [-threshold, threshold]. Changes the gradient's direction."""
+    _validate.gradients(grads)
     _validate.positive("threshold", threshold)
     before = max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads)
     for g in grads:
@@ -16,6 +17,7 @@ def clip_by_value(grads, threshold):
 
 def clip_by_norm(grads, threshold):
     """Each tensor separately: if ||g|| > threshold, g <- threshold g / ||g||. Returns the largest norm seen."""
+    _validate.gradients(grads)
     _validate.positive("threshold", threshold)
     largest = 0.0
     for g in grads:
@@ -29,6 +31,7 @@ def clip_by_norm(grads, threshold):
 def clip_by_global_norm(grads, threshold):
     """Pascanu et al. (2013), algorithm 1: with ||g|| the norm of all gradients together, if ||g|| >= threshold,
     g <- threshold g / ||g||. Keeps the direction of the whole update. Returns ||g|| before clipping."""
+    _validate.gradients(grads)
     _validate.positive("threshold", threshold)
     norm = float(np.sqrt(sum(float(np.vdot(g, g)) for g in grads)))
     if norm >= threshold and norm > 0:

@@ -11,9 +11,8 @@ def make_quadratic_regression(n, rng, x1_range=(-5.0, 5.0), x2_range=(-10.0, 10.
     n = _validate.positive_int("n", n)
     _validate.rng(rng)
     _validate.non_negative("noise", noise)
-    for name, (lo, hi) in (("x1_range", x1_range), ("x2_range", x2_range)):
-        if not hi > lo:
-            raise ValueError(f"{name} must be (low, high) with low < high, got {(lo, hi)}")
+    _validate.number_range("x1_range", x1_range)
+    _validate.number_range("x2_range", x2_range)
     x1 = rng.uniform(*x1_range, size=n)
     x2 = rng.uniform(*x2_range, size=n)
     y = x1 ** 2 + x2 + noise * rng.normal(size=n)
@@ -24,8 +23,18 @@ def _half(n):
     return n // 2, n - n // 2
 
 
+def _check(n, rng, noise, **positive):
+    """The checks every generator makes: n >= 1, a Generator, noise >= 0, and the named shape knobs > 0."""
+    _validate.rng(rng)
+    _validate.non_negative("noise", noise)
+    for name, value in positive.items():
+        _validate.positive(name, value)
+    return _validate.positive_int("n", n)
+
+
 def make_moons(n, rng, noise=0.1):
     """Two interleaving half circles."""
+    n = _check(n, rng, noise)
     n0, n1 = _half(n)
     t0, t1 = rng.uniform(0, np.pi, n0), rng.uniform(0, np.pi, n1)
     a = np.column_stack([np.cos(t0), np.sin(t0)])
@@ -34,7 +43,10 @@ def make_moons(n, rng, noise=0.1):
 
 
 def make_circles(n, rng, noise=0.1, factor=0.5):
-    """A small circle (label 1) inside a large one (label 0); `factor` is the ratio of their radii."""
+    """A small circle (label 1) inside a large one (label 0); `factor` (0 < factor < 1) is the ratio of their
+    radii."""
+    n = _check(n, rng, noise)
+    _validate.open_fraction("factor", factor)
     n0, n1 = _half(n)
     t0, t1 = rng.uniform(0, 2 * np.pi, n0), rng.uniform(0, 2 * np.pi, n1)
     outer = np.column_stack([np.cos(t0), np.sin(t0)])
@@ -44,6 +56,7 @@ def make_circles(n, rng, noise=0.1, factor=0.5):
 
 def make_xor(n, rng, noise=0.1):
     """Points in [-1, 1]^2 labelled 1 when x1 and x2 have the same sign; noise jitters the points."""
+    n = _check(n, rng, noise)
     X = rng.uniform(-1, 1, size=(n, 2))
     y = (X[:, 0] * X[:, 1] > 0).astype(np.float64)
     return X + noise * rng.normal(size=(n, 2)), y[:, None]
@@ -51,6 +64,7 @@ def make_xor(n, rng, noise=0.1):
 
 def make_spiral(n, rng, noise=0.1, turns=1.5):
     """Two interleaved spirals (arms offset by half a turn)."""
+    n = _check(n, rng, noise, turns=turns)
     n0, n1 = _half(n)
     parts = []
     for k, m in ((0, n0), (1, n1)):
@@ -62,6 +76,8 @@ def make_spiral(n, rng, noise=0.1, turns=1.5):
 
 def make_gaussians(n, rng, noise=0.5, distance=2.0):
     """Two Gaussian blobs of standard deviation `noise` whose centres are `distance` apart."""
+    n = _check(n, rng, noise)
+    _validate.non_negative("distance", distance)
     n0, n1 = _half(n)
     c = distance / 2
     a = rng.normal(size=(n0, 2)) * noise + [-c, -c / 2]
@@ -85,13 +101,17 @@ def make_classification(name, n, rng, noise=None):
 
 
 def train_test_split(X, y, rng, test_fraction=0.25):
-    """Shuffle the rows and split them: returns X_train, X_test, y_train, y_test."""
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction must be between 0 and 1 (exclusive), got {test_fraction}")
-    if len(X) != len(y):
-        raise ValueError(f"X and y must have the same number of rows, got {len(X)} and {len(y)}")
+    """Shuffle the rows and split them: returns X_train, X_test, y_train, y_test. Both parts get at least
+    one row."""
+    X, y = _validate.rows_of("X", X), _validate.rows_of("y", y)
+    _validate.same_rows("X", X, "y", y)
+    _validate.rng(rng)
+    _validate.open_fraction("test_fraction", test_fraction)
     order = rng.permutation(len(X))
     n_test = int(round(test_fraction * len(X)))
+    if not 0 < n_test < len(X):
+        raise _validate.InputError(f"test_fraction={test_fraction:g} of {len(X)} rows leaves "
+                                   f"{'no test' if n_test == 0 else 'no training'} rows")
     test, train = order[:n_test], order[n_test:]
     return X[train], X[test], y[train], y[test]
 
@@ -100,14 +120,21 @@ class Standardizer:
     """Rescales each feature to mean 0 and standard deviation 1 using statistics of the training set only."""
 
     def fit(self, X):
-        X = _validate.finite_array("X", X, ndim=2)
+        X = _validate.data_array("X", X, ndim=2)
         self.mean = X.mean(axis=0)
         self.std = X.std(axis=0)
         self.std[self.std == 0] = 1.0
         return self
 
     def transform(self, X):
-        return (np.asarray(X, dtype=np.float64) - self.mean) / self.std
+        """X (N, D) with the training set's D features, rescaled."""
+        if not hasattr(self, "mean"):
+            raise _validate.InputError("Standardizer.transform needs the training set's statistics: call fit(X) first")
+        X = _validate.finite_array("X", X, ndim=2)
+        if X.shape[1] != self.mean.size:
+            raise _validate.InputError(f"X must have the {self.mean.size} columns the Standardizer was fit on, "
+                                       f"got shape {X.shape}")
+        return (X - self.mean) / self.std
 
     def fit_transform(self, X):
         return self.fit(X).transform(X)

@@ -23,7 +23,7 @@ N_CLASSES = 10
 def _digits_file():
     spec = importlib.util.find_spec("sklearn")
     if spec is None or not spec.submodule_search_locations:
-        raise ValueError("the digits data set ships with scikit-learn: pip install scikit-learn")
+        raise _validate.InputError("the digits data set ships with scikit-learn: pip install scikit-learn")
     path = pathlib.Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "digits.csv.gz"
     data = np.loadtxt(path, delimiter=",")
     data.flags.writeable = False
@@ -39,12 +39,12 @@ def load_digits():
 
 def one_hot(labels, n_classes):
     """labels (N,) ints in 0..n_classes-1 -> (N, n_classes) float64 rows with a single 1."""
-    labels = np.asarray(labels)
+    labels = _validate.rows_of("labels", labels)
     n_classes = _validate.positive_int("n_classes", n_classes)
     if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(f"labels must be a 1-D array of integers, got {labels.dtype} shape {labels.shape}")
+        raise _validate.InputError(f"labels must be a 1-D array of integers, got {labels.dtype} shape {labels.shape}")
     if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
-        raise ValueError(f"labels must lie in 0..{n_classes - 1}, got {labels.min()}..{labels.max()}")
+        raise _validate.InputError(f"labels must lie in 0..{n_classes - 1}, got {labels.min()}..{labels.max()}")
     out = np.zeros((labels.size, n_classes))
     out[np.arange(labels.size), labels] = 1.0
     return out
@@ -52,7 +52,8 @@ def one_hot(labels, n_classes):
 
 def softmax(logits):
     """Row-wise softmax p_k = e^{z_k} / sum_j e^{z_j}, computed after subtracting each row's max so that no
-    exponential overflows (the shift cancels between numerator and denominator)."""
+    exponential overflows (the shift cancels between numerator and denominator). logits (N, K)."""
+    logits = _validate.logits(logits)
     z = logits - np.max(logits, axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
@@ -60,22 +61,22 @@ def softmax(logits):
 
 def predicted_class(logits):
     """The index of the largest logit in each row: (N, K) -> (N,)."""
-    return np.argmax(logits, axis=1)
+    return np.argmax(_validate.logits(logits), axis=1)
 
 
 def class_accuracy(logits, labels):
     """Fraction of rows whose largest logit is at the true class. labels: (N,) ints or (N, K) one-hot."""
-    labels = np.asarray(labels)
-    if labels.ndim == 2:
-        labels = np.argmax(labels, axis=1)
+    logits = _validate.logits(logits)
+    labels = _validate.rows_of("labels", labels)
     if labels.shape[0] != logits.shape[0]:
-        raise ValueError(f"{logits.shape[0]} rows of logits but {labels.shape[0]} labels")
-    return float(np.mean(predicted_class(logits) == labels))
+        raise _validate.InputError(f"{logits.shape[0]} rows of logits but {labels.shape[0]} labels")
+    return float(np.mean(predicted_class(logits) == _validate.class_labels("labels", labels, *logits.shape)))
 
 
 def model_accuracy(model, X, labels):
     """class_accuracy of `model.predict(X)`."""
-    return class_accuracy(model.predict(X), labels)
+    _validate.model(model, ("predict",))
+    return class_accuracy(model.predict(_validate.model_input("X", X, model)), labels)
 
 
 def split_digits(rng, classes=tuple(range(10)), test_fraction=0.3, val_fraction=0.0):
@@ -85,11 +86,16 @@ def split_digits(rng, classes=tuple(range(10)), test_fraction=0.3, val_fraction=
     head with len(classes) outputs fits. Returns a dict with X_train, y_train (int labels), Y_train (one-hot),
     the same for 'test' (and 'val' if val_fraction > 0), plus 'classes'."""
     _validate.rng(rng)
-    classes = tuple(int(c) for c in classes)
-    if not classes or len(set(classes)) != len(classes) or min(classes) < 0 or max(classes) > 9:
-        raise ValueError(f"classes must be distinct digits 0..9, got {classes}")
-    if not (0 < test_fraction < 1 and 0 <= val_fraction < 1 and test_fraction + val_fraction < 1):
-        raise ValueError(f"test_fraction in (0, 1) and val_fraction in [0, 1) must sum to less than 1, "
+    if isinstance(classes, (str, bytes)) or not hasattr(classes, "__iter__"):
+        raise _validate.InputTypeError(f"classes must be a list of digits such as (0, 1, 2), "
+                                       f"got {type(classes).__name__}")
+    classes = tuple(_validate.int_between("each class", c, 0, 9, "a digit 0..9") for c in classes)
+    if not classes or len(set(classes)) != len(classes):
+        raise _validate.InputError(f"classes must be distinct digits 0..9, got {classes}")
+    _validate.open_fraction("test_fraction", test_fraction)
+    _validate.fraction("val_fraction", val_fraction)
+    if not test_fraction + val_fraction < 1:
+        raise _validate.InputError(f"test_fraction in (0, 1) and val_fraction in [0, 1) must sum to less than 1, "
                          f"got {test_fraction} and {val_fraction}")
     X, labels = load_digits()
     keep = np.isin(labels, classes)
@@ -114,10 +120,14 @@ def few_labels(y, per_class, rng):
     """Indices of `per_class` examples of each class in y (N,) ints, drawn without replacement with `rng`:
     the small labelled set of a transfer-learning experiment."""
     per_class = _validate.positive_int("per_class", per_class)
+    _validate.rng(rng)
+    y = _validate.rows_of("y", y)
+    if y.ndim != 1:
+        raise _validate.InputError(f"y must be a 1-D array of class labels, got shape {y.shape}")
     chosen = []
     for c in np.unique(y):
         idx = np.flatnonzero(y == c)
         if per_class > idx.size:
-            raise ValueError(f"asked for {per_class} examples of class {c}, only {idx.size} available")
+            raise _validate.InputError(f"asked for {per_class} examples of class {c}, only {idx.size} available")
         chosen.append(rng.choice(idx, size=per_class, replace=False))
     return np.sort(np.concatenate(chosen))

@@ -17,10 +17,9 @@ from .model import Sequential
 def freeze(model, upto):
     """Freeze the first `upto` layers that have parameters (0 freezes nothing) and unfreeze the rest.
     Returns the model."""
-    layers = model.param_layers
-    if isinstance(upto, bool) or not isinstance(upto, (int, np.integer)) or not 0 <= upto <= len(layers):
-        raise ValueError(f"upto must be an integer from 0 to {len(layers)} (the layers with parameters), "
-                         f"got {upto!r}")
+    layers = _validate.sequential(model).param_layers
+    upto = _validate.int_between("upto", upto, 0, len(layers),
+                                 f"an integer from 0 to {len(layers)} (the layers with parameters)")
     for i, layer in enumerate(layers):
         layer.trainable = i >= upto
     return model
@@ -28,7 +27,7 @@ def freeze(model, upto):
 
 def frozen_count(model):
     """How many layers with parameters are frozen."""
-    return sum(not layer.trainable for layer in model.param_layers)
+    return sum(not layer.trainable for layer in _validate.sequential(model).param_layers)
 
 
 def replace_head(model, n_out, rng, init="glorot_uniform"):
@@ -36,9 +35,9 @@ def replace_head(model, n_out, rng, init="glorot_uniform"):
     its `trainable` flags), then a freshly initialized Dense(n_in, n_out) head. The original is untouched."""
     _validate.rng(rng)
     n_out = _validate.positive_int("n_out", n_out)
-    dense = [i for i, layer in enumerate(model.layers) if isinstance(layer, Dense)]
+    dense = [i for i, layer in enumerate(_validate.sequential(model).layers) if isinstance(layer, Dense)]
     if not dense:
-        raise ValueError("the model has no Dense layer to replace")
+        raise _validate.InputError("the model has no Dense layer to replace")
     last = dense[-1]
     body = [copy.deepcopy(layer) for layer in model.layers[:last]]
     head = Dense(model.layers[last].n_in, n_out, rng=rng, init=init)
@@ -48,5 +47,6 @@ def replace_head(model, n_out, rng, init="glorot_uniform"):
 def weight_changes(before, model):
     """The largest |change| of any parameter of each layer that has parameters, between `before` (from
     `model.get_weights()`) and now: 0.0 exactly for a frozen layer."""
+    _validate.weights(before, _validate.sequential(model).layers)
     return [max(float(np.max(np.abs(layer.params[k] - w[k]))) for k in layer.params)
             for layer, w in zip(model.layers, before) if layer.params]

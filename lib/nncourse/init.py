@@ -10,68 +10,75 @@ import numpy as np
 from . import _validate
 
 
-def _fans(shape):
+def _fans(shape, rng=False):
+    """(fan_in, fan_out) of a checked shape (a bias (n,) has both n); checks rng too unless it is False."""
+    if rng is not False:
+        _validate.rng(rng)
+    shape = _validate.shape(shape)
     if len(shape) == 1:
         return shape[0], shape[0]
-    if len(shape) != 2:
-        raise ValueError(f"initializers take a shape (fan_in, fan_out) or (n,), got {shape}")
     return shape[0], shape[1]
 
 
 def zeros(shape, rng=None):
     """All zeros. Every unit of a layer computes the same thing: nothing breaks the symmetry."""
+    _fans(shape)
     return np.zeros(shape)
 
 
 def constant(shape, rng=None, value=1.0):
     """Every entry equal to `value`: units stay identical during training (the symmetry problem)."""
-    return np.full(shape, float(value))
+    _fans(shape)
+    return np.full(shape, _validate.real("value", value))
 
 
 def uniform(shape, rng, low=-0.05, high=0.05):
     """U[low, high]; variance (high - low)^2 / 12."""
-    if not high > low:
-        raise ValueError(f"uniform needs low < high, got low={low}, high={high}")
+    _fans(shape, rng)
+    if not _validate.real("high", high) > _validate.real("low", low):
+        raise _validate.InputError(f"uniform needs low < high, got low={low}, high={high}")
     return rng.uniform(low, high, size=shape)
 
 
 def normal(shape, rng, std=1.0, mean=0.0):
     """N(mean, std^2). With std = 1 and n inputs of size 1, z = sum_i w_i x_i has variance n."""
+    _fans(shape, rng)
     _validate.non_negative("std", std)
+    _validate.real("mean", mean)
     return rng.normal(mean, std, size=shape)
 
 
 def glorot_uniform(shape, rng):
     """Glorot & Bengio (2010), eq. 16, "normalized initialization": U[-a, a], a = sqrt(6 / (fan_in + fan_out)),
     so Var(W) = 2 / (fan_in + fan_out). Suits tanh and sigmoid."""
-    fan_in, fan_out = _fans(shape)
+    fan_in, fan_out = _fans(shape, rng)
     a = np.sqrt(6.0 / (fan_in + fan_out))
     return rng.uniform(-a, a, size=shape)
 
 
 def glorot_normal(shape, rng):
     """Glorot & Bengio (2010): N(0, 2 / (fan_in + fan_out)), the same variance as glorot_uniform."""
-    fan_in, fan_out = _fans(shape)
+    fan_in, fan_out = _fans(shape, rng)
     return rng.normal(0.0, np.sqrt(2.0 / (fan_in + fan_out)), size=shape)
 
 
 def glorot_standard(shape, rng):
     """The "standard" heuristic Glorot & Bengio (2010) compare against (eq. 1): U[-1/sqrt(n), 1/sqrt(n)]
     with n = fan_in, so Var(W) = 1 / (3 n)."""
-    fan_in, _ = _fans(shape)
+    fan_in, _ = _fans(shape, rng)
     a = 1.0 / np.sqrt(fan_in)
     return rng.uniform(-a, a, size=shape)
 
 
 def he_normal(shape, rng):
     """He et al. (2015), eq. 10: N(0, 2 / fan_in). Keeps the activation variance through ReLU layers."""
-    fan_in, _ = _fans(shape)
+    fan_in, _ = _fans(shape, rng)
     return rng.normal(0.0, np.sqrt(2.0 / fan_in), size=shape)
 
 
 def he_uniform(shape, rng):
     """He et al. (2015): U[-a, a], a = sqrt(6 / fan_in), the same variance 2 / fan_in as he_normal."""
-    fan_in, _ = _fans(shape)
+    fan_in, _ = _fans(shape, rng)
     a = np.sqrt(6.0 / fan_in)
     return rng.uniform(-a, a, size=shape)
 
@@ -79,7 +86,7 @@ def he_uniform(shape, rng):
 def lecun_normal(shape, rng):
     """LeCun et al. (1998, "Efficient BackProp"): N(0, 1 / fan_in). The init SELU assumes
     (Klambauer et al. 2017)."""
-    fan_in, _ = _fans(shape)
+    fan_in, _ = _fans(shape, rng)
     return rng.normal(0.0, np.sqrt(1.0 / fan_in), size=shape)
 
 
@@ -87,9 +94,10 @@ def orthogonal(shape, rng, gain=1.0):
     """Saxe et al. (2014): a (semi-)orthogonal matrix times `gain`, from the QR decomposition of a Gaussian
     matrix with the signs of R's diagonal folded into Q (so the result is uniformly distributed).
     Rows or columns are orthonormal, so Var(W) = gain^2 / max(fan_in, fan_out)."""
-    fan_in, fan_out = _fans(shape)
-    if len(shape) == 1:
-        raise ValueError("orthogonal needs a 2-D shape (fan_in, fan_out)")
+    fan_in, fan_out = _fans(shape, rng)
+    if len(_validate.shape(shape)) == 1:
+        raise _validate.InputError("orthogonal needs a 2-D shape (fan_in, fan_out)")
+    _validate.real("gain", gain)
     a = rng.normal(0.0, 1.0, size=(max(fan_in, fan_out), min(fan_in, fan_out)))
     q, r = np.linalg.qr(a)
     q = q * np.sign(np.diag(r))
@@ -114,9 +122,13 @@ def initializer(spec, **kwargs):
     """
     if callable(spec):
         return functools.partial(spec, **kwargs) if kwargs else spec
+    if not isinstance(spec, str):
+        raise _validate.InputTypeError(f"init must be an initializer name such as 'he_normal' or a function "
+                                       f"f(shape, rng), got {type(spec).__name__}")
     name = ALIASES.get(spec, spec)
     _validate.choice("initializer", name, list(INITIALIZERS) + list(ALIASES))
     fn = INITIALIZERS[name]
+    _validate.keywords(f"initializer {spec!r}", kwargs, fn, given=("shape", "rng"))
     return functools.partial(fn, **kwargs) if kwargs else fn
 
 

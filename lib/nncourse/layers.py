@@ -44,12 +44,14 @@ class Dense(Layer):
             _validate.rng(rng)
         elif needs_rng(w_init) or needs_rng(b_init):
             # no hidden default seed: a random initializer gets its Generator from the caller
-            raise ValueError(f"Dense({n_in}, {n_out}) with a random initializer needs "
-                             f"rng=np.random.default_rng(seed); only 'zeros' and 'constant' work without one")
+            raise _validate.InputError(f"Dense({n_in}, {n_out}) with a random initializer needs "
+                                       f"rng=np.random.default_rng(seed); only 'zeros' and 'constant' work "
+                                       f"without one")
         self.params["W"] = np.asarray(w_init((n_in, n_out), rng), dtype=np.float64)
         self.params["b"] = np.asarray(b_init((n_out,), rng), dtype=np.float64)
         self.grads["W"] = np.zeros_like(self.params["W"])
         self.grads["b"] = np.zeros_like(self.params["b"])
+        self.x = None
 
     @classmethod
     def from_arrays(cls, W, b):
@@ -57,16 +59,18 @@ class Dense(Layer):
         W = _validate.finite_array("W", W, ndim=2)
         b = _validate.finite_array("b", b, ndim=1)
         if b.shape[0] != W.shape[1]:
-            raise ValueError(f"b must have shape ({W.shape[1]},) to match W {W.shape}, got {b.shape}")
+            raise _validate.InputError(f"b must have shape ({W.shape[1]},) to match W {W.shape}, got {b.shape}")
         layer = cls(W.shape[0], W.shape[1], init="zeros")
         layer.params["W"][...] = W
         layer.params["b"][...] = b
         return layer
 
     def forward(self, x, train=True):
+        if not isinstance(x, np.ndarray):
+            x = _validate.finite_array("x", x)
         if x.ndim != 2 or x.shape[1] != self.n_in:
-            raise ValueError(f"Dense({self.n_in}, {self.n_out}) expects input of shape (N, {self.n_in}), "
-                             f"got {x.shape}")
+            raise _validate.InputError(f"Dense({self.n_in}, {self.n_out}) expects input of shape "
+                                       f"(N, {self.n_in}), got {x.shape}")
         self.x = x
         return x @ self.params["W"] + self.params["b"]
 
@@ -76,6 +80,7 @@ class Dense(Layer):
 
     def parameter_grads(self, dout):
         """dW = x^T dout, db = sum_n dout: the part of backward that updates the weights."""
+        _validate.upstream(self, dout, self.x, self.n_out)
         self.grads["W"] = self.x.T @ dout
         self.grads["b"] = dout.sum(axis=0)
 
@@ -223,4 +228,5 @@ def activation(name, **kwargs):
     if isinstance(name, Activation):
         return name
     _validate.choice("activation", name, ACTIVATIONS)
+    _validate.keywords(f"activation {name!r}", kwargs, ACTIVATIONS[name])
     return ACTIVATIONS[name](**kwargs)

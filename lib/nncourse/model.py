@@ -1,7 +1,5 @@
 """A sequential model: runs its layers forward and backward over a batch and keeps, per layer, what the
 plots need (inputs, outputs and the gradient arriving at each output)."""
-import numpy as np
-
 from . import _validate
 from .layers import Activation, Dense, Layer, activation
 from .init import initializer
@@ -15,15 +13,16 @@ class Sequential:
     `output_grads[i]` is dL/d(outputs[i]) and each layer's `grads` holds its parameter gradients."""
 
     def __init__(self, layers):
-        layers = list(layers)
-        for layer in layers:
-            if not isinstance(layer, Layer):
-                raise ValueError(f"Sequential takes Layer objects, got {type(layer).__name__}")
-        self.layers = layers
+        self.layers = _validate.layer_list("Sequential", layers, Layer)
         self.outputs, self.output_grads = [], []
 
     def forward(self, x, train=True):
-        """x (N, D_in) -> output (N, D_out); records every layer's output."""
+        """x (N, D_in) -> output (N, D_out); records every layer's output. Checks x first: finite numbers
+        (a list is fine), at least one row, the shape the first layer takes."""
+        return self._forward(_validate.model_input("x", x, self), train)
+
+    def _forward(self, x, train):
+        """forward without the input checks: what `fit` runs every step, after checking X once."""
         self.input = x
         self.outputs = []
         for layer in self.layers:
@@ -37,6 +36,9 @@ class Sequential:
         input_grad=False (what `fit` asks for) returns None instead of dL/dx when the first layer is a plain
         Dense: training never uses dL/dx, and for a wide input (64 pixels) its product dout W^T costs as
         much as the first layer's forward pass."""
+        if self.layers and len(self.outputs) != len(self.layers):
+            raise _validate.InputError("backward needs a forward pass first: call model.forward(x), then "
+                                       "model.backward(dout)")
         grads = [None] * len(self.layers)
         for i in range(len(self.layers) - 1, -1, -1):
             grads[i] = dout
@@ -51,7 +53,7 @@ class Sequential:
 
     def predict(self, x):
         """Forward pass in inference mode (dropout off, batch norm uses running statistics)."""
-        return self.forward(np.asarray(x, dtype=np.float64), train=False)
+        return self.forward(x, train=False)
 
     def parameters(self):
         """[(layer, name)] for every trainable parameter, in layer order."""
@@ -63,8 +65,7 @@ class Sequential:
 
     def set_weights(self, weights):
         """Copy values from `get_weights()` output back in place."""
-        if len(weights) != len(self.layers):
-            raise ValueError(f"expected weights for {len(self.layers)} layers, got {len(weights)}")
+        _validate.weights(weights, self.layers)
         for layer, w in zip(self.layers, weights):
             for k, v in w.items():
                 layer.params[k][...] = v
@@ -77,6 +78,8 @@ class Sequential:
     def records(self):
         """One dict per Dense layer after a forward and backward pass:
         z (pre-activation), a (output of the activation after it, or z), dz, da, W, dW."""
+        if len(self.outputs) != len(self.layers):
+            raise _validate.InputError("records needs a forward pass first: call model.forward(x)")
         out = []
         n = len(self.layers)
         for i, layer in enumerate(self.layers):
@@ -103,13 +106,16 @@ def mlp(sizes, activation_name="relu", output_activation="identity", rng=None, i
     sizes: e.g. [2, 16, 16, 1]. init: an initializer name or callable; default by activation
     (He for ReLU, LeCun for SELU, Glorot otherwise). rng: numpy Generator (required for random inits).
     """
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__"):
+        raise _validate.InputTypeError(f"sizes must be a list of layer sizes such as [2, 16, 1], "
+                                       f"got {type(sizes).__name__}")
     sizes = list(sizes)
     if len(sizes) < 2:
-        raise ValueError(f"sizes needs at least an input and an output size, got {sizes}")
+        raise _validate.InputError(f"sizes needs at least an input and an output size, got {sizes}")
     for s in sizes:
         _validate.positive_int("layer size", s)
     if rng is None:
-        raise ValueError("mlp needs rng=np.random.default_rng(seed)")
+        raise _validate.InputError("mlp needs rng=np.random.default_rng(seed)")
     _validate.rng(rng)
     hidden_act = activation(activation_name, **act_kwargs)   # validates the name
     w_init = init if init is not None else DEFAULT_INIT[hidden_act.name]

@@ -28,21 +28,21 @@ class BatchNorm(Layer):
     def __init__(self, n_features, momentum=0.9, eps=1e-5):
         super().__init__()
         self.n_features = _validate.positive_int("n_features", n_features)
-        if not 0 <= momentum < 1:
-            raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
-        self.momentum = float(momentum)
+        self.momentum = _validate.fraction("momentum", momentum)
         self.eps = _validate.positive("eps", eps)
         self.params = {"gamma": np.ones(n_features), "beta": np.zeros(n_features)}
         self.grads = {"gamma": np.zeros(n_features), "beta": np.zeros(n_features)}
         self.buffers = {"running_mean": np.zeros(n_features), "running_var": np.ones(n_features)}
 
     def forward(self, x, train=True):
+        if not isinstance(x, np.ndarray):
+            x = _validate.finite_array("x", x)
         if x.ndim != 2 or x.shape[1] != self.n_features:
-            raise ValueError(f"BatchNorm({self.n_features}) expects input of shape (N, {self.n_features}), "
-                             f"got {x.shape}")
+            raise _validate.InputError(f"BatchNorm({self.n_features}) expects input of shape "
+                                       f"(N, {self.n_features}), got {x.shape}")
         if train:
             if x.shape[0] < 2:
-                raise ValueError("BatchNorm in training mode needs a batch of at least 2 samples "
+                raise _validate.InputError("BatchNorm in training mode needs a batch of at least 2 samples "
                                  f"(batch statistics of one sample are meaningless), got {x.shape[0]}")
             mu, var = x.mean(axis=0), x.var(axis=0)
             m, n = self.momentum, x.shape[0]
@@ -69,9 +69,7 @@ class BatchNorm(Layer):
 
 def dropout_rate(rate):
     """Return `rate` as a float if it is a number in [0, 1), else raise."""
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
-        raise ValueError(f"dropout rate must be a number in [0, 1), got {rate!r}")
-    return float(rate)
+    return _validate.fraction("dropout rate", rate)
 
 
 class Dropout(Layer):
@@ -93,15 +91,17 @@ class Dropout(Layer):
     def fix_mask(self, mask):
         """Use `mask` (or, with None, fresh random masks again) in training passes. A gradient check needs
         this: it evaluates the same function many times, and a new mask each time is a new function."""
-        self._fixed = None if mask is None else np.asarray(mask, dtype=np.float64)
+        self._fixed = None if mask is None else _validate.finite_array("mask", mask)
 
     def forward(self, x, train=True):
+        if not isinstance(x, np.ndarray):
+            x = _validate.finite_array("x", x)
         if not train or self.rate == 0.0:
             self.mask = None
             return x
         if self._fixed is not None:
             if self._fixed.shape != x.shape:
-                raise ValueError(f"fixed mask has shape {self._fixed.shape}, input {x.shape}")
+                raise _validate.InputError(f"fixed mask has shape {self._fixed.shape}, input {x.shape}")
             self.mask = self._fixed
         else:
             self.mask = (self.rng.random(x.shape) >= self.rate) / (1.0 - self.rate)

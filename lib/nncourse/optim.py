@@ -8,18 +8,9 @@ rule. Sources: Polyak (1964) momentum; Nesterov (1983) / Sutskever et al. (2013)
 Duchi et al. (2011) Adagrad; Tieleman & Hinton (2012, Coursera lecture 6.5) RMSprop; Kingma & Ba (2015) Adam,
 Algorithm 1.
 """
-import numbers
-
 import numpy as np
 
 from . import _validate
-
-
-def _fraction(name, value):
-    """A number in [0, 1): momentum and decay rates (1 would never forget, and breaks bias correction)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
-        raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
-    return float(value)
 
 
 class Optimizer:
@@ -62,10 +53,10 @@ class SGD(Optimizer):
 
     def __init__(self, lr, momentum=0.0, nesterov=False):
         super().__init__(lr)
-        self.momentum = _fraction("momentum", momentum)
-        if nesterov and self.momentum == 0:
-            raise ValueError("Nesterov momentum needs momentum > 0")
-        self.nesterov = bool(nesterov)
+        self.momentum = _validate.fraction("momentum", momentum)
+        self.nesterov = _validate.flag("nesterov", nesterov)
+        if self.nesterov and self.momentum == 0:
+            raise _validate.InputError("Nesterov momentum needs momentum > 0")
 
     def update(self, param, grad, state):
         if self.momentum == 0:
@@ -117,7 +108,7 @@ class RMSprop(Optimizer):
 
     def __init__(self, lr, rho=0.9, eps=1e-8):
         super().__init__(lr)
-        self.rho = _fraction("rho", rho)
+        self.rho = _validate.fraction("rho", rho)
         self.eps = _validate.positive("eps", eps)
 
     def update(self, param, grad, state):
@@ -141,8 +132,8 @@ class Adam(Optimizer):
 
     def __init__(self, lr, beta1=0.9, beta2=0.999, eps=1e-8):
         super().__init__(lr)
-        self.beta1 = _fraction("beta1", beta1)
-        self.beta2 = _fraction("beta2", beta2)
+        self.beta1 = _validate.fraction("beta1", beta1)
+        self.beta2 = _validate.fraction("beta2", beta2)
         self.eps = _validate.positive("eps", eps)
 
     def update(self, param, grad, state):
@@ -165,4 +156,5 @@ def get_optimizer(name, lr, **kwargs):
     """An optimizer by name (one of OPTIMIZERS) with learning rate `lr`; kwargs are its hyper-parameters
     (momentum; rho; beta1, beta2; eps)."""
     _validate.choice("optimizer", name, OPTIMIZERS)
+    _validate.keywords(f"optimizer {name!r}", kwargs, OPTIMIZERS[name], given=("lr",))
     return OPTIMIZERS[name](lr, **kwargs)

@@ -35,7 +35,7 @@ class MaskedDense(Dense):
     def from_dense(cls, layer):
         """A MaskedDense holding copies of a Dense layer's W and b, with nothing pruned yet."""
         if not isinstance(layer, Dense):
-            raise ValueError(f"from_dense takes a Dense layer, got {type(layer).__name__}")
+            raise _validate.InputTypeError(f"from_dense takes a Dense layer, got {type(layer).__name__}")
         out = cls.from_arrays(layer.params["W"], layer.params["b"])
         if isinstance(layer, MaskedDense):
             out.set_mask(layer.mask)
@@ -45,9 +45,9 @@ class MaskedDense(Dense):
         """Use `mask` (0/1, the shape of W) from now on, and zero the pruned weights."""
         mask = _validate.finite_array("mask", mask, ndim=2)
         if mask.shape != self.params["W"].shape:
-            raise ValueError(f"mask must have W's shape {self.params['W'].shape}, got {mask.shape}")
+            raise _validate.InputError(f"mask must have W's shape {self.params['W'].shape}, got {mask.shape}")
         if not np.all((mask == 0) | (mask == 1)):
-            raise ValueError("mask entries must be 0 (pruned) or 1 (kept)")
+            raise _validate.InputError("mask entries must be 0 (pruned) or 1 (kept)")
         self.mask = mask.copy()
         self.params["W"] *= self.mask
 
@@ -62,14 +62,17 @@ class MaskedDense(Dense):
         return self.n_kept / self.mask.size
 
     def forward(self, x, train=True):
+        if not isinstance(x, np.ndarray):
+            x = _validate.finite_array("x", x)
         if x.ndim != 2 or x.shape[1] != self.n_in:
-            raise ValueError(f"MaskedDense({self.n_in}, {self.n_out}) expects input of shape (N, {self.n_in}), "
-                             f"got {x.shape}")
+            raise _validate.InputError(f"MaskedDense({self.n_in}, {self.n_out}) expects input of shape "
+                                       f"(N, {self.n_in}), got {x.shape}")
         self.x = x
         self.W_eff = self.params["W"] * self.mask
         return x @ self.W_eff + self.params["b"]
 
     def backward(self, dout):
+        _validate.upstream(self, dout, self.x, self.n_out)
         self.grads["W"] = (self.x.T @ dout) * self.mask
         self.grads["b"] = dout.sum(axis=0)
         return dout @ self.W_eff.T
@@ -81,16 +84,16 @@ class MaskedDense(Dense):
 def prunable(model):
     """A copy of `model` (a Sequential) in which every Dense layer is a MaskedDense with an all-ones mask."""
     if not isinstance(model, Sequential):
-        raise ValueError(f"prunable takes a Sequential, got {type(model).__name__}")
+        raise _validate.InputTypeError(f"prunable takes a Sequential, got {type(model).__name__}")
     return Sequential([MaskedDense.from_dense(layer) if isinstance(layer, Dense) else copy.deepcopy(layer)
                        for layer in model.layers])
 
 
 def masked_layers(model):
     """The MaskedDense layers of `model`, in order (raises if there are none)."""
-    layers = [layer for layer in model.layers if isinstance(layer, MaskedDense)]
+    layers = [layer for layer in _validate.sequential(model).layers if isinstance(layer, MaskedDense)]
     if not layers:
-        raise ValueError("the model has no MaskedDense layers: convert it with prunable(model) first")
+        raise _validate.InputError("the model has no MaskedDense layers: convert it with prunable(model) first")
     return layers
 
 
@@ -102,26 +105,21 @@ def n_to_prune(n_remaining, rate):
 def remaining_counts(n, rate, rounds):
     """[n_0, n_1, ..., n_rounds]: the weights a layer of n weights keeps after each round of pruning `rate` of
     its survivors (n_{k+1} = n_k - round(rate n_k)). Compare with n (1 - rate)^k."""
-    counts = [int(n)]
+    _validate.fraction("pruning rate", rate)
+    rounds = _validate.non_negative_int("rounds", rounds)
+    counts = [_validate.non_negative_int("n", n)]
     for _ in range(rounds):
         counts.append(counts[-1] - n_to_prune(counts[-1], rate))
     return counts
-
-
-def _check_rate(name, rate):
-    rate = _validate.non_negative(name, rate)
-    if rate >= 1:
-        raise ValueError(f"{name} must be a fraction in [0, 1), got {rate}")
-    return rate
 
 
 def layer_rates(model, rate, output_rate=None):
     """One pruning rate per MaskedDense layer: `rate` for each, except `output_rate` (if given) for the last.
     Frankle & Carbin prune fully connected hidden layers at 20% and the output layer at 10% per round."""
     n = len(masked_layers(model))
-    rates = [_check_rate("pruning rate", rate)] * n
+    rates = [_validate.fraction("pruning rate", rate)] * n
     if output_rate is not None:
-        rates[-1] = _check_rate("output pruning rate", output_rate)
+        rates[-1] = _validate.fraction("output pruning rate", output_rate)
     return rates
 
 
@@ -150,8 +148,8 @@ def prune_by_magnitude(model, rate, output_rate=None, scope="layer"):
             layer.set_mask(mask)
     else:
         if output_rate is not None:
-            raise ValueError("global pruning uses one rate for all layers; leave output_rate=None")
-        rate = _check_rate("pruning rate", rate)
+            raise _validate.InputError("global pruning uses one rate for all layers; leave output_rate=None")
+        rate = _validate.fraction("pruning rate", rate)
         mags = np.concatenate([np.abs(layer.params["W"]).ravel() for layer in layers])
         masks = np.concatenate([layer.mask.ravel() for layer in layers])
         idx = _smallest_survivors(mags, masks, n_to_prune(int(masks.sum()), rate))
@@ -197,9 +195,9 @@ def reinitialize(model, rng, init="he_normal", bias_init="zeros"):
 def dead_units(z):
     """Which units (columns of the pre-activation z, shape (N, units)) are <= 0 on every sample: a ReLU unit
     like that outputs 0 and passes no gradient. Its mean is `diagnostics.dead_unit_fraction(z)`."""
-    z = np.asarray(z)
+    z = _validate.rows_of("z", z)
     if z.ndim != 2:
-        raise ValueError(f"z must be (N, units), got shape {z.shape}")
+        raise _validate.InputError(f"z must be (N, units), got shape {z.shape}")
     return np.all(z <= 0, axis=0)
 
 
@@ -211,7 +209,9 @@ def iterative_pruning(model, train, rounds, rate, output_rate=None, scope="layer
 
     train(model, k) -> record is called for round k = 0 (dense), 1, ..., rounds, with the model already
     pruned and reset for that round. Returns the list of records."""
-    rounds = 0 if rounds == 0 else _validate.positive_int("rounds", rounds)
+    rounds = _validate.non_negative_int("rounds", rounds)
+    _validate.function("train", train, "lambda model, k: fit(model, X, y, ...)", optional=False)
+    masked_layers(model)
     theta0 = model.get_weights()
     records = []
     for k in range(rounds + 1):

@@ -72,5 +72,8 @@ def weight_penalty(l1=0.0, l2=0.0):
 
 def near_zero_fraction(model, tol=1e-2):
     """Fraction of all weight-matrix entries with |w| < tol."""
+    _validate.positive("tol", tol)
+    if not penalized(_validate.model(model, ("parameters",))):
+        raise _validate.InputError("the model has no trainable weight matrices to count")
     w = np.concatenate([layer.params[k].ravel() for layer, k in penalized(model)])
     return float(np.mean(np.abs(w) < tol))

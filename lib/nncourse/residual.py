@@ -3,6 +3,9 @@
 Backward: dL/dx = dout + (df/dx)^T dout. The identity path carries the gradient past f unchanged, so a deep
 stack of blocks does not multiply it down to nothing (He et al. 2016, "Deep residual learning").
 """
+import numpy as np
+
+from . import _validate
 from .layers import Layer
 
 
@@ -12,10 +15,7 @@ class ResidualBlock(Layer):
 
     def __init__(self, layers):
         super().__init__()
-        self.layers = list(layers)
-        for layer in self.layers:
-            if not isinstance(layer, Layer):
-                raise ValueError(f"ResidualBlock takes Layer objects, got {type(layer).__name__}")
+        self.layers = _validate.layer_list("ResidualBlock", layers, Layer)
         self._refresh()
 
     def _refresh(self):
@@ -23,11 +23,13 @@ class ResidualBlock(Layer):
         self.grads = {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.grads.items()}
 
     def forward(self, x, train=True):
+        if not isinstance(x, np.ndarray):
+            x = _validate.finite_array("x", x)
         out = x
         for layer in self.layers:
             out = layer.forward(out, train)
         if out.shape != x.shape:
-            raise ValueError(f"the residual branch must keep the shape {x.shape}, it returned {out.shape}")
+            raise _validate.InputError(f"the residual branch must keep the shape {x.shape}, it returned {out.shape}")
         return x + out
 
     def backward(self, dout):

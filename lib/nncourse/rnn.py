@@ -16,7 +16,8 @@ from . import _validate
 from .init import initializer
 from .layers import Layer, activation
 from .losses import get_loss
-from .train import History, check_final_weights, finish_step, layer_grad_norms, resolve_optimizer
+from .train import (History, _forward, check_batch_size, check_final_weights, check_training, finish_step,
+                    layer_grad_norms, resolve_optimizer)
 
 RECURRENT_ACTIVATIONS = ("tanh", "relu", "identity")
 RECURRENT_INITS = ("normal", "orthogonal", "identity")
@@ -28,6 +29,7 @@ def recurrent_weights(name, n_hidden, rng, scale=1.0):
     about 2 scale); 'orthogonal': scale times a random orthogonal matrix (Saxe et al. 2014), every singular
     value equal to scale; 'identity': scale times I (Le et al. 2015, the IRNN)."""
     _validate.choice("recurrent init", name, RECURRENT_INITS)
+    _validate.rng(rng)
     n_hidden = _validate.positive_int("n_hidden", n_hidden)
     scale = _validate.positive("scale", scale)
     if name == "normal":
@@ -56,11 +58,14 @@ class RNN(Layer):
         self.params["Wh"] = recurrent_weights(recurrent_init, n_hidden, rng, scale)
         self.params["b"] = np.zeros(n_hidden)
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.h = None
 
     def forward(self, x, train=True):
         """h_t = f(x_t Wx + h_{t-1} Wh + b) for t = 0 .. T-1, from h_{-1} = 0. Caches x, z and h."""
+        if not isinstance(x, np.ndarray):
+            x = _validate.finite_array("x", x)
         if x.ndim != 3 or x.shape[2] != self.n_in:
-            raise ValueError(f"RNN({self.n_in}, {self.n_hidden}) expects input of shape (N, T, {self.n_in}), "
+            raise _validate.InputError(f"RNN({self.n_in}, {self.n_hidden}) expects input of shape (N, T, {self.n_in}), "
                              f"got {x.shape}")
         Wx, Wh, b = self.params["Wx"], self.params["Wh"], self.params["b"]
         n, steps, _ = x.shape
@@ -82,8 +87,12 @@ class RNN(Layer):
         dz = dh * f'(z_t),  dWx += x_t^T dz,  dWh += h_{t-1}^T dz,  db += sum_n dz,  dx_t = dz Wx^T,
         dh_next = dz Wh^T (what h_{t-1} receives through the recurrence).
         """
-        if dout.shape != self.h.shape:
-            raise ValueError(f"dout must have the shape of the output {self.h.shape}, got {dout.shape}")
+        if self.h is None:
+            raise _validate.InputError(f"{self!r}.backward needs a forward pass first: call forward(x), then "
+                                       f"backward(dout)")
+        if not isinstance(dout, np.ndarray) or dout.shape != self.h.shape:
+            raise _validate.InputError(f"dout must have the shape of the output {self.h.shape}, "
+                                       f"got {np.shape(dout)}")
         Wx, Wh = self.params["Wx"], self.params["Wh"]
         n, steps, _ = dout.shape
         df = self.act.derivative(self.z)          # f'(z_t) for every step at once
@@ -116,13 +125,15 @@ class TimeDistributed(Layer):
     def __init__(self, layer):
         super().__init__()
         if not isinstance(layer, Layer):
-            raise ValueError(f"TimeDistributed takes a Layer, got {type(layer).__name__}")
+            raise _validate.InputTypeError(f"TimeDistributed takes a Layer, got {type(layer).__name__}")
         self.layer = layer
         self.params, self.grads = layer.params, layer.grads
 
     def forward(self, x, train=True):
+        if not isinstance(x, np.ndarray):
+            x = _validate.finite_array("x", x)
         if x.ndim != 3:
-            raise ValueError(f"TimeDistributed expects input of shape (N, T, D), got {x.shape}")
+            raise _validate.InputError(f"TimeDistributed expects input of shape (N, T, D), got {x.shape}")
         n, steps, d = x.shape
         out = self.layer.forward(x.reshape(n * steps, d), train)
         return out.reshape(n, steps, -1)
@@ -142,8 +153,7 @@ def make_delayed_echo(n, steps, lag, rng):
     the gradient that teaches it has to travel back `lag` steps.
     Returns X (n, steps, 1), y (n, steps, 1) (y is 0 for the first `lag` steps, which carry no target)."""
     n, steps = _validate.positive_int("n", n), _validate.positive_int("steps", steps)
-    if isinstance(lag, bool) or not isinstance(lag, (int, np.integer)) or not 0 <= lag < steps:
-        raise ValueError(f"lag must be an integer in [0, steps - 1] = [0, {steps - 1}], got {lag!r}")
+    lag = _validate.int_between("lag", lag, 0, steps - 1, f"an integer in [0, steps - 1] = [0, {steps - 1}]")
     _validate.rng(rng)
     bits = rng.integers(0, 2, size=(n, steps, 1)).astype(np.float64)
     y = np.zeros_like(bits)
@@ -160,19 +170,18 @@ def fit_sequences(model, X, y, loss="bce_with_logits", optimizer=None, lr=None, 
     clipping.clipper('global_norm', 1.0). Like train.fit, it stops at the first step whose loss or gradient is
     not finite and records it in history.diverged_at; grad_norms are taken before clipping.
     """
-    X = _validate.finite_array("X", X, ndim=3)
-    y = _validate.finite_array("y", y, ndim=3)
+    check_training(model, clip, rng)
+    X = _validate.model_input("X", X, model, ndim=3)
+    y = _validate.data_array("y", y, ndim=3)
     if X.shape[:2] != y.shape[:2]:
-        raise ValueError(f"X {X.shape} and y {y.shape} must agree in N and T")
-    if isinstance(skip, bool) or not isinstance(skip, (int, np.integer)) or not 0 <= skip < X.shape[1]:
-        raise ValueError(f"skip must be an integer in [0, T - 1] = [0, {X.shape[1] - 1}], got {skip!r}")
+        raise _validate.InputError(f"X {X.shape} and y {y.shape} must agree in N and T")
+    skip = _validate.int_between("skip", skip, 0, X.shape[1] - 1,
+                                 f"an integer in [0, T - 1] = [0, {X.shape[1] - 1}]")
     epochs = _validate.positive_int("epochs", epochs)
     loss_fn = get_loss(loss)
     optimizer = resolve_optimizer(optimizer, lr, default_lr=0.1)
     n = X.shape[0]
-    batch_size = n if batch_size is None else _validate.positive_int("batch_size", batch_size)
-    if batch_size < n:
-        _validate.rng(rng)
+    batch_size = check_batch_size(batch_size, n, rng) or n
     hist = History()
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for _ in range(epochs):
@@ -180,7 +189,7 @@ def fit_sequences(model, X, y, loss="bce_with_logits", optimizer=None, lr=None, 
             epoch_total = 0.0
             for idx in np.array_split(order, int(np.ceil(n / batch_size))):
                 step = hist.steps + 1
-                out = model.forward(X[idx], train=True)
+                out = _forward(model, X[idx], True)
                 value, dpred = loss_fn(out[:, skip:], y[idx, skip:])
                 norms = [np.inf]
                 if np.isfinite(value):
@@ -200,7 +209,18 @@ def fit_sequences(model, X, y, loss="bce_with_logits", optimizer=None, lr=None, 
 
 
 def sequence_accuracy(model, X, y, skip=0):
-    """Fraction of correct 0/1 predictions (class 1 if the logit > 0) over the steps t >= skip."""
+    """Fraction of correct 0/1 predictions (class 1 if the logit > 0) over the steps t >= skip.
+    X (N, T, D), y (N, T, D_out) of 0/1 labels, the shape of the model's output."""
+    _validate.model(model, ("predict",))
+    X = _validate.model_input("X", X, model, ndim=3)
     with np.errstate(over="ignore", invalid="ignore"):
-        logits = model.predict(X)[:, skip:]
-    return float(np.mean((logits > 0) == (np.asarray(y)[:, skip:] > 0.5)))
+        out = model.predict(X)
+    y = _validate.data_array("y", y, ndim=3)
+    if y.shape != out.shape:
+        raise _validate.InputError(f"y must have the shape of the model's output {out.shape}, got {y.shape}")
+    if not np.all((y == 0) | (y == 1)):
+        raise _validate.InputError("y must hold 0/1 labels")
+    skip = _validate.int_between("skip", skip, 0, X.shape[1] - 1,
+                                 f"an integer in [0, T - 1] = [0, {X.shape[1] - 1}]")
+    logits = out[:, skip:]
+    return float(np.mean((logits > 0) == (y[:, skip:] > 0.5)))

@@ -6,21 +6,7 @@ The first call remembers the optimizer's rate as lr0. Epochs count from 1; `lr_f
 rate used during epoch e, so epoch 1 always runs at lr0. Schedules keep state (lr0, the plateau's best loss):
 use a fresh one for each training run (`get_schedule` makes one).
 """
-import numbers
-
 from . import _validate
-
-
-def _non_negative_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
-    return int(value)
-
-
-def _factor(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
-        raise ValueError(f"{name} must be a number with 0 < {name} < 1, got {value!r}")
-    return float(value)
 
 
 class Schedule:
@@ -51,7 +37,7 @@ class StepDecay(Schedule):
 
     def __init__(self, factor=0.5, step_size=10):
         super().__init__()
-        self.factor = _factor("factor", factor)
+        self.factor = _validate.open_fraction("factor", factor)
         self.step_size = _validate.positive_int("step_size", step_size)
 
     def lr_for_epoch(self, lr0, epoch):
@@ -63,7 +49,7 @@ class ExponentialDecay(Schedule):
 
     def __init__(self, gamma=0.97):
         super().__init__()
-        self.gamma = _factor("gamma", gamma)
+        self.gamma = _validate.open_fraction("gamma", gamma)
 
     def lr_for_epoch(self, lr0, epoch):
         return lr0 * self.gamma ** (epoch - 1)
@@ -84,10 +70,10 @@ class ReduceLROnPlateau:
     """
 
     def __init__(self, factor=0.5, patience=5, min_lr=1e-5, cooldown=0, threshold=1e-4, monitor="loss"):
-        self.factor = _factor("factor", factor)
-        self.patience = _non_negative_int("patience", patience)
+        self.factor = _validate.open_fraction("factor", factor)
+        self.patience = _validate.non_negative_int("patience", patience)
         self.min_lr = _validate.non_negative("min_lr", min_lr)
-        self.cooldown = _non_negative_int("cooldown", cooldown)
+        self.cooldown = _validate.non_negative_int("cooldown", cooldown)
         self.threshold = _validate.non_negative("threshold", threshold)
         self.monitor = _validate.choice("monitor", monitor, ("loss", "val_loss"))
         self.best = float("inf")
@@ -116,7 +102,7 @@ class ReduceLROnPlateau:
     def on_epoch_end(self, epoch, history, model, optimizer):
         series = history.epoch_loss if self.monitor == "loss" else history.val_loss
         if not series:
-            raise ValueError("ReduceLROnPlateau(monitor='val_loss') needs X_val and y_val in fit")
+            raise _validate.InputError("ReduceLROnPlateau(monitor='val_loss') needs X_val and y_val in fit")
         optimizer.lr = self.observe(series[-1], optimizer.lr, epoch)
         return False
 
@@ -128,4 +114,5 @@ SCHEDULES = {"constant": Constant, "step": StepDecay, "exponential": Exponential
 def get_schedule(name, **kwargs):
     """A fresh schedule by name (one of SCHEDULES) with its knobs; pass it in fit(callbacks=[...])."""
     _validate.choice("schedule", name, SCHEDULES)
+    _validate.keywords(f"schedule {name!r}", kwargs, SCHEDULES[name])
     return SCHEDULES[name](**kwargs)

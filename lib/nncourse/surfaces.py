@@ -10,7 +10,6 @@ import numpy as np
 
 from . import _validate
 from .layers import Layer
-from .optim import Optimizer
 
 
 @dataclass(frozen=True)
@@ -26,7 +25,8 @@ class Surface:
     curvatures: tuple = ()  # eigenvalues of the Hessian for a quadratic, else ()
 
     def grid(self, resolution=120):
-        """(P1, P2, F) on the extent, for contour plots."""
+        """(P1, P2, F) on the extent, for contour plots: resolution x resolution points."""
+        _validate.int_between("resolution", resolution, 2, 10_000, "an integer from 2 to 10000")
         a, b, c, d = self.extent
         P1, P2 = np.meshgrid(np.linspace(a, b, resolution), np.linspace(c, d, resolution))
         return P1, P2, self.value(np.stack([P1, P2], axis=-1))
@@ -36,6 +36,7 @@ def quadratic(lam1=1.0, lam2=10.0, start=(-4.0, 1.5)):
     """f(p) = 1/2 (lam1 p1^2 + lam2 p2^2): an elongated bowl (condition number lam2 / lam1), minimum at 0.
     Gradient (lam1 p1, lam2 p2); plain gradient descent multiplies coordinate i by (1 - lr lam_i) each step."""
     lam1, lam2 = _validate.positive("lam1", lam1), _validate.positive("lam2", lam2)
+    _validate.point("start", start)
     lam = np.array([lam1, lam2])
     return Surface("quadratic", lambda p: 0.5 * np.sum(lam * np.asarray(p) ** 2, axis=-1),
                    lambda p: lam * p, ((0.0, 0.0),), tuple(start), (-4.5, 4.5, -2.5, 2.5), (lam1, lam2))
@@ -45,6 +46,8 @@ def rosenbrock(a=1.0, b=20.0, start=(-1.5, 2.0)):
     """Rosenbrock's banana valley f(p) = (a - p1)^2 + b (p2 - p1^2)^2, minimum (a, a^2) at the end of a long,
     curved, nearly flat valley (Rosenbrock 1960; b = 100 is the classic, 20 keeps the lesson's paths short)."""
     b = _validate.positive("b", b)
+    _validate.real("a", a)
+    _validate.point("start", start)
 
     def value(p):
         p = np.asarray(p)
@@ -62,6 +65,7 @@ def two_minima(tilt=0.3, stiffness=1.0, start=(2.0, 1.5)):
     p1 = -1 and a local one near p1 = +1, separated by a ridge near p1 = tilt / 4."""
     tilt = _validate.positive("tilt", tilt)
     stiffness = _validate.positive("stiffness", stiffness)
+    _validate.point("start", start)
 
     def value(p):
         p = np.asarray(p)
@@ -82,6 +86,7 @@ SURFACES = {"quadratic": quadratic, "rosenbrock": rosenbrock, "two_minima": two_
 def get_surface(name, **kwargs):
     """A surface by name: one of SURFACES."""
     _validate.choice("surface", name, SURFACES)
+    _validate.keywords(f"surface {name!r}", kwargs, SURFACES[name])
     return SURFACES[name](**kwargs)
 
 
@@ -138,13 +143,13 @@ def run_path(surface, optimizer, start=None, steps=100, bound=1e6):
     """Run `optimizer` (an nncourse.optim.Optimizer, used as is) for `steps` steps on `surface` from `start`
     (default surface.start). Stops at the first step whose point leaves |p| <= bound or whose loss or
     gradient is not finite: that step is `diverged_at` (counting from 1) and is not stored."""
-    if not isinstance(optimizer, Optimizer):
-        raise ValueError(f"optimizer must be an Optimizer (e.g. SGD(0.1)), got {type(optimizer).__name__}")
+    if not isinstance(surface, Surface):
+        raise _validate.InputTypeError(f"surface must be a Surface such as quadratic() or get_surface('rosenbrock'), "
+                                       f"got {type(surface).__name__}")
+    _validate.optimizer(optimizer)
     steps = _validate.positive_int("steps", steps)
     bound = _validate.positive("bound", bound)
-    point = _Point(surface.start if start is None else _validate.finite_array("start", start, ndim=1))
-    if point.params["p"].shape != (2,):
-        raise ValueError(f"start must be a point (p1, p2), got shape {point.params['p'].shape}")
+    point = _Point(surface.start if start is None else _validate.point("start", start))
     points, values = [point.params["p"].copy()], [float(surface.value(point.params["p"]))]
     diverged_at = None
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
@@ -166,17 +171,19 @@ def run_path(surface, optimizer, start=None, steps=100, bound=1e6):
 def critical_lr(curvatures):
     """Largest stable learning rate of plain GD on f = 1/2 sum lam_i p_i^2: 2 / max lam (each coordinate is
     multiplied by 1 - lr lam_i per step, which shrinks iff |1 - lr lam_i| < 1)."""
-    return 2.0 / max(curvatures)
+    return 2.0 / max(_validate.positive_list("curvatures", curvatures))
 
 
 def contraction(lr, curvatures):
     """The slowest per-step factor max_i |1 - lr lam_i| of plain GD on the quadratic (< 1 means converging)."""
-    return max(abs(1.0 - lr * lam) for lam in curvatures)
+    _validate.positive("learning rate", lr)
+    return max(abs(1.0 - lr * lam) for lam in _validate.positive_list("curvatures", curvatures))
 
 
 def steps_to_shrink(lr, curvatures, factor=1e-3):
     """Steps plain GD needs to shrink the distance to the minimum by `factor` in the worst coordinate:
     ceil(ln factor / ln contraction). inf if it does not converge."""
+    _validate.open_fraction("factor", factor)
     rho = contraction(lr, curvatures)
     if rho >= 1:
         return float("inf")
@@ -195,7 +202,8 @@ def quadratic_regime(lr, curvatures, steps=100, factor=1e-3):
     crawls     lr <= 1 / lam_max but more than `steps` steps are needed to shrink by `factor`;
     converges  otherwise."""
     lr = _validate.positive("learning rate", lr)
-    lam_max = max(curvatures)
+    _validate.positive_int("steps", steps)
+    lam_max = max(_validate.positive_list("curvatures", curvatures))
     if lr >= 2.0 / lam_max:
         return "diverges"
     if lr > 1.0 / lam_max:

@@ -8,7 +8,7 @@ import numpy as np
 from . import _validate
 from .losses import get_loss
 from .model import Sequential
-from .optim import SGD, Optimizer
+from .optim import SGD
 
 
 @dataclass
@@ -54,6 +54,20 @@ def layer_grad_norms(model):
     return [np.sqrt(sum(float(np.vdot(g, g)) for g in layer.grads.values())) for layer in model.param_layers]
 
 
+def _forward(model, x, train):
+    """The forward pass of a training step; a Sequential skips its input checks (fit checked X once)."""
+    if isinstance(model, Sequential):
+        return model._forward(x, train)
+    return model.forward(x, train)
+
+
+def _predict(model, x):
+    """model.predict(x) for an x already checked (a Sequential skips the checks)."""
+    if isinstance(model, Sequential):
+        return model._forward(x, False)
+    return model.predict(x)
+
+
 def _backward(model, dpred):
     """Backpropagate dL/dpred; a Sequential skips dL/dX, which training never uses."""
     if isinstance(model, Sequential):
@@ -67,10 +81,28 @@ def resolve_optimizer(optimizer, lr, default_lr):
     if optimizer is None:
         return SGD(default_lr if lr is None else lr)
     if lr is not None:
-        raise ValueError("give either optimizer or lr, not both")
-    if not isinstance(optimizer, Optimizer):
-        raise ValueError(f"optimizer must be an Optimizer (e.g. SGD(0.1)), got {type(optimizer).__name__}")
-    return optimizer
+        raise _validate.InputError("give either optimizer or lr, not both")
+    return _validate.optimizer(optimizer)
+
+
+def check_training(model, clip, rng):
+    """The checks fit and fit_sequences share: a model with something to train, a clip function, an rng."""
+    _validate.trainable(_validate.model(model))
+    _validate.function("clip", clip, "clipping.clipper('global_norm', 1.0)")
+    if rng is not None:
+        _validate.rng(rng)
+
+
+def check_batch_size(batch_size, n, rng):
+    """batch_size as an int in 1..n, or None (full batch); mini-batches need rng to shuffle."""
+    if batch_size is None:
+        return None
+    batch_size = _validate.int_between("batch_size", batch_size, 1, n, allowed=f"a positive integer at most the "
+                                       f"number of rows ({n}), or None for the full batch")
+    if batch_size < n and rng is None:
+        raise _validate.InputError("mini-batches are shuffled: pass rng=np.random.default_rng(seed), "
+                                   "a numpy Generator")
+    return batch_size
 
 
 def finish_step(hist, model, optimizer, clip, value, step):
@@ -93,28 +125,33 @@ def fit(model, X, y, loss="mse", optimizer=None, lr=None, epochs=100, batch_size
         X_val=None, y_val=None, clip=None, regularizer=None, callbacks=(), record_grad_norms=True):
     """Train `model` on (X, y) and return a History.
 
-    X (N, D_in), y (N, D_out). loss: a name in losses.LOSSES or a callable (pred, y) -> (value, dpred).
-    optimizer: an Optimizer, or None for SGD(lr). batch_size: None for full batch, else mini-batches shuffled
-    every epoch with `rng`. clip: callable(list of gradient arrays) that rescales them in place.
-    regularizer: object with value(model) -> float and add_gradients(model). callbacks: objects with
-    on_epoch_end(epoch, history, model, optimizer) -> True to stop.
+    X (N, D_in), y (N, D_out), numbers (lists are fine). loss: a name in losses.LOSSES or a callable
+    (pred, y) -> (value, dpred). optimizer: an Optimizer, or None for SGD(lr). batch_size: None for full batch,
+    else mini-batches of at most N rows shuffled every epoch with `rng`. clip: callable(list of gradient arrays)
+    that rescales them in place. regularizer: object with value(model) -> float and add_gradients(model).
+    callbacks: objects (a list, or just one) with on_epoch_end(epoch, history, model, optimizer) -> True to stop.
+    Every argument is checked once, before the first step; a model whose layers are all frozen is refused.
     Stops at the first step whose loss or gradient norm is NaN or infinite, with history.diverged_at = step.
     """
-    X = _validate.finite_array("X", X, ndim=2)
-    y = _validate.finite_array("y", y, ndim=2)
-    if X.shape[0] != y.shape[0]:
-        raise ValueError(f"X and y must have the same number of rows, got {X.shape[0]} and {y.shape[0]}")
+    check_training(model, clip, rng)
+    X = _validate.model_input("X", X, model, ndim=2)
+    y = _validate.data_array("y", y, ndim=2)
+    _validate.same_rows("X", X, "y", y)
     epochs = _validate.positive_int("epochs", epochs)
     loss_fn = get_loss(loss)
     optimizer = resolve_optimizer(optimizer, lr, default_lr=0.01)
     n = X.shape[0]
-    if batch_size is not None:
-        batch_size = _validate.positive_int("batch_size", batch_size)
-        if batch_size < n and rng is None:
-            raise ValueError("mini-batches are shuffled: pass rng=np.random.default_rng(seed)")
+    batch_size = check_batch_size(batch_size, n, rng)
+    if (X_val is None) != (y_val is None):
+        raise _validate.InputError("give both X_val and y_val (the validation set), or neither")
     if X_val is not None:
-        X_val = _validate.finite_array("X_val", X_val, ndim=2)
-        y_val = _validate.finite_array("y_val", y_val, ndim=2)
+        X_val = _validate.model_input("X_val", X_val, model, ndim=2)
+        y_val = _validate.data_array("y_val", y_val, ndim=2)
+        _validate.same_rows("X_val", X_val, "y_val", y_val)
+        if y_val.shape[1] != y.shape[1]:
+            raise _validate.InputError(f"y_val must have the columns of y ({y.shape[1]}), got {y_val.shape[1]}")
+    _validate.regularizer(regularizer)
+    callbacks = _validate.callbacks(callbacks)
 
     hist = History()
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
@@ -127,7 +164,7 @@ def fit(model, X, y, loss="mse", optimizer=None, lr=None, epochs=100, batch_size
             epoch_total = 0.0
             for xb, yb in batches:
                 step = hist.steps + 1
-                value, dpred = loss_fn(model.forward(xb, train=True), yb)
+                value, dpred = loss_fn(_forward(model, xb, True), yb)
                 if regularizer is not None:
                     value += regularizer.value(model)
                 if not np.isfinite(value):
@@ -146,7 +183,7 @@ def fit(model, X, y, loss="mse", optimizer=None, lr=None, epochs=100, batch_size
                 epoch_total += value * xb.shape[0]
             hist.epoch_loss.append(epoch_total / n)
             if X_val is not None:
-                hist.val_loss.append(loss_fn(model.predict(X_val), y_val)[0])
+                hist.val_loss.append(loss_fn(_predict(model, X_val), y_val)[0])
             if any(cb.on_epoch_end(epoch, hist, model, optimizer) for cb in callbacks):
                 hist.stopped_at_epoch = epoch
                 break
@@ -155,12 +192,28 @@ def fit(model, X, y, loss="mse", optimizer=None, lr=None, epochs=100, batch_size
 
 
 def evaluate(model, X, y, loss="mse"):
-    """The loss of `model` on (X, y) in inference mode."""
+    """The loss of `model` on (X, y) in inference mode. X (N, D_in), y (N, D_out)."""
+    _validate.model(model, ("predict",))
+    X = _validate.model_input("X", X, model)
+    y = _validate.data_array("y", y, ndim=2)
+    _validate.same_rows("X", X, "y", y)
+    loss_fn = get_loss(loss)
     with np.errstate(over="ignore", invalid="ignore"):
-        return get_loss(loss)(model.predict(X), np.asarray(y, dtype=np.float64))[0]
+        return loss_fn(_predict(model, X), y)[0]
+
+
+def label_accuracy(logits, y, name="y"):
+    """Fraction of rows predicted right. One logit per row (class 1 if > 0): y holds 0/1 labels, (N,) or
+    (N, 1). K logits per row (the class with the largest): y holds class labels (N,) or one-hot rows (N, K)."""
+    if logits.ndim != 2:
+        raise _validate.InputError(f"accuracy needs model outputs of shape (N, K), got {logits.shape}")
+    n, k = logits.shape
+    if k == 1:
+        return float(np.mean((logits > 0) == (_validate.binary_labels(name, y, n) > 0.5)))
+    return float(np.mean(np.argmax(logits, axis=1) == _validate.class_labels(name, y, n, k)))
 
 
 def accuracy(model, X, y):
-    """Fraction of correct 0/1 predictions for a model that outputs one logit per sample (class 1 if > 0)."""
-    logits = model.predict(X)
-    return float(np.mean((logits > 0) == (np.asarray(y) > 0.5)))
+    """label_accuracy of the model's outputs on X: for one logit per row (0/1 labels) or K (class labels)."""
+    _validate.model(model, ("predict",))
+    return label_accuracy(_predict(model, _validate.model_input("X", X, model)), y)

@@ -8,13 +8,14 @@ w5: h1->o1, w6: h2->o1, w7: h1->o2, w8: h2->o2. In the library's batch-first lay
 from input i to unit j, so W1 = [[w1, w3], [w2, w4]] and W2 = [[w5, w7], [w6, w8]].
 """
 import math
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
 from .. import _validate
 from ..data import Standardizer, make_quadratic_regression
-from ..gradcheck import check_model, numerical_gradient, relative_error
+from ..gradcheck import AGREES, check_model, format_error, numerical_gradient, relative_error
 from ..init import initializer
 from ..layers import Dense, ReLU, Sigmoid, Tanh
 from ..losses import half_sse, mse
@@ -456,22 +457,32 @@ def relu_regression_panel(**overrides):
     input range, scaling on/off, seed. `overrides` set the sliders' starting values."""
     v = dict(lr=0.01, weight_range=10.0, bias_range=5.0, n_points=300, input_range="narrow", scale=True,
              seed=20, epochs=500)
-    unknown = set(overrides) - set(v)
-    if unknown:
-        raise ValueError(f"unknown setting(s) {sorted(unknown)}; choose from {sorted(v)}")
+    for name in overrides:
+        _validate.choice("setting", name, v)
     v.update(overrides)
-    # slider ranges stretch to include a starting value given outside them (papermill parameters)
+    # slider ranges stretch to include a starting value given outside them (papermill parameters); a value no
+    # slider of the kind can take (lr <= 0, a string, NaN) is left for the panel to refuse by name
+    lr = v["lr"] if _stretches_to(v["lr"]) and v["lr"] > 0 else 1.0
+    top = {k: v[k] if _stretches_to(v[k]) else 0 for k in ("weight_range", "bias_range", "seed")}
+    sizes = {300, 3000} | ({v["n_points"]} if _stretches_to(v["n_points"], whole=True) and v["n_points"] > 0
+                           else set())
     return slider_panel(run_relu_regression, plot_relu_regression, fixed={"epochs": v["epochs"]},
-                        lr=log_slider(min(1e-5, v["lr"]), max(1.0, v["lr"]), v["lr"], "learning rate"),
-                        weight_range=float_slider(0.5, max(10.0, v["weight_range"]), 0.5, v["weight_range"],
+                        lr=log_slider(min(1e-5, lr), max(1.0, lr), v["lr"], "learning rate"),
+                        weight_range=float_slider(0.5, max(10.0, top["weight_range"]), 0.5, v["weight_range"],
                                                   "weights in ±"),
-                        bias_range=float_slider(0.5, max(5.0, v["bias_range"]), 0.5, v["bias_range"],
+                        bias_range=float_slider(0.5, max(5.0, top["bias_range"]), 0.5, v["bias_range"],
                                                 "biases in ±"),
-                        n_points=dropdown(sorted({300, 3000, v["n_points"]}), v["n_points"], "data size"),
+                        n_points=dropdown(sorted(sizes), v["n_points"], "data size"),
                         input_range=dropdown([(RANGE_LABELS[k], k) for k in INPUT_RANGES], v["input_range"],
                                              "inputs"),
                         scale=toggle(v["scale"], "standardize"),
-                        seed=int_slider(0, max(50, v["seed"]), v["seed"], description="seed"))
+                        seed=int_slider(0, max(50, top["seed"]), v["seed"], description="seed"))
+
+
+def _stretches_to(value, whole=False):
+    """True for a finite number (an integer if `whole`), not a bool: a starting value a slider may widen to."""
+    kind = numbers.Integral if whole else numbers.Real
+    return isinstance(value, kind) and not isinstance(value, bool) and math.isfinite(value)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -542,12 +553,13 @@ def _dense_mean_bias(W, b):
 
 
 def format_gradient_check(report):
-    """A table of the largest relative error per layer, with a random and an all-ones upstream gradient."""
+    """A table of the largest relative error per layer, with a random and an all-ones upstream gradient
+    (gradcheck.format_error: errors below 1e-6 are rounding noise and printed as '< 1e-06')."""
     lines = [f"{'layer':<32} {'random dout':>12} {'all-ones dout':>14}  verdict (random)"]
     for name, r in report.items():
         worst = {k: max(v.values()) for k, v in r.items()}
-        verdict = "ok" if worst["random"] < 1e-6 else "WRONG"
-        lines.append(f"{name:<32} {worst['random']:>12.1e} {worst['ones']:>14.1e}  {verdict}")
+        verdict = "ok" if worst["random"] < AGREES else "WRONG"
+        lines.append(f"{name:<32} {format_error(worst['random']):>12} {format_error(worst['ones']):>14}  {verdict}")
     return "\n".join(lines)
 
 

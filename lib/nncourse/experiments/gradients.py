@@ -311,6 +311,8 @@ def case_study_panel(**overrides):
     """Sliders: depth, initial weight, learning rate, clipping mode and threshold, activation."""
     from ..widgets import dropdown, int_slider, log_slider, slider_panel
     values = dict(depth=10, weight=0.5, lr=1.0, clip_mode="none", threshold=1.0, activation_name="identity")
+    for name in overrides:
+        _validate.choice("setting", name, values)
     values.update(overrides)
     return slider_panel(run_case_panel, plot_case_panel, fixed={"steps": 50, "seed": 0}, figsize=(9, 3.2),
                         depth=int_slider(2, 30, values["depth"], description="depth"),

@@ -442,6 +442,8 @@ def histogram_panel(**overrides):
     """Sliders: initializer, scale, depth, width, activation; the histograms update live."""
     from ..widgets import dropdown, int_slider, log_slider, slider_panel
     values = dict(init="glorot_uniform", scale=1.0, depth=5, width=100, activation_name="tanh")
+    for name in overrides:
+        _validate.choice("setting", name, values)
     values.update(overrides)
     return slider_panel(run_histograms, plot_histograms, fixed={"n": 100, "seed": 0}, figsize=(10, 3.2),
                         init=dropdown(PANEL_INITS, values["init"], "initializer"),

@@ -15,7 +15,7 @@ from ..optim import OPTIMIZERS, get_optimizer
 from ..plots import plot_decision_boundary, plot_loss
 from ..schedules import SCHEDULES, get_schedule
 from ..train import accuracy, fit
-from ..widgets import dropdown, float_slider, int_slider, log_slider, slider_panel
+from ..widgets import dropdown, float_slider, int_slider, log_slider, set_control, slider_panel
 
 OPTIMIZER_NAMES = tuple(OPTIMIZERS)
 REGIME_COLORS = {"crawls": "tab:blue", "converges": "tab:green", "oscillates": "tab:orange",
@@ -60,7 +60,7 @@ def _set_values(controls, overrides):
     """Start the panel's sliders at the given values (a notebook's parameters)."""
     for name, value in overrides.items():
         _validate.choice("slider", name, controls)
-        controls[name].value = value
+        set_control(name, controls[name], value)
 
 
 # --- 2-D surfaces ---------------------------------------------------------------------------------------
@@ -251,9 +251,20 @@ class TrainingRun:
     seed: int
     lr: float
 
+    chaotic: bool | None = None     # set by mark_chaotic: None until checked
+
     @property
     def status(self):
-        return f"{self.optimizer}, {self.schedule}: {self.history.status}"
+        return f"{self.optimizer}, {self.schedule}: {self.outcome}"
+
+    @property
+    def outcome(self):
+        """history.status, except for a run found chaotic: its final loss depends on the last bits of the
+        arithmetic, so on the machine (another CPU or BLAS library rounds differently), and is not printed."""
+        h = self.history
+        if self.chaotic and not h.diverged:
+            return f"finished {h.steps} steps, chaotic: the final loss depends on the machine"
+        return h.status
 
     @property
     def weights(self):
@@ -261,10 +272,15 @@ class TrainingRun:
         return np.concatenate([w.ravel() for layer in self.model.get_weights() for w in layer.values()])
 
 
-def train(task, optimizer, seed=0, epochs=None, schedule=None, batch_size=None, callbacks=()):
-    """Train a fresh network for `task` (a Task) with an Optimizer; init and shuffling drawn from `seed`."""
+def train(task, optimizer, seed=0, epochs=None, schedule=None, batch_size=None, callbacks=(), nudge=0.0):
+    """Train a fresh network for `task` (a Task) with an Optimizer; init and shuffling drawn from `seed`.
+    nudge: scale every initial weight by 1 + nudge (1e-12: a change in the twelfth digit), to see whether the
+    run is chaotic."""
     rng = np.random.default_rng(seed)
     model = mlp(task.sizes, rng=rng)
+    if nudge:
+        for layer, name in model.parameters():
+            layer.params[name] *= 1.0 + nudge
     epochs = TASKS[task.name]["epochs"] if epochs is None else epochs
     cbs = ([] if schedule is None else [schedule]) + list(callbacks)
     hist = fit(model, task.X, task.y, loss=task.loss, optimizer=optimizer, epochs=epochs,
@@ -278,16 +294,32 @@ SCHEDULE_DEFAULTS = {"constant": {}, "step": {"factor": 0.5, "step_size": 50},
 
 
 def run_training(task="regression", optimizer="sgd", lr=0.03, momentum=0.9, beta1=0.9, beta2=0.999,
-                 schedule="constant", seed=1, epochs=None, n=200, data_seed=0, schedule_kwargs=None):
+                 schedule="constant", seed=1, epochs=None, n=200, data_seed=0, schedule_kwargs=None, nudge=0.0):
     """One training run of a lesson task with a named optimizer and schedule (knobs: SCHEDULE_DEFAULTS,
-    overridden by schedule_kwargs)."""
+    overridden by schedule_kwargs; nudge: see `train`)."""
     t = make_task(task, n, data_seed)
     opt = make_optimizer(optimizer, lr, momentum, beta1, beta2)
     _validate.choice("schedule", schedule, SCHEDULES)
     sched = get_schedule(schedule, **{**SCHEDULE_DEFAULTS[schedule], **(schedule_kwargs or {})})
     name = repr(opt)             # before training: a schedule changes opt.lr
-    model, hist = train(t, opt, seed, epochs, sched)
+    model, hist = train(t, opt, seed, epochs, sched, nudge=nudge)
     return TrainingRun(t, hist, model, name, schedule, seed, float(lr))
+
+
+CHAOS_NUDGE, CHAOS_GAP = 1e-12, 1e-4
+
+
+def mark_chaotic(run, **settings):
+    """Rerun `run` (with the run_training `settings` it was made with) from initial weights changed in the
+    twelfth digit (CHAOS_NUDGE) and set run.chaotic: True if the final losses differ by more than a relative
+    CHAOS_GAP. A stable run damps such a change (its final loss moves by about 1e-12); a chaotic one, at the edge
+    of stability, amplifies it until the two runs have nothing in common: exactly what happens between two
+    machines that round differently. Returns the nudged run."""
+    nudged = run_training(**settings, nudge=CHAOS_NUDGE)
+    a, b = run.history.final_loss, nudged.history.final_loss
+    run.chaotic = bool(run.history.diverged != nudged.history.diverged
+                       or (np.isfinite(a) and abs(a - b) > CHAOS_GAP * max(abs(a), abs(b))))
+    return nudged
 
 
 def _plot_fit(run, ax):
@@ -358,7 +390,12 @@ def run_lr_sweep(lrs=None, optimizer="sgd", seed=1):
     """{task: [TrainingRun per lr]}: loss curves for several learning rates (lrs: {task: rates}, default
     SWEEP_LRS)."""
     lrs = SWEEP_LRS if lrs is None else lrs
-    return {task: [run_training(task, optimizer, lr, seed=seed) for lr in rates] for task, rates in lrs.items()}
+    out = {}
+    for task, rates in lrs.items():
+        out[task] = [run_training(task, optimizer, lr, seed=seed) for lr in rates]
+        for run in out[task]:
+            mark_chaotic(run, task=task, optimizer=optimizer, lr=run.lr, seed=seed)
+    return out
 
 
 def _clip_ylim(ax, histories):
@@ -402,8 +439,12 @@ def run_optimizer_training(lrs, tasks=("regression", "classification"), seed=1):
 def run_schedules(task="regression", lr=0.1, seed=1, names=tuple(SCHEDULES), schedule_kwargs=None):
     """{task: [TrainingRun per schedule]} with SGD at a high starting rate."""
     kw = schedule_kwargs or {}
-    return {task: [run_training(task, "sgd", lr, schedule=s, seed=seed, schedule_kwargs=kw.get(s))
-                   for s in names]}
+    runs = []
+    for s in names:
+        settings = dict(task=task, optimizer="sgd", lr=lr, schedule=s, seed=seed, schedule_kwargs=kw.get(s))
+        runs.append(run_training(**settings))
+        mark_chaotic(runs[-1], **settings)
+    return {task: runs}
 
 
 def plot_schedules(result, fig):

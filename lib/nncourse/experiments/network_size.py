@@ -128,7 +128,10 @@ def plot_width(result, fig):
 
 def width_panel(**overrides):
     """Sliders: hidden width and the seed of the initial weights."""
-    values = dict(width=3, seed=0, **overrides)
+    values = dict(width=3, seed=0)
+    for name in overrides:
+        _validate.choice("setting", name, values)
+    values.update(overrides)
     return slider_panel(run_width, plot_width,
                         width=int_slider(1, 64, values["width"], description="hidden units"),
                         seed=int_slider(0, 9, values["seed"], description="seed"))
@@ -255,7 +258,10 @@ def plot_dead_units(result, fig):
 
 def dead_units_panel(**overrides):
     """Sliders: learning rate and initializer of a 2-16-16-16-1 ReLU net."""
-    values = dict(lr=1.0, init="he_normal", **overrides)
+    values = dict(lr=1.0, init="he_normal")
+    for name in overrides:
+        _validate.choice("setting", name, values)
+    values.update(overrides)
     return slider_panel(run_dead_units, plot_dead_units, figsize=(9, 3.6),
                         lr=log_slider(0.01, 10, values["lr"], description="learning rate"),
                         init=dropdown(INITS, values["init"], description="init"))
@@ -452,7 +458,11 @@ def lottery_panel(**overrides):
     """Sliders: hidden width, pruning rate per round (output layer at half), rounds shown, rewind on/off.
     Changing width, rate or rewind retrains max_rounds rounds (seconds; the bar shows progress); the rounds
     slider picks among the cached rounds."""
-    values = dict(width=64, rate=0.2, rounds=4, rewind=True, max_rounds=8, epochs=10, **overrides)
+    values = dict(width=64, rate=0.2, rounds=4, rewind=True, max_rounds=8, epochs=10)
+    for name in overrides:
+        _validate.choice("setting", name, values)
+    values.update(overrides)
+    _validate.positive_int("max_rounds", values["max_rounds"])   # the rounds slider's top
     fixed = dict(max_rounds=values["max_rounds"], epochs=values["epochs"], progress=progress_bar())
     controls = dict(width=int_slider(8, 128, values["width"], step=8, description="hidden units"),
                     rate=dropdown((0.1, 0.2, 0.3, 0.5), values["rate"], description="pruning rate"),

@@ -399,14 +399,15 @@ def plot_neuron(result, fig):
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.17, top=0.9, wspace=0.3)
 
 
-def _with_overrides(controls, overrides):
-    """Set the given controls' starting values; other overrides become fixed keywords of run."""
+def _with_overrides(controls, overrides, fixed_names=("resolution",)):
+    """Set the given controls' starting values (checked: widgets.set_control); `fixed_names` overrides become
+    fixed keywords of run, any other name is refused."""
     fixed = {}
     for name, value in overrides.items():
         if name in controls:
-            controls[name].value = value
+            widgets.set_control(name, controls[name], value)
         else:
-            fixed[name] = value
+            fixed[_validate.choice("setting", name, [*controls, *fixed_names])] = value
     return controls, fixed
 
 

@@ -356,6 +356,18 @@ def run_residual(seed=0, **base):
     return run_variants({"plain": {"residual": False}, "residual": {"residual": True}}, seed, **{**DEEPER, **base})
 
 
+def residual_summary(res, k=50, plain_above=0.15, residual_below=0.1):
+    """What run_residual shows on any machine, one line per network. Both deep runs are chaotic (their losses
+    depend on the last bits of the arithmetic, so on the machine), so the mean training loss of the last `k`
+    epochs is stated against thresholds, not to four digits."""
+    plain, skip = res["plain"].late_train_loss(k), res["residual"].late_train_loss(k)
+    side = lambda value, bound: "above" if value > bound else "below"
+    share = "at most a third" if skip <= plain / 3 else "more than a third"
+    return (f"plain     mean training loss over the last {k} epochs {side(plain, plain_above)} {plain_above:g}\n"
+            f"residual  mean training loss over the last {k} epochs {side(skip, residual_below)} {residual_below:g}, "
+            f"{share} of the plain stack's")
+
+
 def batch_dependence(model, split, i=0, seed=0, batch_size=16):
     """What batch norm's two modes mean for one test sample: its logit computed in training mode inside two
     random batches of training points (they differ: each batch has its own statistics) and inside the whole
@@ -466,7 +478,10 @@ def plot_input_scaling(result, fig):
 def playground_panel(**overrides):
     """Every knob of the lesson on the running example: data set, noise, activation, depth, width, learning
     rate, initializer, L1 and L2 strength, dropout rate, batch norm. Shows boundary, loss and accuracy."""
-    v = {**EXAMPLE, "l1": 0.0, "l2": 0.0, "dropout": 0.0, "batchnorm": False, "seed": 0, **overrides}
+    v = {**EXAMPLE, "l1": 0.0, "l2": 0.0, "dropout": 0.0, "batchnorm": False, "seed": 0}
+    for name in overrides:
+        _validate.choice("setting", name, v)
+    v.update(overrides)
     return slider_panel(
         run_classifier, plot_panel, fixed={"n": v["n"], "epochs": v["epochs"], "seed": v["seed"]},
         dataset=dropdown(DATASETS, v["dataset"], "data set"),
@@ -493,7 +508,11 @@ def run_overfitting(n=30, noise=0.35, width=32, l1=0.0, l2=0.0, dropout=0.0, ear
 
 def overfitting_panel(**overrides):
     """Training-set size, noise and width against the four regularizers; shows train versus test curves."""
-    v = {**OVERFIT, "l1": 0.0, "l2": 0.0, "dropout": 0.0, "early_stopping": False, "seed": 0, **overrides}
+    v = {**OVERFIT, "l1": 0.0, "l2": 0.0, "dropout": 0.0, "early_stopping": False, "seed": 0}
+    for name in overrides:   # OVERFIT's other keys (n_test, depth, activation, lr) are not the panel's to set
+        _validate.choice("setting", name, ("n", "noise", "width", "l1", "l2", "dropout", "early_stopping", "seed",
+                                           "dataset", "epochs"))
+    v.update(overrides)
     return slider_panel(
         run_overfitting, plot_panel, fixed={"seed": v["seed"], "dataset": v["dataset"], "epochs": v["epochs"]},
         n=int_slider(10, 200, v["n"], step=10, description="training points"),

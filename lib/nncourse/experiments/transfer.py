@@ -203,7 +203,10 @@ def plot_transfer(result, fig):
 
 def transfer_panel(**overrides):
     """Sliders: labels per digit, layers frozen, seed."""
-    values = dict(per_class=5, n_frozen=2, seed=0, **overrides)
+    values = dict(per_class=5, n_frozen=2, seed=0)
+    for name in overrides:
+        _validate.choice("setting", name, values)
+    values.update(overrides)
     return slider_panel(run_transfer, plot_transfer, figsize=(7, 2.8),
                         per_class=dropdown(BUDGETS, values["per_class"], description="labels per digit"),
                         n_frozen=dropdown((0, 1, 2), values["n_frozen"], description="layers frozen"),
