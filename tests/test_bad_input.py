@@ -536,3 +536,33 @@ ACCEPTED = [
 @pytest.mark.parametrize("call, canonical", ACCEPTED)
 def test_accepted_input_gives_the_canonical_result(call, canonical):
     np.testing.assert_equal(call(), canonical())
+
+
+# --- a lesson's parameters, as its parameters cell (or papermill) hands them to the lesson's experiments --------
+
+from nncourse.experiments import backprop as _bp, learning_rate as _lr, recurrent as _rec  # noqa: E402
+
+LESSON_PARAMETERS = [
+    (lambda: _lr.run_lr_sweep(seed=-1), InputError, "seed must be a non-negative whole number"),
+    (lambda: _lr.run_lr_sweep(seed="a"), InputTypeError, "seed must be a non-negative whole number"),
+    (lambda: _lr.run_lr_sweep(seed=1.5), InputError, "seed must be a non-negative whole number"),
+    (lambda: _lr.run_seeds(-1), InputError, "n_seeds must be a positive integer"),
+    (lambda: _bp.run_relu_regression(n_points=1, seed=0, epochs=2), InputError, "n_points must be at least 2"),
+    (lambda: _rec.run_echo(lag=20, steps=16, epochs=2), InputError, r"lag must be an integer in \[0, steps - 1\]"),
+    (lambda: _rec.run_clipping_seeds([], lag=4, epochs=2), InputError, "seeds must name at least one seed"),
+    (lambda: _rec.run_clipping_seeds([-2], lag=4, epochs=2), InputError, "seed must be a non-negative number"),
+]
+
+
+@pytest.mark.parametrize("call, kind, match", LESSON_PARAMETERS)
+def test_bad_lesson_parameter(call, kind, match):
+    with pytest.raises(kind, match=match) as info:
+        call()
+    assert "\n" not in str(info.value)
+
+
+def test_a_seed_is_accepted_in_every_form_numpy_takes():
+    from nncourse._validate import generator
+    for seed in (0, np.int64(3), [3, 1], (3, 1), np.random.SeedSequence(3)):
+        assert isinstance(generator(seed), np.random.Generator)
+    assert generator(np.int64(3)).random() == np.random.default_rng(3).random()

@@ -31,12 +31,15 @@ def test_zeros_no_learning(five, md):
     r = five["zeros"]
     norms = r["history"].grad_norm_array()
     assert np.all(norms[:, :-1] == 0.0), "no gradient reaches any hidden layer, at any step"
-    assert np.all(np.array(r["history"].loss) == r["start_loss"]), "the loss does not move"
+    # "does not move": up to rounding (the output bias's gradient is 0 up to rounding, so the loss may move in the
+    # last bit, depending on the machine's arithmetic)
+    assert np.all(np.abs(np.array(r["history"].loss) - r["start_loss"]) < 1e-15), "the loss does not move"
     assert r["start_loss"] == pytest.approx(math.log(2), abs=1e-15)
     assert r["accuracy"] == 0.5
     stated(md, r["end_loss"]), stated(md, r["accuracy"]), stated(md, r["first_grad_norms"][0])
-    assert 0 <= r["first_grad_norms"][-1] < 1e-15, "the output bias's gradient is 0 up to rounding"
-    stated(md, r["first_grad_norms"][-1])
+    assert 0 <= r["first_grad_norms"][-1] < E.ROUNDING, "the output bias's gradient is 0 up to rounding"
+    assert E.five_cases_table(five)[0]["|dW_out| step 1"] in (0.0, "< 1e-15")
+    assert "the\n   `< 1e-15` in the table, whose digits differ from machine to machine.)" in md
 
 
 def test_large_weights_explode(five, md):

@@ -163,8 +163,10 @@ def test_long_lag_clipping_numbers(prose, long_lag_seeds, params):
     n = params["echo_seeds"]
     assert long_lag_seeds.summary() == (f"clipped at 1: {n} of {n} seeds reach 95% test accuracy\n"
                                         f"no clipping: the worst of the {n} seeds stays below 80%")
-    assert clipped.min() >= 0.96 and plain.min() < 0.75          # margins around the printed thresholds
-    _stated(prose, "every one of the 6 seeds settles and reaches at least 95% test accuracy",
+    # margins around the printed thresholds: across kernels and perturbations the portability check measured the
+    # worst clipped seed at 0.972-0.991 and the worst unclipped one at 0.50-0.72 (with 6 seeds it reached 0.80)
+    assert clipped.min() >= 0.96 and plain.min() < 0.75
+    _stated(prose, "every one of the 8 seeds settles and reaches at least 95% test accuracy",
             f"every one of the {n} seeds settles and reaches at least 95% test accuracy")
     assert "without clipping some seeds stay far below 80%" in prose
     plain0 = long_lag_seeds.runs[params["seed"]]["no clipping"]

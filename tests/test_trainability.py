@@ -268,13 +268,13 @@ def test_section7_residual(prose):
     res = T.run_residual(seed=P["seed"], dataset=P["dataset"], noise=P["noise"], epochs=P["epochs"])
     late = {k: r.late_train_loss(50) for k, r in res.items()}
     # the stated thresholds hold with a margin: the chaotic runs move by about 20% between machines
-    assert late["residual"] < 0.25 * late["plain"] and late["plain"] > 1.3 * 0.15 and late["residual"] < 0.7 * 0.1
-    assert T.residual_summary(res) == (
-        "plain     mean training loss over the last 50 epochs above 0.15\n"
-        "residual  mean training loss over the last 50 epochs below 0.1, at most a third of the plain stack's")
+    # with a margin (the portability check measured 0.22-0.29 and 0.034-0.073 across kernels and perturbations)
+    assert late["plain"] > 1.3 * 0.15 and late["residual"] < 0.6 * 0.1
+    assert T.residual_summary(res) == ("plain     mean training loss over the last 50 epochs above 0.15\n"
+                                       "residual  mean training loss over the last 50 epochs below 0.1")
     assert (T.DEEPER["depth"], T.DEEPER["width"], T.DEEPER["activation"], T.DEEPER["lr"]) == (20, 8, "tanh", 0.05)
     stated(prose, "20 hidden layers of 8 tanh units (learning rate 0.05)",
-           "epochs it stays above 0.15 on average. The residual one stays below 0.1, at most a third of the plain")
+           "epochs it stays above 0.15 on average. The residual one stays below 0.1. The identity path")
 
 
 def test_more_data_all_but_removes_the_overfitting(prose):

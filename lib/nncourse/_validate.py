@@ -455,3 +455,17 @@ def rng(value):
         raise InputTypeError(f"rng must be a numpy.random.Generator (np.random.default_rng({seed})), "
                              f"got {type(value).__name__}")
     return value
+
+
+def generator(seed, name="seed"):
+    """np.random.default_rng(seed) for a lesson's seed: a non-negative whole number, a sequence of them (one
+    stream per entry, e.g. [seed, 1]) or a SeedSequence; anything else is refused by name (numpy's own message,
+    from deep inside, names neither the parameter nor what is allowed)."""
+    if not isinstance(seed, np.random.SeedSequence):
+        parts = list(seed) if isinstance(seed, (list, tuple)) else [seed]
+        if not parts or any(isinstance(p, (bool, np.bool_)) or not isinstance(p, numbers.Integral) or p < 0
+                            for p in parts):
+            kind = InputTypeError if any(not isinstance(p, numbers.Real) for p in parts) else InputError
+            raise kind(f"{name} must be a non-negative whole number (the seed of np.random.default_rng), "
+                       f"got {seed!r}")
+    return np.random.default_rng(seed)

@@ -345,6 +345,9 @@ class ReluRegression:
 
 def regression_data(n_points, input_range, scale, rng):
     """(X, y) of the quadratic target, standardized (inputs and target) when `scale`."""
+    if _validate.positive_int("n_points", n_points) < 2:
+        raise _validate.InputError(f"n_points must be at least 2 (the loss is reported relative to the variance of "
+                                   f"y, which one point does not have), got {n_points!r}")
     _validate.choice("input range", input_range, INPUT_RANGES)
     X, y = make_quadratic_regression(n_points, rng, *INPUT_RANGES[input_range])
     if scale:
@@ -359,7 +362,7 @@ def run_relu_regression(lr=0.01, weight_range=10.0, bias_range=5.0, n_points=300
     standardized (the loss is then in units of the target's variance)."""
     _validate.positive("weight range", weight_range)
     _validate.positive("bias range", bias_range)
-    rng = np.random.default_rng(seed)
+    rng = _validate.generator(seed)
     X, y = regression_data(n_points, input_range, scale, rng)
     model = mlp([2, 2, 1], "relu", rng=rng, init=initializer("uniform", low=-weight_range, high=weight_range),
                 bias_init=initializer("uniform", low=-bias_range, high=bias_range))
@@ -530,7 +533,7 @@ def gradient_check_report(seed=0, batch=5):
     """{layer name: {'x' | param: relative error}} for correct and deliberately wrong layers, each checked with
     a random upstream gradient and with an all-ones one. Inputs are drawn away from 0 so that no ReLU sits on
     its kink (where a central difference straddles two slopes)."""
-    rng = np.random.default_rng(seed)
+    rng = _validate.generator(seed)
     x = rng.uniform(0.2, 1.5, size=(batch, 3)) * rng.choice([-1.0, 1.0], size=(batch, 3))
     W, b = rng.normal(size=(3, 3)), rng.normal(size=3)
     layers = {"Dense": lambda: Dense.from_arrays(W, b), "Sigmoid": Sigmoid, "ReLU": lambda: ReLU(),
@@ -565,7 +568,7 @@ def format_gradient_check(report):
 
 def model_gradient_check(seed=0):
     """gradcheck.check_model on the 2-2-2 example (half_sse) and on a small 2-3-1 tanh net (MSE)."""
-    rng = np.random.default_rng(seed)
+    rng = _validate.generator(seed)
     X, T = mazur_arrays()[:2]
     out = {"2-2-2 sigmoid example": check_model(mazur_model(), half_sse, X, T)}
     net = mlp([2, 3, 1], "tanh", rng=rng, bias_init=initializer("normal", std=0.5))

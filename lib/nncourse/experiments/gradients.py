@@ -29,7 +29,7 @@ def chain_network(depth=10, width=3, init="constant", activation_name="identity"
     biases start at 0. depth + 1 weight matrices in all."""
     depth = _validate.positive_int("depth", depth)
     width = _validate.positive_int("width", width)
-    rng = np.random.default_rng(0) if rng is None else _validate.rng(rng)
+    rng = _validate.generator(0) if rng is None else _validate.rng(rng)
     w_init = initializer(init, **init_kw)
     layers, n_in = [], 1
     for _ in range(depth):
@@ -71,7 +71,7 @@ def run_case_study(weight=1e-3, lr=0.01, steps=100, depth=10, width=3, activatio
     kw = dict(init_kw)
     if init == "constant":
         kw["value"] = weight
-    model = chain_network(depth, width, init, activation_name, np.random.default_rng(seed), **kw)
+    model = chain_network(depth, width, init, activation_name, _validate.generator(seed), **kw)
     first = first_layer_gradient(model)
     x, y = np.ones((1, 1)), np.full((1, 1), TARGET)
     output0 = float(model.predict(x)[0, 0])
@@ -190,7 +190,7 @@ def run_depth_profile(depth=30, width=64, activations=("sigmoid", "tanh", "relu"
     build = residual_network if residual else plain_network
     out = {}
     for name in activations:
-        rng = np.random.default_rng(seed)
+        rng = _validate.generator(seed)
         X = rng.normal(size=(n, 2))
         model = build(depth, width, name, rng)
         diagnostics.backprop_probe(model, X, rng)
@@ -205,7 +205,7 @@ def run_residual_comparison(depths=(20, 30, 50), width=32, activation_name="sigm
     for depth in depths:
         out[depth] = {}
         for label, build in (("plain", plain_network), ("residual", residual_network)):
-            rng = np.random.default_rng(seed)
+            rng = _validate.generator(seed)
             X = rng.normal(size=(n, 2))
             model = build(depth, width, activation_name, rng)
             diagnostics.backprop_probe(model, X, rng)
@@ -239,13 +239,13 @@ def plot_residual_comparison(result, fig):
 def run_remedies_training(depth=20, width=16, n=200, lr=0.1, steps=200, seed=0, dataset="moons"):
     """Train a deep classifier three ways: sigmoid (Glorot), ReLU (He), and sigmoid with residual connections.
     Returns {label: {"history", "accuracy"}}."""
-    rng = np.random.default_rng(seed)
+    rng = _validate.generator(seed)
     X, y = data.make_classification(dataset, n, rng)
     setups = {"sigmoid": (plain_network, "sigmoid"), "relu": (plain_network, "relu"),
               "sigmoid + residual": (residual_network, "sigmoid")}
     out = {}
     for label, (build, act) in setups.items():
-        model = build(depth, width, act, np.random.default_rng(seed + 1))
+        model = build(depth, width, act, _validate.generator(seed + 1))
         hist = fit(model, X, y, loss="bce_with_logits", lr=lr, epochs=steps)
         out[label] = dict(history=hist, accuracy=accuracy(model, X, y) if not hist.diverged else float("nan"))
     return out

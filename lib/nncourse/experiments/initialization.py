@@ -88,13 +88,13 @@ def run_five_cases(seed=0, n=200, width=16, hidden=5, lr=0.1, steps=300, dataset
     layer's weights at step 1, the relative change ||W_end - W_start|| / ||W_start|| of every layer, the
     accuracy, and the largest difference between two hidden units' weight vectors after training (0: the
     units are still identical)."""
-    rng = np.random.default_rng(seed)
+    rng = _validate.generator(seed)
     X, y = data.make_classification(dataset, n, rng)
     sizes = [2] + [width] * hidden + [1]
     out = {}
     for name, spec in FIVE_CASES.items():
         spec = dict(spec)
-        model = network(sizes, "relu", initializer(spec.pop("init"), **spec), np.random.default_rng(seed + 1))
+        model = network(sizes, "relu", initializer(spec.pop("init"), **spec), _validate.generator(seed + 1))
         start = [layer.params["W"].copy() for layer in model.param_layers]
         hist = fit(model, X, y, loss="bce_with_logits", lr=lr, epochs=steps)
         end = [layer.params["W"] for layer in model.param_layers]
@@ -109,14 +109,19 @@ def run_five_cases(seed=0, n=200, width=16, hidden=5, lr=0.1, steps=300, dataset
     return out
 
 
+ROUNDING = 1e-15   # a gradient this small, where the exact value is 0, is rounding noise
+
+
 def five_cases_table(result):
     """One row per case: loss at the start and end, ||dW|| of the first and last layer at step 1, how far the
-    first layer's weights moved, the accuracy, and the spread between the hidden units' weights."""
+    first layer's weights moved, the accuracy, and the spread between the hidden units' weights. A gradient norm
+    below ROUNDING is 0 up to rounding: its digits differ from machine to machine, so it is shown as '< 1e-15'."""
     rows = []
     for name, r in result.items():
+        out_norm = float(r["first_grad_norms"][-1])
         rows.append({"case": name, "loss start": r["start_loss"], "loss end": r["end_loss"],
                      "|dW1| step 1": float(r["first_grad_norms"][0]),
-                     "|dW_out| step 1": float(r["first_grad_norms"][-1]),
+                     "|dW_out| step 1": out_norm if out_norm == 0 or out_norm >= ROUNDING else f"< {ROUNDING:.0e}",
                      "W1 moved": float(r["rel_change"][0]), "accuracy": r["accuracy"],
                      "unit spread": r["unit_spread"]})
     return rows
@@ -150,9 +155,9 @@ def run_unit_variance(n_inputs=500, depth=5, seed=0):
     out = {}
     for init in ("normal", "lecun_normal"):
         for act in ("tanh", "relu"):
-            model = network([n] * (depth + 1), act, init, np.random.default_rng(seed), output_activation=act)
+            model = network([n] * (depth + 1), act, init, _validate.generator(seed), output_activation=act)
             with np.errstate(over="ignore", invalid="ignore"):
-                stats = probe(model, x, np.random.default_rng(seed + 1))
+                stats = probe(model, x, _validate.generator(seed + 1))
             recs = model.records()
             out[(init, act)] = dict(z=[r["z"].ravel() for r in recs], dz=[r["dz"].ravel() for r in recs],
                                     stats=stats)
@@ -189,7 +194,7 @@ def run_schemes(depth=10, width=100, n=200, seed=0):
     `depth`-layer network of `width` units at initialization (inputs N(0, 1), random upstream gradient)."""
     out = {}
     for init, act in SCHEMES.items():
-        rng = np.random.default_rng(seed)
+        rng = _validate.generator(seed)
         X = rng.normal(size=(n, width))
         model = network([width] * (depth + 1), act, init, rng, output_activation=act)
         out[init] = dict(activation=act, stats=probe(model, X, rng))
@@ -222,7 +227,7 @@ def run_glorot(width=1000, hidden=5, n=100, n_out=10, seed=0):
     Returns {init: {"a": [activations per hidden layer], "dz": [dL/dz per hidden layer], "stats": rows}}."""
     out = {}
     for init in ("glorot_standard", "glorot_uniform"):
-        rng = np.random.default_rng(seed)
+        rng = _validate.generator(seed)
         X = rng.normal(size=(n, width))
         model = network([width] * (hidden + 1) + [n_out], "tanh", init, rng)
         stats = probe(model, X, rng)[:hidden]
@@ -267,7 +272,7 @@ def run_he_depth(depth=30, width=256, n=200, seed=0):
     1/sqrt 2 per layer), holds under 2/n. Returns {init: {"z_std": array, "grad_norm": array, "ratio": float}}."""
     out = {}
     for init in ("lecun_normal", "he_normal"):
-        rng = np.random.default_rng(seed)
+        rng = _validate.generator(seed)
         X = rng.normal(size=(n, width))
         model = network([width] * (depth + 1), "relu", init, rng, output_activation="relu")
         stats = probe(model, X, rng)
@@ -281,11 +286,11 @@ def run_he_depth(depth=30, width=256, n=200, seed=0):
 def run_he_training(depth=30, width=32, n=200, lr=0.02, steps=150, seed=0, dataset="moons"):
     """Train the `depth`-layer ReLU classifier (narrow, so it runs in a blink) from both inits; returns
     {init: {"history", "accuracy"}}."""
-    rng = np.random.default_rng(seed)
+    rng = _validate.generator(seed)
     X, y = data.make_classification(dataset, n, rng)
     out = {}
     for init in ("lecun_normal", "he_normal"):
-        model = network([2] + [width] * depth + [1], "relu", init, np.random.default_rng(seed + 1))
+        model = network([2] + [width] * depth + [1], "relu", init, _validate.generator(seed + 1))
         hist = fit(model, X, y, loss="bce_with_logits", lr=lr, epochs=steps)
         out[init] = dict(history=hist, accuracy=accuracy(model, X, y) if not hist.diverged else float("nan"))
     return out
@@ -323,12 +328,12 @@ REGRESSION_INITS = {
 def run_regression_inits(seed=0, n=200, lr=1e-3, steps=500):
     """The exercise: y = x1^2 + x2 + noise, a 2-2-1 ReLU network trained with MSE from each start in
     REGRESSION_INITS. Returns {name: {"history", "W1" (the hidden layer's weights after training)}}."""
-    X, y = data.make_quadratic_regression(n, np.random.default_rng(seed))
+    X, y = data.make_quadratic_regression(n, _validate.generator(seed))
     out = {}
     for name, spec in REGRESSION_INITS.items():
         spec = dict(spec)
         bias, init = spec.pop("bias"), spec.pop("init")
-        model = network([2, 2, 1], "relu", initializer(init, **spec), np.random.default_rng(seed + 1), bias=bias)
+        model = network([2, 2, 1], "relu", initializer(init, **spec), _validate.generator(seed + 1), bias=bias)
         hist = fit(model, X, y, loss="mse", lr=lr, epochs=steps)
         out[name] = dict(history=hist, W1=model.param_layers[0].params["W"].copy())
     return out
@@ -350,11 +355,11 @@ def plot_regression_inits(result, fig):
 def run_running_example(seed=0, n=200, hidden=16, lr=0.5, steps=300, std=1.0, dataset="moons"):
     """The 2-feature binary classifier (2-hidden-1, tanh, logistic output) trained from all-zero weights and
     from N(0, std^2) weights. Returns {name: {"history", "accuracy": [per step]}}."""
-    rng = np.random.default_rng(seed)
+    rng = _validate.generator(seed)
     X, y = data.make_classification(dataset, n, rng)
     out = {}
     for name, init in (("zeros", "zeros"), ("random normal", initializer("normal", std=std))):
-        model = network([2, hidden, 1], "tanh", init, np.random.default_rng(seed + 1))
+        model = network([2, hidden, 1], "tanh", init, _validate.generator(seed + 1))
         acc = []
         tracker = _AccuracyTracker(X, y, acc)
         hist = fit(model, X, y, loss="bce_with_logits", lr=lr, epochs=steps, callbacks=[tracker])
@@ -401,7 +406,7 @@ def run_histograms(init="glorot_uniform", scale=1.0, depth=5, width=100, activat
     per-layer activations "a", gradients "dz" and "stats" (diagnostics.layer_stats rows)."""
     depth = _validate.positive_int("depth", depth)
     width = _validate.positive_int("width", width)
-    rng = np.random.default_rng(seed)
+    rng = _validate.generator(seed)
     X = rng.normal(size=(n, width))
     model = network([width] * (depth + 1), activation_name, scaled(init, scale), rng,
                     output_activation=activation_name)

@@ -231,7 +231,7 @@ def make_task(task="regression", n=200, data_seed=0, x1_range=(-5.0, 5.0), x2_ra
     """The exercise report's regression y = x1^2 + x2 + noise (network 2-2-1 ReLU, MSE) or the 2-feature
     moons classifier (2-8-1 ReLU, cross-entropy), with inputs standardized unless asked otherwise."""
     _validate.choice("task", task, TASKS)
-    rng = np.random.default_rng(data_seed)
+    rng = _validate.generator(data_seed)
     if task == "regression":
         X, y = data.make_quadratic_regression(n, rng, x1_range, x2_range, 1.0 if noise is None else noise)
     else:
@@ -276,7 +276,7 @@ def train(task, optimizer, seed=0, epochs=None, schedule=None, batch_size=None, 
     """Train a fresh network for `task` (a Task) with an Optimizer; init and shuffling drawn from `seed`.
     nudge: scale every initial weight by 1 + nudge (1e-12: a change in the twelfth digit), to see whether the
     run is chaotic."""
-    rng = np.random.default_rng(seed)
+    rng = _validate.generator(seed)
     model = mlp(task.sizes, rng=rng)
     if nudge:
         for layer, name in model.parameters():

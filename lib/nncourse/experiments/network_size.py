@@ -51,8 +51,8 @@ def run_width(width=4, seed=0, dataset="circles", n=200, noise=0.1, lr=0.5, epoc
     """Train a 2-width-1 ReLU classifier (He init, full-batch gradient descent, BCE on one logit) on a fixed
     data set (drawn with data_seed); `seed` draws the initial weights."""
     width = _validate.positive_int("width", width)
-    X, y = make_classification(dataset, n, np.random.default_rng(data_seed), noise=noise)
-    model = mlp([2, width, 1], rng=np.random.default_rng(seed))
+    X, y = make_classification(dataset, n, _validate.generator(data_seed), noise=noise)
+    model = mlp([2, width, 1], rng=_validate.generator(seed))
     hist = fit(model, X, y, loss="bce_with_logits", lr=lr, epochs=epochs, record_grad_norms=False)
     return WidthRun(width, model, hist, X, y, accuracy(model, X, y))
 
@@ -175,8 +175,8 @@ class DeadUnitTracker:
 def run_dead_units(lr=1.0, init="he_normal", width=16, depth=3, epochs=60, batch_size=50, seed=0,
                    dataset="circles", n=200, noise=0.1):
     """Train a 2-(width x depth)-1 ReLU net with mini-batch SGD and count dead units after every epoch."""
-    X, y = make_classification(dataset, n, np.random.default_rng(0), noise=noise)
-    rng = np.random.default_rng(seed)
+    X, y = make_classification(dataset, n, _validate.generator(0), noise=noise)
+    rng = _validate.generator(seed)
     model = mlp([2] + [_validate.positive_int("width", width)] * _validate.positive_int("depth", depth) + [1],
                 rng=rng, init=_init(init))
     tracker = DeadUnitTracker(X)
@@ -325,7 +325,7 @@ def _train_once(model, data, lr, epochs, batch_size, seed):
     there)."""
     curve = AccuracyCurve(data["X_test"], data["y_test"])
     hist = fit(model, data["X_train"], data["Y_train"], loss=softmax_cross_entropy, optimizer=SGD(lr),
-               epochs=epochs, batch_size=batch_size, rng=np.random.default_rng(seed), X_val=data["X_val"],
+               epochs=epochs, batch_size=batch_size, rng=_validate.generator(seed), X_val=data["X_val"],
                y_val=data["Y_val"], callbacks=[curve], record_grad_norms=False)
     best = int(np.argmin(hist.val_loss))
     steps_per_epoch = hist.steps // len(hist.val_loss)
@@ -341,8 +341,8 @@ def run_lottery_ticket(width=64, rounds=4, rate=0.2, output_rate=None, rewind=Tr
     trains the same sparse structure from fresh random weights. `progress`: anything with .max and .value
     (an ipywidgets IntProgress) to show the rounds done."""
     output_rate = rate / 2 if output_rate is None else output_rate
-    data = split_digits(np.random.default_rng([seed, 0]), test_fraction=0.25, val_fraction=0.15)
-    model = prunable(mlp([64, _validate.positive_int("width", width), 10], rng=np.random.default_rng([seed, 1])))
+    data = split_digits(_validate.generator([seed, 0]), test_fraction=0.25, val_fraction=0.15)
+    model = prunable(mlp([64, _validate.positive_int("width", width), 10], rng=_validate.generator([seed, 1])))
     rounds = 0 if rounds == 0 else _validate.positive_int("rounds", rounds)
     if progress is not None:
         progress.max, progress.value = rounds + 1, 0
@@ -352,7 +352,7 @@ def run_lottery_ticket(width=64, rounds=4, rate=0.2, output_rate=None, rewind=Tr
         ticket = _train_once(m, data, lr, epochs, batch_size, seed)
         rand = (np.nan, np.nan)
         if control:
-            reinitialize(twin, np.random.default_rng([seed, 2, k]), init="he_normal")
+            reinitialize(twin, _validate.generator([seed, 2, k]), init="he_normal")
             rand = _train_once(twin, data, lr, epochs, batch_size, seed)
         if progress is not None:
             progress.value = k + 1

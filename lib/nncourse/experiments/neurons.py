@@ -192,7 +192,7 @@ class DetectorResult:
 def run_learned_detector(n_samples=1000, hidden=8, activation_name="tanh", lr=1.0, epochs=2000, seed=0):
     """Learn the detector: mlp [3, hidden, 1] with bce_with_logits, full-batch SGD on standardized inputs,
     75/25 train/test split. Returns a DetectorResult (the model with the scaling folded in)."""
-    rng = np.random.default_rng(seed)
+    rng = _validate.generator(seed)
     X, y = make_detector_data(n_samples, rng)
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, rng)
     scaler = Standardizer().fit(X_tr)
@@ -287,14 +287,14 @@ def run_heads(n_samples=80, hidden=8, lr=0.2, epochs=1500, seed=0):
     """The same 1-hidden-layer tanh network (same initial weights) trained with each head of HEADS on its task.
     Records each head's mean squared error to the targets and the range of its outputs (NaN if the run
     diverged)."""
-    rng = np.random.default_rng(seed)
+    rng = _validate.generator(seed)
     x, y_real, y_label, p = make_heads_data(n_samples, rng)
     init_seed = int(rng.integers(2**31))
     x_curve = np.linspace(-3.0, 3.0, 201)[:, None]
     curves, fits = {}, {}
     for (task, head), (out_act, loss) in HEADS.items():
         y = y_real if task == "real target" else y_label
-        net = mlp([1, hidden, 1], "tanh", output_activation=out_act, rng=np.random.default_rng(init_seed))
+        net = mlp([1, hidden, 1], "tanh", output_activation=out_act, rng=_validate.generator(init_seed))
         history = fit(net, x, y, loss=loss, lr=lr, epochs=epochs, record_grad_norms=False)
         squash = loss == "bce_with_logits"       # this head's output is a logit: report the probability
         with np.errstate(all="ignore"):          # a diverged run has inf weights: its numbers become NaN

@@ -31,7 +31,7 @@ COLORS = {"normal": "tab:blue", "orthogonal": "tab:orange", "identity": "tab:gre
 def check_rnn(activation="tanh", seed=0, n=3, steps=5, n_in=2, hidden=4):
     """Relative errors ('x', 'Wx', 'Wh', 'b') between RNN.backward and central differences, with a random
     upstream gradient on every step (gradcheck.check_layer)."""
-    rng = np.random.default_rng(seed)
+    rng = _validate.generator(seed)
     x = rng.normal(size=(n, steps, n_in))
     return check_layer(RNN(n_in, hidden, rng, activation), x, rng)
 
@@ -80,7 +80,7 @@ def run_gradient_through_time(activation="tanh", init="orthogonal", scale=1.0, s
     steps = _validate.positive_int("steps", steps)
     if steps < 2:
         raise ValueError(f"steps must be at least 2, got {steps}")
-    rng_w, rng_x = np.random.default_rng(seed).spawn(2)
+    rng_w, rng_x = _validate.generator(seed).spawn(2)
     layer = RNN(1, hidden, rng_w, activation, init, scale)
     x = rng_x.normal(size=(batch, steps, 1))
     dout = np.zeros((batch, steps, hidden))
@@ -260,7 +260,7 @@ def run_echo(lag=4, steps=16, hidden=16, n_train=128, n_test=512, activation="ta
     (Pascanu et al. 2013); accuracy on n_test fresh sequences."""
     settings = dict(lag=lag, steps=steps, hidden=hidden, n_train=n_train, n_test=n_test, activation=activation,
                     init=init, scale=scale, lr=lr, epochs=epochs, clip=clip, seed=seed)
-    rng_data, rng_model = np.random.default_rng(seed).spawn(2)
+    rng_data, rng_model = _validate.generator(seed).spawn(2)
     X, y = make_delayed_echo(n_train, steps, lag, rng_data)
     X_test, y_test = make_delayed_echo(n_test, steps, lag, rng_data)
     model = echo_model(hidden, rng_model, activation, init, scale)

@@ -52,7 +52,7 @@ def make_split(dataset="moons", n=240, noise=0.2, seed=0, test_fraction=0.25, n_
     """Draw `n` points of a named data set (data.CLASSIFICATION_SETS) and hold out a test set: a fraction of
     them, or, with n_test, `n_test` extra points drawn from the same distribution (for a small training set
     whose test curve should not be noisy)."""
-    rng = np.random.default_rng(seed)
+    rng = _validate.generator(seed)
     if n_test is None:
         X, y = make_classification(dataset, n, rng, noise=noise)
         return Split(*train_test_split(X, y, rng, test_fraction), name=dataset)
@@ -84,7 +84,7 @@ def build_classifier(depth=2, width=8, activation_name="relu", init="default", b
     dropout = dropout_rate(dropout)
     w_init = DEFAULT_INIT[activation_name] if init == "default" else init
     w_init = initializer("normal", std=1.0) if w_init == "normal" else initializer(w_init)
-    rng, drop_rng = np.random.default_rng([seed, 0]), np.random.default_rng([seed, 1])
+    rng, drop_rng = _validate.generator([seed, 0]), _validate.generator([seed, 1])
     layers, size = [], n_in
     for i in range(depth):
         block = [Dense(size, width, rng=rng, init=w_init)]
@@ -177,7 +177,7 @@ def train_classifier(model, split, lr=0.5, epochs=200, l1=0.0, l2=0.0, patience=
     X, y = split.X_train, split.y_train
     stopper, kw = None, {}
     if patience is not None:
-        X, X_val, y, y_val = train_test_split(X, y, np.random.default_rng([seed, 2]), val_fraction)
+        X, X_val, y, y_val = train_test_split(X, y, _validate.generator([seed, 2]), val_fraction)
         stopper = EarlyStopping(patience=patience)
         kw = dict(X_val=X_val, y_val=y_val)
     sets = {"train": (X, y), "test": (split.X_test, split.y_test)}
@@ -358,14 +358,15 @@ def run_residual(seed=0, **base):
 
 def residual_summary(res, k=50, plain_above=0.15, residual_below=0.1):
     """What run_residual shows on any machine, one line per network. Both deep runs are chaotic (their losses
-    depend on the last bits of the arithmetic, so on the machine), so the mean training loss of the last `k`
+    depend on the last bits of the arithmetic, so on the machine: measured here between 0.22 and 0.29 for the
+    plain stack and between 0.034 and 0.073 for the residual one), so the mean training loss of the last `k`
     epochs is stated against thresholds, not to four digits."""
-    plain, skip = res["plain"].late_train_loss(k), res["residual"].late_train_loss(k)
     side = lambda value, bound: "above" if value > bound else "below"
-    share = "at most a third" if skip <= plain / 3 else "more than a third"
-    return (f"plain     mean training loss over the last {k} epochs {side(plain, plain_above)} {plain_above:g}\n"
-            f"residual  mean training loss over the last {k} epochs {side(skip, residual_below)} {residual_below:g}, "
-            f"{share} of the plain stack's")
+    lines = []
+    for name, bound in (("plain", plain_above), ("residual", residual_below)):
+        late = res[name].late_train_loss(k)
+        lines.append(f"{name:9s} mean training loss over the last {k} epochs {side(late, bound)} {bound:g}")
+    return "\n".join(lines)
 
 
 def batch_dependence(model, split, i=0, seed=0, batch_size=16):
@@ -374,7 +375,7 @@ def batch_dependence(model, split, i=0, seed=0, batch_size=16):
     training set (close to inference: full-batch training made the running averages track these statistics),
     then in inference mode alone and within the test set (identical: running statistics, no batch dependence).
     Restores the running statistics that the training-mode passes moved."""
-    rng = np.random.default_rng(seed)
+    rng = _validate.generator(seed)
     x = split.X_test[i:i + 1]
     saved = snapshot_state(model)
     out = {}

@@ -26,13 +26,13 @@ BUDGETS = (1, 2, 5, 10, 20)
 
 @functools.lru_cache(maxsize=8)
 def _source_data(data_seed):
-    return split_digits(np.random.default_rng([data_seed, 0]), classes=SOURCE, test_fraction=0.3)
+    return split_digits(_validate.generator([data_seed, 0]), classes=SOURCE, test_fraction=0.3)
 
 
 @functools.lru_cache(maxsize=8)
 def target_data(data_seed=0):
     """Digits 5-9 (renumbered 0-4), 70% train / 30% test, split with a generator seeded by data_seed."""
-    return split_digits(np.random.default_rng([data_seed, 1]), classes=TARGET, test_fraction=0.3)
+    return split_digits(_validate.generator([data_seed, 1]), classes=TARGET, test_fraction=0.3)
 
 
 @dataclass
@@ -45,7 +45,7 @@ class Pretrained:
 
     def model(self):
         """A fresh copy of the trained source network."""
-        net = mlp([64, self.width, self.width, len(SOURCE)], rng=np.random.default_rng(0))
+        net = mlp([64, self.width, self.width, len(SOURCE)], rng=_validate.generator(0))
         net.set_weights(self.weights)
         return net
 
@@ -54,7 +54,7 @@ class Pretrained:
 def pretrain(width=64, epochs=20, lr=0.3, batch_size=32, seed=0, data_seed=0):
     """Train the source network on every training image of digits 0-4 (cached: each lesson run pays once)."""
     data = _source_data(data_seed)
-    rng = np.random.default_rng([seed, 10])
+    rng = _validate.generator([seed, 10])
     net = mlp([64, _validate.positive_int("width", width), width, len(SOURCE)], rng=rng)
     fit(net, data["X_train"], data["Y_train"], loss=softmax_cross_entropy, optimizer=SGD(lr), epochs=epochs,
         batch_size=batch_size, rng=rng, record_grad_norms=False)
@@ -109,7 +109,7 @@ class TransferRun:
 
 def _few(per_class, seed):
     """The labelled rows of one run and the generator that then draws its new weights."""
-    rng = np.random.default_rng([seed, 20, per_class])
+    rng = _validate.generator([seed, 20, per_class])
     return few_labels(target_data()["y_train"], per_class, rng), rng
 
 
