@@ -161,13 +161,13 @@ def test_long_lag_clipping_numbers(prose, long_lag_seeds, params):
     chaotic), and each fact holds with a margin."""
     clipped, plain = long_lag_seeds.accuracies("clipped"), long_lag_seeds.accuracies("no clipping")
     n = params["echo_seeds"]
-    assert long_lag_seeds.summary() == (f"clipped at 1: {n} of {n} seeds reach 95% test accuracy\n"
+    assert long_lag_seeds.summary() == (f"clipped at 1: mean test accuracy of the {n} seeds above 95%\n"
                                         f"no clipping: the worst of the {n} seeds stays below 80%")
     # margins around the printed thresholds: across kernels and perturbations the portability check measured the
-    # worst clipped seed at 0.972-0.991 and the worst unclipped one at 0.50-0.72 (with 6 seeds it reached 0.80)
-    assert clipped.min() >= 0.96 and plain.min() < 0.75
-    _stated(prose, "every one of the 8 seeds settles and reaches at least 95% test accuracy",
-            f"every one of the {n} seeds settles and reaches at least 95% test accuracy")
+    # clipped mean at 0.98-0.99 and the worst unclipped seed at 0.50-0.72 (with 6 seeds it once reached 0.80)
+    assert clipped.mean() >= 0.97 and plain.min() < 0.75
+    _stated(prose, "over the 8 seeds their mean test accuracy is above 95%",
+            f"over the {n} seeds their mean test accuracy is above 95%")
     assert "without clipping some seeds stay far below 80%" in prose
     plain0 = long_lag_seeds.runs[params["seed"]]["no clipping"]
     grad_norms = np.sqrt(np.sum(plain0.history.grad_norm_array() ** 2, axis=1))

@@ -269,7 +269,7 @@ def test_section7_residual(prose):
     late = {k: r.late_train_loss(50) for k, r in res.items()}
     # the stated thresholds hold with a margin: the chaotic runs move by about 20% between machines
     # with a margin (the portability check measured 0.22-0.29 and 0.034-0.073 across kernels and perturbations)
-    assert late["plain"] > 1.3 * 0.15 and late["residual"] < 0.6 * 0.1
+    assert late["plain"] > 1.3 * 0.15 and late["residual"] < 0.8 * 0.1
     assert T.residual_summary(res) == ("plain     mean training loss over the last 50 epochs above 0.15\n"
                                        "residual  mean training loss over the last 50 epochs below 0.1")
     assert (T.DEEPER["depth"], T.DEEPER["width"], T.DEEPER["activation"], T.DEEPER["lr"]) == (20, 8, "tanh", 0.05)

@@ -290,12 +290,15 @@ class ClippingSeeds:
         return np.array([r[kind].test_accuracy for r in self.runs.values()])
 
     def summary(self, good=0.95, poor=0.8):
-        """What holds on any machine, in two lines. A run without clipping is chaotic here (its accuracy changes
-        with the last bits of the arithmetic), so its accuracy is not printed, only where it stands against
-        `poor`; the clipped runs are stated against `good`."""
+        """What holds on any machine, in two lines. At lr 1 these runs are chaotic (a run's accuracy changes with
+        the last bits of the arithmetic, so with the machine), the unclipped ones wildly, the clipped ones a little:
+        the portability check measured the worst clipped seed between 0.85 and 0.99 and the mean of the clipped
+        seeds between 0.98 and 0.99; the worst unclipped seed between 0.50 and 0.72. So the clipped runs are stated
+        by their mean against `good`, the unclipped ones by their worst seed against `poor`."""
         clipped, plain, n = self.accuracies("clipped"), self.accuracies("no clipping"), len(self.runs)
+        mean = "above" if clipped.mean() > good else "below"
         worst = "stays below" if plain.min() < poor else "reaches"
-        return (f"clipped at {self.clip:g}: {int(np.sum(clipped >= good))} of {n} seeds reach {good:.0%} test accuracy\n"
+        return (f"clipped at {self.clip:g}: mean test accuracy of the {n} seeds {mean} {good:.0%}\n"
                 f"no clipping: the worst of the {n} seeds {worst} {poor:.0%}")
 
 
