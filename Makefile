@@ -14,14 +14,16 @@ export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
 JOBS   ?= 2
 
-.PHONY: install lab test test-fast run notebooks bench images portability clean
+.PHONY: install lab test test-fast run notebooks bench images portability sweep clean
 
+# .venv gets requirements-dev.txt: the learners' requirements.txt, the test and instructors' tools, and nncourse
+# editable (the learners' environment alone, as a hub or Binder installs it: tests/test_learner_env.py).
 install: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml scripts/lab_overrides.json
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml scripts/lab_overrides.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp scripts/lab_overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	touch $(STAMP)
@@ -71,5 +73,30 @@ images: install
 portability: install
 	$(BIN)/python scripts/portability.py $(KERNELS)
 
+# A lesson over a grid of parameter values, in parallel on every core: one table of each run's parameters and
+# key outcomes (build/sweeps/<lesson>-<names>/results.csv), a plot, and the executed notebooks. For example:
+#   make sweep LESSON=03 PARAMS="lr=0.001,0.01,0.1,1 seed=0,1,2"
+sweep: install
+	$(BIN)/python scripts/sweep.py --lesson "$(LESSON)" --params "$(PARAMS)" $(if $(JOBS_SWEEP),--jobs $(JOBS_SWEEP))
+
 clean:
 	rm -rf build .pytest_cache
+
+# The course as a static website in build/site/ (docs/instructors.md, "The course as a website"): the committed
+# notebooks as they are, nothing re-executed, each slider panel shown as its default figure, MathJax served from
+# the site itself. Its tools (requirements-site.txt) go into .venv only, not into the learners' environment.
+SITE_STAMP := $(VENV)/.site-installed
+
+.PHONY: site site-install
+
+site-install: $(SITE_STAMP)
+
+$(SITE_STAMP): requirements-site.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet -r requirements-site.txt
+	touch $(SITE_STAMP)
+
+site: site-install
+	$(BIN)/python scripts/build_site.py --out build/site
+
+# make test runs tests/test_site.py too, which builds the site: it needs the site's tools.
+test: site-install

@@ -46,8 +46,22 @@ def test_lesson_conventions(path):
 
 
 def _parameter_names(source):
-    return [line.split("=")[0].strip() for line in source.splitlines()
+    return [line.split("=")[0].split(":")[0].strip() for line in source.splitlines()
             if "=" in line and not line.lstrip().startswith("#")]
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_papermill_help_shows_a_type_and_a_description_for_every_parameter(path):
+    """`papermill --help-notebook` reads `name: type = value  # description`: no parameter is 'Unknown type'."""
+    found = papermill.inspect_notebook(str(path))
+    source = next(c.source for c in nbformat.read(path, as_version=4).cells
+                  if "parameters" in c.metadata.get("tags", []))
+    assert list(found) == _parameter_names(source)
+    for name, info in found.items():
+        assert info["inferred_type_name"] in ("int", "float", "str", "bool", "tuple"), (name, info)
+        assert len(info["help"]) > 10, f"{path.name}: parameter {name} has no description"
+        default = eval(info["default"])   # the literal in the cell
+        assert type(default).__name__ == info["inferred_type_name"], (name, info)
 
 
 @pytest.mark.parametrize("variant", ["perturbed defaults", "other"])

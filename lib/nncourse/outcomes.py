@@ -1,0 +1,59 @@
+"""A lesson's key outcomes, recorded in its executed notebook in a form a sweep can read back.
+
+    record(final_loss=run.history.final_loss, diverged_at=run.history.diverged_at)
+
+shows one line in the notebook ("Key outcomes: final_loss = 3.4, diverged_at = None") and stores the values
+as JSON under the MIME type OUTCOMES_MIME in the same output, where `scripts/sweep.py` (make sweep) finds them:
+one row of its table per executed notebook. Values are rounded to `digits` significant figures, the precision
+the lesson states them to, so the record is the same on every machine.
+"""
+import json
+import math
+import numbers
+
+from . import _validate
+
+OUTCOMES_MIME = "application/vnd.nncourse.outcomes+json"
+
+
+class Outcomes(dict):
+    """The recorded values; shown by IPython as one text line plus the JSON a sweep reads."""
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        text = "Key outcomes (read by make sweep): " + ", ".join(f"{k} = {v}" for k, v in self.items())
+        return {"text/plain": text, OUTCOMES_MIME: json.loads(json.dumps(self))}
+
+
+def _rounded(name, value, digits):
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        value = float(value)
+        if not math.isfinite(value):
+            return str(value)          # JSON has no inf or nan
+        return float(f"{value:.{digits}g}")
+    raise _validate.InputTypeError(f"outcome {name} must be a number, a string, True/False or None, "
+                                   f"got {type(value).__name__}")
+
+
+def record(digits=3, **values):
+    """The lesson's key outcomes, by name: numbers (rounded to `digits` significant figures), strings, booleans
+    or None. Returns an Outcomes dict; put it last in a cell to show and store it."""
+    digits = _validate.positive_int("digits", digits)
+    if not values:
+        raise _validate.InputError("record needs at least one outcome, e.g. record(final_loss=3.4)")
+    return Outcomes({name: _rounded(name, v, digits) for name, v in values.items()})
+
+
+def read(notebook):
+    """The outcomes a notebook (an nbformat NotebookNode, executed) recorded: one dict, later records updating
+    earlier ones; {} when it recorded none."""
+    found = {}
+    for cell in notebook.get("cells", []):
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if OUTCOMES_MIME in data:
+                found.update(data[OUTCOMES_MIME])
+    return found
