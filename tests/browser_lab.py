@@ -281,3 +281,27 @@ def wait_for_new_image(img_locator, old_digest, timeout_s=60.0):
             return digest
         time.sleep(0.1)
     return digest
+
+
+# --- fixtures the browser test modules share: `from browser_lab import lab, browser` ------------------------------
+
+import pytest  # noqa: E402  (only the test modules import this file)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab on 127.0.0.1 over a temporary copy of the course, stopped after the module."""
+    from conftest import ROOT
+    root = copy_course(ROOT, tmp_path_factory.mktemp("course"))
+    with LabServer(root) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless chromium driven by Playwright, closed after the module."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = launch_browser(p)
+        yield b
+        b.close()

@@ -17,6 +17,7 @@ import re
 import pytest
 
 import browser_lab as bl
+from browser_lab import browser, lab  # noqa: F401  (fixtures)
 from conftest import NOTEBOOKS, ROOT
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the Python package playwright is needed")
@@ -41,19 +42,6 @@ def slider_lessons():
     return out
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    root = bl.copy_course(ROOT, tmp_path_factory.mktemp("course"))
-    with bl.LabServer(root) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        b = bl.launch_browser(p)
-        yield b
-        b.close()
 
 
 class PageErrors:

@@ -5,7 +5,7 @@ before the kernel could see it. Harness: tests/browser_lab.py (as tests/test_bro
 import pytest
 
 import browser_lab as bl
-from conftest import ROOT
+from browser_lab import browser, lab  # noqa: F401  (fixtures)
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the Python package playwright is needed")
 
@@ -18,19 +18,6 @@ pytestmark = [
 LESSON = "notebooks/03_learning_rate_and_optimizers.ipynb"
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    root = bl.copy_course(ROOT, tmp_path_factory.mktemp("course"))
-    with bl.LabServer(root) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        b = bl.launch_browser(p)
-        yield b
-        b.close()
 
 
 def _type(box, text):
