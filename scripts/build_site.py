@@ -268,6 +268,8 @@ def prepare_source(src):
     (src / "credits.md").write_text(credits, encoding="utf-8")
     instructors = (ROOT / "docs" / "instructors.md").read_text(encoding="utf-8")
     (src / "instructors.md").write_text(unlink_outside(instructors, pages), encoding="utf-8")
+    for picture in (ROOT / "docs").glob("*.png"):      # the guide's own pictures (screenshots of the site)
+        shutil.copyfile(picture, src / picture.name)
     for name, nb in prepared:
         if name == START_PAGE:
             nb.cells.insert(1, nbformat.v4.new_markdown_cell(SITE_NOTE))
