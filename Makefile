@@ -100,3 +100,28 @@ site: site-install
 
 # make test runs tests/test_site.py too, which builds the site: it needs the site's tools.
 test: site-install
+
+# Graded assignments for a class with nbgrader (docs/instructors.md, "Graded assignments with nbgrader"): an nbgrader
+# course in build/assignments/, one assignment per lesson with exercises, source/ (the solutions, from solutions/)
+# and release/ (the learners' stubs). nbgrader (requirements-grading.txt) goes into .venv only, not into the
+# learners' environment; its JupyterLab and server extensions (and notebook's, which it pulls in) are switched off
+# in .venv, so `make lab` and the browser tests see JupyterLab as the learners do.
+GRADING_STAMP := $(VENV)/.grading-installed
+
+.PHONY: assignments grading-install
+
+grading-install: $(GRADING_STAMP)
+
+$(GRADING_STAMP): requirements-grading.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet -r requirements-grading.txt
+	$(BIN)/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader @jupyter-notebook/lab-extension >/dev/null 2>&1
+	for ext in formgrader validate_assignment assignment_list course_list; do \
+	    $(BIN)/jupyter server extension disable --sys-prefix nbgrader.server_extensions.$$ext >/dev/null 2>&1 || exit 1; \
+	done
+	touch $(GRADING_STAMP)
+
+assignments: grading-install
+	$(BIN)/python scripts/build_assignments.py --out build/assignments
+
+# make test runs tests/test_assignments.py too, which builds and autogrades lesson 01's assignment: it needs nbgrader.
+test: grading-install

@@ -19,9 +19,16 @@ OUTCOMES_MIME = "application/vnd.nncourse.outcomes+json"
 class Outcomes(dict):
     """The recorded values; shown by IPython as one text line plus the JSON a sweep reads."""
 
+    @property
+    def line(self):
+        return "Key outcomes (read by make sweep): " + ", ".join(f"{k} = {v}" for k, v in self.items())
+
     def _repr_mimebundle_(self, include=None, exclude=None):
-        text = "Key outcomes (read by make sweep): " + ", ".join(f"{k} = {v}" for k, v in self.items())
-        return {"text/plain": text, OUTCOMES_MIME: json.loads(json.dumps(self))}
+        return {"text/plain": self.line, OUTCOMES_MIME: json.loads(json.dumps(self))}
+
+    def _repr_pretty_(self, printer, cycle):
+        # IPython's plain-text formatter would print a dict subclass as a dict: the one line instead
+        printer.text(self.line)
 
 
 def _rounded(name, value, digits):

@@ -26,7 +26,8 @@ def sigmoid_derivative(a):
 register(Exercise(
     name="sigmoid_derivative", lesson=1, title="The sigmoid's slope, from its output",
     reference=sigmoid_derivative, cases=_activations,
-    first_hint="with a = sigmoid(z), d a / d z = a * (1 - a): one line, from a alone",
+    first_hint="the output a is all you need: the sigmoid's slope can be written with a alone (lesson 01's hand "
+               "calculation does it)",
     mistakes=[
         Mistake("derivative at z", lambda a: _sigmoid(a) * (1 - _sigmoid(a)),
                 "you applied the sigmoid again: the argument is already the output a = sigmoid(z), so the slope "
@@ -54,7 +55,7 @@ def tanh_derivative(a):
 register(Exercise(
     name="tanh_derivative", lesson=1, title="tanh's slope, from its output",
     reference=tanh_derivative, cases=_tanh_cases,
-    first_hint="with a = tanh(z), d a / d z = 1 - a ** 2",
+    first_hint="like the sigmoid's, tanh's slope can be written with its output a alone",
     mistakes=[
         Mistake("derivative at z", lambda a: 1 - np.tanh(a) ** 2,
                 "you applied tanh again: the argument is already the output a = tanh(z), so the slope is "
@@ -85,8 +86,8 @@ def neuron_step(x, w, b, t):
 register(Exercise(
     name="neuron_step", lesson=1, title="One neuron, forward and backward, on a batch",
     reference=neuron_step, cases=_neuron_cases,
-    first_hint="z = x @ w + b, a = sigmoid(z); dE/dz = (a - t) * a * (1 - a); dE/dw = x.T @ dE/dz, "
-               "dE/db = the sum of dE/dz over the batch",
+    first_hint="forward first (z = x @ w + b, then a); then the chain rule as in the hand calculation: "
+               "dE/da times da/dz gives dE/dz for each example, and E sums over the batch",
     mistakes=[
         Mistake("forgot the activation's slope", lambda x, w, b, t: (
             _sigmoid(x @ w + b), x.T @ (_sigmoid(x @ w + b) - t), float((_sigmoid(x @ w + b) - t).sum())),
