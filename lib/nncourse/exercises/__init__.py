@@ -17,6 +17,7 @@ of this package and registered with `register`. Instructors' solutions are plain
 top of the repository.
 """
 import ast
+import copy
 import dataclasses
 import html
 import importlib
@@ -43,10 +44,9 @@ class Case:
     about: str = ""
 
     def call(self, fn):
-        """fn(*copies of args, **kwargs): a learner's function that modifies its input in place does not
-        change the case for the reference or for the known mistakes."""
-        copy = lambda v: v.copy() if isinstance(v, np.ndarray) else v
-        return fn(*[copy(a) for a in self.args], **{k: copy(v) for k, v in self.kwargs.items()})
+        """fn(*deep copies of args, **kwargs): a learner's function that modifies its input in place (an array,
+        or the arrays in a list) does not change the case for the reference or for the known mistakes."""
+        return fn(*copy.deepcopy(self.args), **copy.deepcopy(self.kwargs))
 
 
 @dataclasses.dataclass

@@ -3,9 +3,8 @@ residual block's backward pass.
 
 The clipping exercises take a list of gradient arrays and return the clipped arrays (a new list), where the
 library's `clip_by_value` and `clip_by_global_norm` clip in place and return what they measured; the reference
-runs the library's function on copies. `Case.call` copies array arguments but not a list of arrays, so these
-cases are `_ListCase`s, which copy every array in a list too: a learner's function that clips in place does not
-change the inputs the reference and the known mistakes see."""
+runs the library's function on copies (`Case.call` deep-copies every argument, so a learner's function that
+clips in place does not change the inputs the reference and the known mistakes see)."""
 import numpy as np
 
 from .. import clipping
@@ -65,17 +64,6 @@ register(Exercise(
     ]))
 
 
-class _ListCase(Case):
-    """A Case whose list arguments are lists of arrays: call() copies the arrays inside them too."""
-
-    def call(self, fn):
-        def copy(v):
-            if isinstance(v, np.ndarray):
-                return v.copy()
-            if isinstance(v, (list, tuple)):
-                return [g.copy() if isinstance(g, np.ndarray) else g for g in v]
-            return v
-        return fn(*[copy(a) for a in self.args], **{k: copy(v) for k, v in self.kwargs.items()})
 
 
 def _grads(rng, shapes, scale):
@@ -83,10 +71,10 @@ def _grads(rng, shapes, scale):
 
 
 def _value_cases(rng):
-    return [_ListCase((_grads(rng, [(3, 4), (4,)], 2.0), 1.0), about="a (3, 4) and a (4,) gradient, threshold 1"),
-            _ListCase((_grads(rng, [(5, 2)], 0.1), 0.5), about="one (5, 2) gradient, all below the threshold"),
-            _ListCase((_grads(rng, [(2, 3), (3,), (3, 1), (1,)], 5.0), 2.5), about="four gradients, threshold 2.5"),
-            _ListCase(([np.array([-3.0, -1.0, 0.0, 1.0, 3.0])], 1.0), about="g = -3, -1, 0, 1, 3, threshold 1")]
+    return [Case((_grads(rng, [(3, 4), (4,)], 2.0), 1.0), about="a (3, 4) and a (4,) gradient, threshold 1"),
+            Case((_grads(rng, [(5, 2)], 0.1), 0.5), about="one (5, 2) gradient, all below the threshold"),
+            Case((_grads(rng, [(2, 3), (3,), (3, 1), (1,)], 5.0), 2.5), about="four gradients, threshold 2.5"),
+            Case(([np.array([-3.0, -1.0, 0.0, 1.0, 3.0])], 1.0), about="g = -3, -1, 0, 1, 3, threshold 1")]
 
 
 def clip_by_value(grads, threshold):
@@ -112,13 +100,13 @@ register(Exercise(
 
 
 def _norm_cases(rng):
-    return [_ListCase((_grads(rng, [(4, 3), (3,), (3, 1)], 1.5), 2.0), about="(4, 3), (3,) and (3, 1) arrays, "
+    return [Case((_grads(rng, [(4, 3), (3,), (3, 1)], 1.5), 2.0), about="(4, 3), (3,) and (3, 1) arrays, "
                                                                              "norm above the threshold"),
-            _ListCase((_grads(rng, [(2, 2), (2,)], 0.1), 1.0), about="a small norm, below the threshold"),
-            _ListCase((_grads(rng, [(6, 5)], 3.0), 0.5), about="one (6, 5) array"),
-            _ListCase(([np.array([3.0, 0.0]), np.array([[0.0], [4.0]])], 5.0),
+            Case((_grads(rng, [(2, 2), (2,)], 0.1), 1.0), about="a small norm, below the threshold"),
+            Case((_grads(rng, [(6, 5)], 3.0), 0.5), about="one (6, 5) array"),
+            Case(([np.array([3.0, 0.0]), np.array([[0.0], [4.0]])], 5.0),
                       about="global norm exactly at the threshold 5"),
-            _ListCase(([np.array([30.0, 0.0]), np.array([[0.0], [0.1]])], 1.0),
+            Case(([np.array([30.0, 0.0]), np.array([[0.0], [0.1]])], 1.0),
                       about="one large array and one small one")]
 
 

@@ -12,13 +12,6 @@ from ..optim import SGD
 from . import Case, Exercise, Mistake, register
 
 
-class _ListCase(Case):
-    """A Case whose arguments hold lists of arrays: each call gets a deep copy, so a learner's function that
-    updates the weights in place changes neither the case nor what the known mistakes are fed.
-    (The framework's Case copies top-level arrays only.)"""
-
-    def call(self, fn):
-        return fn(*copy.deepcopy(self.args), **copy.deepcopy(self.kwargs))
 
 
 # --- Exercise 8.1: trainable parameters ------------------------------------------------------------------------
@@ -36,12 +29,12 @@ def _layer_counts(sizes):
 
 
 def _count_cases(rng):
-    out = [_ListCase(((6, 5, 4, 3), 1), about="sizes (6, 5, 4, 3), k = 1")]
+    out = [Case(((6, 5, 4, 3), 1), about="sizes (6, 5, 4, 3), k = 1")]
     widths = [int(v) for v in rng.integers(3, 40, size=4)]
-    out.append(_ListCase(((64, *widths, 10), 3), about=f"sizes {(64, *widths, 10)}, k = 3"))
-    out.append(_ListCase(((64, 64, 64, 5), 2), about="sizes (64, 64, 64, 5), k = 2 (the lesson's network)"))
-    out.append(_ListCase(((8, 7, 2), 0), about="sizes (8, 7, 2), k = 0 (nothing frozen)"))
-    out.append(_ListCase(((5, 4, 3), 2), about="sizes (5, 4, 3), k = 2 (everything frozen)"))
+    out.append(Case(((64, *widths, 10), 3), about=f"sizes {(64, *widths, 10)}, k = 3"))
+    out.append(Case(((64, 64, 64, 5), 2), about="sizes (64, 64, 64, 5), k = 2 (the lesson's network)"))
+    out.append(Case(((8, 7, 2), 0), about="sizes (8, 7, 2), k = 0 (nothing frozen)"))
+    out.append(Case(((5, 4, 3), 2), about="sizes (5, 4, 3), k = 2 (everything frozen)"))
     return out
 
 
@@ -83,13 +76,13 @@ def _sgd_cases(rng):
         return [(rng.normal(size=s), rng.normal(size=s), f) for s, f in zip(shapes, flags)]
 
     return [
-        _ListCase((layers([(4, 3), (3, 3), (3, 2)], [False, True, True]), 0.1),
+        Case((layers([(4, 3), (3, 3), (3, 2)], [False, True, True]), 0.1),
                   about="3 layers, the first frozen, lr = 0.1"),
-        _ListCase((layers([(5, 6), (6, 4), (4, 4), (4, 1)], [False, False, True, True]), 0.03),
+        Case((layers([(5, 6), (6, 4), (4, 4), (4, 1)], [False, False, True, True]), 0.03),
                   about="4 layers, the first two frozen, lr = 0.03"),
-        _ListCase((layers([(2, 3), (3, 2)], [True, True]), 0.5), about="2 layers, none frozen, lr = 0.5"),
-        _ListCase((layers([(3, 3), (3, 5)], [False, False]), 0.2), about="2 layers, all frozen, lr = 0.2"),
-        _ListCase((layers([(6, 2), (2, 6), (6, 3)], [True, False, True]), 1.0),
+        Case((layers([(2, 3), (3, 2)], [True, True]), 0.5), about="2 layers, none frozen, lr = 0.5"),
+        Case((layers([(3, 3), (3, 5)], [False, False]), 0.2), about="2 layers, all frozen, lr = 0.2"),
+        Case((layers([(6, 2), (2, 6), (6, 3)], [True, False, True]), 1.0),
                   about="3 layers, the middle one frozen, lr = 1"),
     ]
 
