@@ -5,6 +5,13 @@ network trained from scratch on the same few labels (Yosinski et al. 2014 study 
 Data: the 8x8 digits bundled with scikit-learn. The source task uses the training part of digits 0-4 only;
 the target task draws its few labels from the training part of digits 5-9 and is scored on their test part,
 so no image of the target task is ever seen during pre-training.
+
+The second setting, where transfer does help (`run_close_sweep`): the source network learns all ten digits
+from the training part of a split of every image; the target task labels the same kind of images
+differently, in five pairs {0, 5}, {1, 6}, {2, 7}, {3, 8}, {4, 9} (label = digit mod 5), from a few labelled
+images per digit, and is scored on the test part, which the source network never saw. Every target class is
+a union of source classes, so the source's features already separate it: the close, cheaply labelled
+related task of source 003's Wikipedia example.
 """
 import functools
 from dataclasses import dataclass, field
@@ -12,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import _validate
-from ..digits import few_labels, model_accuracy, softmax_cross_entropy, split_digits
+from ..digits import few_labels, model_accuracy, one_hot, softmax_cross_entropy, split_digits
 from ..freezing import freeze, replace_head
 from ..layers import Dense
 from ..model import Sequential, mlp
@@ -35,17 +42,28 @@ def target_data(data_seed=0):
     return split_digits(_validate.generator([data_seed, 1]), classes=TARGET, test_fraction=0.3)
 
 
+@functools.lru_cache(maxsize=8)
+def close_data(data_seed=0):
+    """All ten digits, 70% train / 30% test; y_* are the digits, p_* / P_* the pair labels (digit mod 5)."""
+    data = dict(split_digits(_validate.generator([data_seed, 2]), test_fraction=0.3))
+    for part in ("train", "test"):
+        data[f"p_{part}"] = data[f"y_{part}"] % len(TARGET)
+        data[f"P_{part}"] = one_hot(data[f"p_{part}"], len(TARGET))
+    return data
+
+
 @dataclass
 class Pretrained:
-    """The source network's weights (a 64-width-width-5 ReLU net) and its test accuracy on digits 0-4."""
+    """The source network's weights (a 64-width-width-n_out ReLU net) and its test accuracy on its task."""
     weights: list
     width: int
     source_accuracy: float
     settings: dict = field(default_factory=dict)
+    n_out: int = len(SOURCE)
 
     def model(self):
         """A fresh copy of the trained source network."""
-        net = mlp([64, self.width, self.width, len(SOURCE)], rng=_validate.generator(0))
+        net = mlp([64, self.width, self.width, self.n_out], rng=_validate.generator(0))
         net.set_weights(self.weights)
         return net
 
@@ -62,6 +80,18 @@ def pretrain(width=64, epochs=20, lr=0.3, batch_size=32, seed=0, data_seed=0):
                       dict(epochs=epochs, lr=lr, batch_size=batch_size, seed=seed, data_seed=data_seed))
 
 
+@functools.lru_cache(maxsize=8)
+def pretrain_close(width=64, epochs=20, lr=0.3, batch_size=32, seed=0, data_seed=0):
+    """Train the ten-digit source network (64-width-width-10) on the training part of close_data (cached)."""
+    data = close_data(data_seed)
+    rng = _validate.generator([seed, 11])
+    net = mlp([64, _validate.positive_int("width", width), width, 10], rng=rng)
+    fit(net, data["X_train"], data["Y_train"], loss=softmax_cross_entropy, optimizer=SGD(lr), epochs=epochs,
+        batch_size=batch_size, rng=rng, record_grad_norms=False)
+    return Pretrained(net.get_weights(), width, model_accuracy(net, data["X_test"], data["y_test"]),
+                      dict(epochs=epochs, lr=lr, batch_size=batch_size, seed=seed, data_seed=data_seed), 10)
+
+
 def transfer_model(pretrained, n_frozen, rng):
     """The source network with its head replaced by a fresh 5-way Dense layer and its first n_frozen Dense
     layers frozen (0, 1 or 2: the two hidden layers; the new head always trains)."""
@@ -74,11 +104,12 @@ def scratch_model(width, rng):
     return mlp([64, width, width, len(TARGET)], rng=rng)
 
 
-def _train_target(net, idx, data, lr, steps):
-    """Full-batch gradient descent on the few labelled rows `idx` for `steps` steps; test accuracy after."""
-    fit(net, data["X_train"][idx], data["Y_train"][idx], loss=softmax_cross_entropy, optimizer=SGD(lr),
-        epochs=steps, record_grad_norms=False)
-    return model_accuracy(net, data["X_test"], data["y_test"])
+def _train_target(net, idx, data, lr, steps, labels="y"):
+    """Full-batch gradient descent on the few labelled rows `idx` for `steps` steps; test accuracy after.
+    labels: "y" for data's y_* / Y_* targets, "p" for the pair labels p_* / P_* of close_data."""
+    fit(net, data["X_train"][idx], data[f"{labels.upper()}_train"][idx], loss=softmax_cross_entropy,
+        optimizer=SGD(lr), epochs=steps, record_grad_norms=False)
+    return model_accuracy(net, data["X_test"], data[f"{labels}_test"])
 
 
 def linear_model(rng):
@@ -125,6 +156,19 @@ def run_transfer(per_class=5, n_frozen=2, seed=0, width=64, lr=0.3, steps=100, p
     return TransferRun(per_class, n_frozen, seed, transfer, scratch, linear, pre.source_accuracy)
 
 
+def run_close_transfer(per_class=5, n_frozen=2, seed=0, width=64, lr=0.3, steps=100, pretrain_epochs=20):
+    """The same comparison on the close task: the ten-digit source net, then the pair labels (digit mod 5)
+    learnt from `per_class` labelled images of each digit 0-9 (10 * per_class images in all)."""
+    pre = pretrain_close(width=width, epochs=pretrain_epochs)
+    data = close_data()
+    rng = _validate.generator([seed, 30, per_class])
+    idx = few_labels(data["y_train"], per_class, rng)
+    transfer = _train_target(transfer_model(pre, n_frozen, rng), idx, data, lr, steps, "p")
+    scratch = _train_target(scratch_model(width, rng), idx, data, lr, steps, "p")
+    linear = _train_target(linear_model(rng), idx, data, lr, steps, "p")
+    return TransferRun(per_class, n_frozen, seed, transfer, scratch, linear, pre.source_accuracy)
+
+
 @dataclass
 class BudgetSweep:
     """Test accuracies of shape (len(budgets), n_seeds): transfer[n] with n layers frozen, scratch, linear."""
@@ -153,12 +197,27 @@ class BudgetSweep:
             lines.append(f"{b:>12}" + "".join(f"{m[i]:>19.3f}" for m in means.values()))
         return "\n".join(lines)
 
+    def gap(self, n_frozen):
+        """Per budget: the mean over seeds of (transfer with n_frozen frozen - scratch) on the same labels,
+        the smallest of those paired differences, and the spread over seeds (the larger of the two models'
+        standard deviations)."""
+        diff = self.transfer[n_frozen] - self.scratch
+        spread = np.maximum(self.transfer[n_frozen].std(axis=1), self.scratch.std(axis=1))
+        return diff.mean(axis=1), diff.min(axis=1), spread
 
-def run_budget_sweep(budgets=BUDGETS, n_seeds=3, frozen=(2, 1, 0), first_seed=0, **kw):
+    def gap_table(self, n_frozen):
+        """One row per budget: mean gap transfer - scratch, smallest gap over seeds, spread over seeds."""
+        mean, low, spread = self.gap(n_frozen)
+        lines = [f"{'labels/digit':>12}{'mean gap':>10}{'smallest':>10}{'spread':>9}"]
+        lines += [f"{b:>12}{m:>+10.3f}{l:>+10.3f}{s:>9.3f}" for b, m, l, s in zip(self.budgets, mean, low, spread)]
+        return "\n".join(lines)
+
+
+def run_budget_sweep(budgets=BUDGETS, n_seeds=3, frozen=(2, 1, 0), first_seed=0, run=run_transfer, **kw):
     """For every label budget and seed: the transferred net with each number of frozen layers in `frozen`,
-    the net from scratch and the linear classifier (see run_transfer for kw)."""
+    the net from scratch and the linear classifier (run: run_transfer or run_close_transfer; kw go to it)."""
     seeds = range(first_seed, first_seed + _validate.positive_int("n_seeds", n_seeds))
-    runs = {n: [[run_transfer(b, n, s, **kw) for s in seeds] for b in budgets] for n in frozen}
+    runs = {n: [[run(b, n, s, **kw) for s in seeds] for b in budgets] for n in frozen}
     first = runs[frozen[0]]
     return BudgetSweep(tuple(budgets),
                        {n: np.array([[r.transfer_accuracy for r in row] for row in rows]) for n, rows in runs.items()},
@@ -166,7 +225,12 @@ def run_budget_sweep(budgets=BUDGETS, n_seeds=3, frozen=(2, 1, 0), first_seed=0,
                        np.array([[r.linear_accuracy for r in row] for row in first]), first[0][0].source_accuracy)
 
 
-def plot_budget_sweep(result, fig):
+def run_close_sweep(budgets=BUDGETS, n_seeds=5, frozen=(2, 1, 0), first_seed=0, **kw):
+    """run_budget_sweep on the close task (ten-digit source, pair labels): where transfer helps."""
+    return run_budget_sweep(budgets, n_seeds, frozen, first_seed, run=run_close_transfer, **kw)
+
+
+def plot_budget_sweep(result, fig, task="digits 5-9"):
     """Mean test accuracy (each seed as a dot) against labels per digit for every model."""
     ax = fig.subplots()
     arrays = {f"transfer, {n} frozen": a for n, a in result.transfer.items()}
@@ -178,7 +242,7 @@ def plot_budget_sweep(result, fig):
         for j in range(result.n_seeds):
             ax.scatter(result.budgets, arr[:, j], s=8, color=c, alpha=0.35)
     ax.axhline(1 / len(TARGET), color="0.6", ls=":", lw=1, label="chance")
-    ax.set(xscale="log", xlabel="labelled images per digit (5-9)", ylabel="test accuracy on digits 5-9",
+    ax.set(xscale="log", xlabel="labelled images per digit", ylabel=f"test accuracy on {task}",
            ylim=(0, 1.02))
     ax.set_xticks(result.budgets, [str(b) for b in result.budgets])
     ax.minorticks_off()
