@@ -15,7 +15,7 @@ from . import RTOL, Case, Exercise, Mistake, register
 
 
 def _chain_cases(rng):
-    return [Case((1e-3, 10, 3), about="w = 1e-3, 10 layers of 3 (the case study)"),
+    return [Case((1e-3, 9, 3), about="w = 1e-3, 9 hidden layers of 3 and the output unit (the case study)"),
             Case((float(rng.uniform(0.2, 0.6)), int(rng.integers(3, 8)), int(rng.integers(2, 6))),
                  about="w, depth and width drawn at random"),
             Case((0.5, 1, int(rng.integers(2, 6))), about="depth 1"),
@@ -47,9 +47,9 @@ register(Exercise(
     first_hint="dL/dW1[0, j] = dL/d(output) times the sum, over every path from unit j of layer 1 to the output, "
                "of the product of the weights along it; count the weight matrices on a path and the paths",
     mistakes=[
-        Mistake("the case study's estimate", lambda w, d, n: w ** (d - 1),
-                "that is the case study's estimate: it leaves out the output layer's weight (a path crosses "
-                "depth weight matrices, not depth - 1), the width^(depth - 1) paths and the sign"),
+        Mistake("the case study's estimate", lambda w, d, n: w ** d,
+                "that is the case study's estimate, (1e-3)^(layers - 1): right about the weights on one path "
+                "(depth of them), but it leaves out the width^(depth - 1) paths and the sign"),
         Mistake("forgot the paths", lambda w, d, n: -(w ** d),
                 "one path gives w**depth, but unit j of layer 1 reaches the output along width**(depth - 1) "
                 "paths (a choice of unit in each later hidden layer), and their contributions add"),

@@ -13,29 +13,37 @@ from ..init import initializer
 from ..layers import Dense, activation
 from ..model import DEFAULT_INIT, Sequential
 from ..plots import plot_loss
+from ..regularization import l1, l2
 from ..residual import ResidualBlock
 from ..train import accuracy, fit
 from .initialization import one_blas_thread
 
 # ---------------------------------------------------------------------------------------------------------
-# the case study: 10 layers of 3 neurons, one output, input 1, target 1e12, loss |1e12 - output|
+# the case study (source 000): 10 layers in all, 9 layers of 3 units and one output unit; input 1, target 1e12,
+# loss |1e12 - output|. Its experiment changes the weights of the 8 hidden layers between the first layer and the
+# output layer (the 3x3 matrices); the first layer's and the output layer's weights stay at 1e-3.
 
 TARGET = 1e12
+OUTER_WEIGHT = 1e-3
 
 
-def chain_network(depth=10, width=3, init="constant", activation_name="identity", rng=None, **init_kw):
-    """Input 1 -> `depth` Dense layers of `width` units (each followed by the activation) -> Dense(width, 1).
-    init: an initializer name (e.g. 'constant' with value=1e-3, 'uniform' with low/high) for every weight;
-    biases start at 0. depth + 1 weight matrices in all."""
+def chain_network(depth=9, width=3, init="constant", activation_name="identity", rng=None, outer_weight=None,
+                  **init_kw):
+    """Input 1 -> `depth` Dense layers of `width` units (each followed by the activation) -> Dense(width, 1):
+    depth + 1 layers and weight matrices in all (the case study: depth 9). init: an initializer name (e.g.
+    'constant' with value=1e-3, 'uniform' with low/high). outer_weight None: `init` for every weight; a number:
+    the first and the output layer's weights are that constant and `init` sets only the depth - 1 hidden
+    width x width matrices (the case study's "8 hidden layers"). Biases start at 0."""
     depth = _validate.positive_int("depth", depth)
     width = _validate.positive_int("width", width)
     rng = _validate.generator(0) if rng is None else _validate.rng(rng)
     w_init = initializer(init, **init_kw)
+    outer = w_init if outer_weight is None else initializer("constant", value=outer_weight)
     layers, n_in = [], 1
-    for _ in range(depth):
-        layers += [Dense(n_in, width, rng=rng, init=w_init), activation(activation_name)]
+    for i in range(depth):
+        layers += [Dense(n_in, width, rng=rng, init=outer if i == 0 else w_init), activation(activation_name)]
         n_in = width
-    layers.append(Dense(n_in, 1, rng=rng, init=w_init))
+    layers.append(Dense(n_in, 1, rng=rng, init=outer))
     return Sequential(layers)
 
 
@@ -49,8 +57,9 @@ def first_layer_gradient(model):
 
 
 def estimated_first_gradient(weight, depth):
-    """The case study's estimate: one factor `weight` per layer after the first, weight ** (depth - 1)."""
-    return weight ** (depth - 1)
+    """The case study's estimate (1e-3)^(Nlayers - 1) for a chain of `depth` hidden layers and one output layer
+    (Nlayers = depth + 1): one factor `weight` per layer after the first, weight ** depth."""
+    return weight ** depth
 
 
 def exact_first_gradient(weight, depth, width):
@@ -62,22 +71,25 @@ def exact_first_gradient(weight, depth, width):
 
 
 @one_blas_thread
-def run_case_study(weight=1e-3, lr=0.01, steps=100, depth=10, width=3, activation_name="identity",
-                   clip_mode="none", threshold=1.0, init="constant", seed=0, **init_kw):
-    """Train the case-study chain on the single example (1 -> 1e12) with SGD. init 'constant' uses `weight`
-    for every weight; other initializer names take `init_kw` (e.g. init='uniform', low=5e-3, high=5e-2).
+def run_case_study(weight=1e-3, lr=1.0, steps=100, depth=9, width=3, activation_name="identity",
+                   clip_mode="none", threshold=1.0, init="constant", seed=0, outer_weight=OUTER_WEIGHT,
+                   regularizer=None, **init_kw):
+    """Train the case-study chain on the single example (1 -> 1e12) with SGD, lr 1 as in the case study.
+    init 'constant' uses `weight` for the hidden weights; other initializer names take `init_kw` (e.g.
+    init='uniform', low=5e-3, high=5e-2). outer_weight: the first and output layers' weights (1e-3, as in the
+    case study; None: `init` everywhere, see chain_network). regularizer: e.g. regularization.l2(0.01).
     Returns a dict: "history", "first_grad" (dL/dW1 before training), "grad_norms0" (||dW|| of every layer at
     step 1), "output0" (the output before training), "outputs" (the output after each step), "status"."""
     kw = dict(init_kw)
     if init == "constant":
         kw["value"] = weight
-    model = chain_network(depth, width, init, activation_name, _validate.generator(seed), **kw)
+    model = chain_network(depth, width, init, activation_name, _validate.generator(seed), outer_weight, **kw)
     first = first_layer_gradient(model)
     x, y = np.ones((1, 1)), np.full((1, 1), TARGET)
     output0 = float(model.predict(x)[0, 0])
     recorder = _OutputRecorder(model, x)
     hist = fit(model, x, y, loss="absolute_error", lr=lr, epochs=steps, clip=clipper(clip_mode, threshold),
-               callbacks=[recorder])
+               callbacks=[recorder], regularizer=regularizer)
     norms0 = hist.grad_norm_array()[0] if hist.grad_norms else np.full(depth + 1, np.nan)
     return dict(history=hist, first_grad=first, grad_norms0=norms0, outputs=np.array(recorder.outputs),
                 output0=output0,
@@ -117,8 +129,11 @@ COUNTERMEASURES = {
     "clip by value 1": dict(clip_mode="value", threshold=1.0),
     "clip each tensor's norm to 1": dict(clip_mode="norm", threshold=1.0),
     "clip the global norm to 1": dict(clip_mode="global_norm", threshold=1.0),
-    "sensible init (lecun_normal)": dict(init="lecun_normal"),
-    "sensible init + global norm 1": dict(init="lecun_normal", clip_mode="global_norm", threshold=1.0),
+    "sensible init (lecun_normal)": dict(init="lecun_normal", outer_weight=None),
+    "sensible init + global norm 1": dict(init="lecun_normal", outer_weight=None, clip_mode="global_norm",
+                                          threshold=1.0),
+    "L2 penalty 0.01": dict(regularizer=l2(0.01)),
+    "L1 penalty 0.01": dict(regularizer=l1(0.01)),
 }
 
 
@@ -129,10 +144,18 @@ def run_countermeasures(weight=0.5, lr=1.0, steps=100, seed=0):
             for name, spec in COUNTERMEASURES.items()}
 
 
+def lowest_error(result):
+    """The smallest |1e12 - output| over the steps (without any penalty term), to 2 significant figures."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        err = np.abs(TARGET - np.concatenate([[result["output0"]], result["outputs"]]))
+    return float(f"{np.nanmin(err):.2g}")
+
+
 def countermeasure_table(results):
-    """Per remedy: how the run ended, the smallest loss reached and the final output."""
-    return [{"remedy": name, "status": r["status"], "lowest loss": float(np.min(r["history"].loss)),
-             "final output": r["final_output"]} for name, r in results.items()]
+    """Per remedy: how the run ended (diverged at which step, or finished) and the smallest |1e12 - output|
+    reached, rounded: the clipped runs jump around the target, their exact values are not robust."""
+    return [{"remedy": name, "outcome": outcome(r), "lowest |1e12 - output|": f"{lowest_error(r):.2g}"}
+            for name, r in results.items()]
 
 
 def plot_case_study(results, fig):
@@ -267,7 +290,7 @@ PANEL_ACTIVATIONS = ["identity", "relu", "tanh", "sigmoid"]
 
 
 @one_blas_thread
-def run_case_panel(depth=10, weight=0.5, lr=1.0, clip_mode="none", threshold=1.0, activation_name="identity",
+def run_case_panel(depth=9, weight=0.5, lr=1.0, clip_mode="none", threshold=1.0, activation_name="identity",
                    steps=50, seed=0):
     """The case-study chain with the panel's settings (all weights `weight`); see run_case_study."""
     return run_case_study(weight=weight, lr=lr, steps=steps, depth=depth, activation_name=activation_name,
@@ -301,16 +324,22 @@ def plot_case_panel(result, fig):
     return fig
 
 
+def outcome(result):
+    """'diverged at step k' or 'finite for n steps': what is robust about a run (not the size it blew up to)."""
+    h = result["history"]
+    return f"diverged at step {h.diverged_at}" if h.diverged else f"finite for {h.steps} steps"
+
+
 def case_summary(result):
     """Text for a checked cell."""
-    return (f"{result['status']}; ||dW|| at step 1: layer 1 {result['grad_norms0'][0]:.4g}, "
-            f"output layer {result['grad_norms0'][-1]:.4g}")
+    return (f"{outcome(result)}; ||dW|| at step 1: layer 1 {result['grad_norms0'][0]:.3g}, "
+            f"output layer {result['grad_norms0'][-1]:.3g}")
 
 
 def case_study_panel(**overrides):
     """Sliders: depth, initial weight, learning rate, clipping mode and threshold, activation."""
     from ..widgets import dropdown, int_slider, log_slider, slider_panel
-    values = dict(depth=10, weight=0.5, lr=1.0, clip_mode="none", threshold=1.0, activation_name="identity")
+    values = dict(depth=9, weight=0.5, lr=1.0, clip_mode="none", threshold=1.0, activation_name="identity")
     for name in overrides:
         _validate.choice("setting", name, values)
     values.update(overrides)
