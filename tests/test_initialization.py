@@ -159,13 +159,112 @@ def test_regression_inits(md):
     assert r["weights in the millions"]["history"].loss[0] > 1e20 and r["biases 1e3"]["history"].loss[0] > 1e6
 
 
-def test_running_example_zero_init_is_a_coin_flip(md):
-    r = E.run_running_example(seed=0, lr=0.5, steps=300)
-    z, n = r["zeros"], r["random normal"]
-    assert np.all(z["accuracy"] == 0.5) and z["history"].final_loss == pytest.approx(math.log(2), abs=1e-12)
-    assert n["accuracy"][-1] > 0.9
-    for v in (z["history"].final_loss, z["accuracy"][-1], n["history"].final_loss, n["accuracy"][-1]):
-        stated(md, v)
+def test_running_example_is_lesson_06s(md, outputs):
+    """The lecture's one running example, the same network, data and settings as lesson 06's (trainability.EXAMPLE),
+    from N(0, 1) weights and from zeros."""
+    from nncourse.experiments.trainability import EXAMPLE
+    r = E.run_running_example(seed=0)
+    assert str(EXAMPLE) in outputs
+    assert all(run.settings[k] == v for run in r.values() for k, v in EXAMPLE.items() if k != "init")
+    assert [run.settings["init"] for run in r.values()] == ["normal", "zeros"]
+    ex = EXAMPLE
+    assert (ex["dataset"], ex["activation"], ex["depth"]) == ("moons", "relu", 2)
+    assert (f"{ex['n']} noisy\nmoons (noise {ex['noise']:g}" in md and f"two hidden layers of {ex['width']} ReLU units"
+            in md and f"learning rate {ex['lr']:g} and {ex['epochs']} full-batch steps" in md)
+    assert "01_neurons" not in md and "same network as lesson\n06's" in md
+    z, n = r["zeros"], r["normal"]
+    assert np.ptp(z.train_acc) == 0 and np.ptp(z.test_acc) == 0, "from zeros: the accuracy never moves"
+    assert z.history.final_loss == pytest.approx(math.log(2), abs=1e-3) and abs(z.final["test_acc"] - 0.5) < 0.05
+    assert n.final["test_acc"] > 0.9
+    stated(md, z.history.final_loss, ".2g"), stated(md, z.final["test_acc"], ".2g"), stated(md, n.final["test_acc"], ".2g")
+    assert len(z.train_loss) == ex["epochs"] and f"all {ex['epochs']} steps" in md
+
+
+def test_sigmoid_needs_more_than_glorot(md, outputs):
+    """Glorot assumes slope 1 and output 0 at 0; the sigmoid has slope 1/4 and output 1/2."""
+    s = E.run_sigmoid_gain(depth=10, width=100, seed=0)
+    tanh, sig, sig4 = s["Glorot + tanh"], s["Glorot + sigmoid"], s["4 x Glorot + sigmoid"]
+    assert 3.5 < sig["shrink"] < 5, "about 1 / sigmoid'(0) = 4 per layer"
+    assert tanh["shrink"] < 1.3 and 1.3 < sig4["shrink"] < sig["shrink"]
+    assert abs(sig["mean"] - 0.5) < 0.01 and abs(sig4["mean"] - 0.5) < 0.01 and abs(tanh["mean"]) < 0.01
+    for v in (sig["shrink"], tanh["shrink"], sig4["shrink"], sig["grad_std"][-1], sig["grad_std"][0]):
+        stated(md, v, ".2g")
+    assert "σ′(0) = 1/4" in md and "tanh z = 2σ(2z) − 1" in md
+    z = np.linspace(-3, 3, 7)
+    assert np.allclose(np.tanh(z), 2 / (1 + np.exp(-2 * z)) - 1)
+    assert "| tanh, linear (not the sigmoid: see below) |" in md and "tanh, sigmoid, linear" not in md
+
+
+def test_framework_names(md):
+    for name in ("xavier_uniform_", "xavier_normal_", "kaiming_normal_", "mode='fan_in'", "mode='fan_out'",
+                 "√(2 / (1 + a²))", "`calculate_gain`", "GlorotUniform", "HeNormal"):
+        assert name in md, name
+
+
+def test_glorot_inputs_and_linear_range(md, outputs):
+    g = E.run_glorot(width=1000, hidden=5, n=100, seed=0)
+    small = E.run_glorot(width=1000, hidden=5, n=100, seed=0, input_std=0.1)
+    norm = [r["std"] for r in g["glorot_uniform"]["stats"]]
+    assert 0.4 < norm[-1] / norm[0] < 0.6, "the normalized init's activations still halve over 5 layers"
+    stated(md, norm[-1] / norm[0], ".2g"), stated(md, norm[0] ** 2, ".2g")
+    bimodal = E.end_to_centre(g["glorot_uniform"]["a"][0])
+    assert bimodal > 1.5, "layer 1: more density near +-1 than near 0"
+    stated(md, bimodal, ".2g")
+    assert "1,000 entries, each entry drawn independently from N(0, 1)" in md
+    sn = [r["std"] for r in small["glorot_uniform"]["stats"]]
+    ss = [r["std"] for r in small["glorot_standard"]["stats"]]
+    assert sn[-1] / sn[0] > 0.95 and E.end_to_centre(small["glorot_uniform"]["a"][0]) == 0
+    assert (ss[-1] / ss[0]) ** 0.25 == pytest.approx(1 / math.sqrt(3), rel=0.02)
+    for v in (sn[0], sn[-1], ss[0], ss[-1]):
+        stated(md, v, ".2g")
+    assert "0.099 0.098 0.097 0.097 0.096" in outputs
+
+
+@pytest.fixture(scope="module")
+def report():
+    return E.run_report_grid(seeds=range(20))
+
+
+def test_report_setup_as_written(report, md, outputs):
+    """The report's own setup: its 'loss about 0.05' is a constant prediction; weights in the millions and
+    everything 0 end with dead hidden units; unchanged parameters come in blocks of 4, one dead unit each."""
+    rows = {r["start, learning rate"]: r for r in E.report_table(report)}
+    for row in rows.values():
+        assert row["seeds"] == 20
+    rand, rand01 = rows["report's random start, lr 0.1"], rows["report's random start, lr 0.01"]
+    mill, mill_small = rows["weights in the millions, lr 0.1"], rows["weights in the millions, lr 0.001"]
+    zero = rows["everything 0, lr 0.1"]
+    assert (rand["all units dead"], rand["loss = constant's"]) == (14, 17)
+    assert (rand01["all units dead"], rand01["loss = constant's"]) == (6, 8)
+    assert "14 of 20 runs end with both hidden\n  units dead" in md and "17 of 20 at the constant's loss; at 0.01, 6 and 8" in md
+    assert mill["all units dead"] == mill_small["all units dead"] == 20 and mill["loss = constant's"] == 20
+    assert mill_small["final loss > 1"] == 20 and "20 of 20 runs end with a\n  loss above 1" in md
+    assert zero["all units dead"] == zero["loss = constant's"] == 20
+    for r in report["everything 0, lr 0.1"]:
+        assert np.all(r["end"][:-1] == 0) and r["end"][-1] != 0, "only the output bias moves"
+    assert "all 6 weights and both hidden biases stay 0 in 20 of 20 runs" in md
+    const = [r["constant_loss"] for r in report["everything 0, lr 0.1"]]
+    assert f"{min(const):.2f} to {max(const):.2f}" == "0.04 to 0.06" and "Var(y)\n  is 0.04 to 0.06" in md
+    runs = report["report's random start, lr 0.1"]
+    assert rand["some params unchanged"] == 9 and "In 9 of 20 runs" in md
+    assert all(r["unchanged"] % 4 == 0 for r in runs)
+    for r in runs:   # the unchanged parameters are one hidden unit's: W[:, j], b[j], W_out[j] (order W1, b1, W2, b2)
+        same = r["start"] == r["end"]
+        for j in range(2):
+            unit = same[[j, 2 + j, 4 + j, 6 + j]]
+            assert unit.all() or not unit.any()
+    m0 = E.run_report(0, lr=0.1, **E.REPORT_STARTS["weights in the millions"])
+    stated(md, m0["history"].loss[0], ".2g")
+    for label in E.REPORT_GRID:
+        assert label in outputs
+
+
+def test_report_network_as_written():
+    m = E.report_network(np.random.default_rng(0))
+    W = np.concatenate([layer.params[k].ravel() for layer in m.param_layers for k in ("W", "b")])
+    assert W.size == 9 and np.all(np.round(W, 2) == W)
+    X, y = E.report_data(0)
+    assert X.shape == (300, 2) and X.min() == 0 and X.max() == 1 and y.min() == 0 and y.max() == 1
 
 
 def test_histogram_panel_updates_and_validates():

@@ -50,7 +50,8 @@ def normal(shape, rng, std=1.0, mean=0.0):
 
 def glorot_uniform(shape, rng):
     """Glorot & Bengio (2010), eq. 16, "normalized initialization": U[-a, a], a = sqrt(6 / (fan_in + fan_out)),
-    so Var(W) = 2 / (fan_in + fan_out). Suits tanh and sigmoid."""
+    so Var(W) = 2 / (fan_in + fan_out). Suits tanh and linear layers; not the sigmoid, whose slope at 0 is 1/4
+    (lesson 04)."""
     fan_in, fan_out = _fans(shape, rng)
     a = np.sqrt(6.0 / (fan_in + fan_out))
     return rng.uniform(-a, a, size=shape)

@@ -16,6 +16,8 @@ from ..model import mlp
 from ..plots import plot_loss
 from ..train import accuracy, fit
 
+COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00"]   # Okabe-Ito: safe for colour-blind readers
+
 # ---------------------------------------------------------------------------------------------------------
 # building blocks
 
@@ -220,20 +222,28 @@ def plot_schemes(result, fig):
 
 
 @one_blas_thread
-def run_glorot(width=1000, hidden=5, n=100, n_out=10, seed=0):
-    """A tanh network of `hidden` layers of `width` units (inputs N(0, 1) of dimension `width`, a linear layer
-    of `n_out` outputs), initialized with the "standard" U[-1/sqrt(n), 1/sqrt(n)] and with the "normalized"
-    U[-a, a], a = sqrt(6 / (n_in + n_out)). A random N(0, 1) gradient is back-propagated from the outputs.
+def run_glorot(width=1000, hidden=5, n=100, n_out=10, seed=0, input_std=1.0):
+    """A tanh network of `hidden` layers of `width` units and a linear layer of `n_out` outputs, fed `n` input
+    vectors of `width` independent N(0, input_std^2) entries, initialized with the "standard"
+    U[-1/sqrt(n), 1/sqrt(n)] and with the "normalized" U[-a, a], a = sqrt(6 / (n_in + n_out)). A random N(0, 1)
+    gradient is back-propagated from the outputs.
     Returns {init: {"a": [activations per hidden layer], "dz": [dL/dz per hidden layer], "stats": rows}}."""
     out = {}
     for init in ("glorot_standard", "glorot_uniform"):
         rng = _validate.generator(seed)
-        X = rng.normal(size=(n, width))
+        X = input_std * rng.normal(size=(n, width))
         model = network([width] * (hidden + 1) + [n_out], "tanh", init, rng)
         stats = probe(model, X, rng)[:hidden]
         recs = model.records()[:hidden]
         out[init] = dict(a=[r["a"] for r in recs], dz=[r["dz"] for r in recs], stats=stats)
     return out
+
+
+def end_to_centre(a, edge=0.9, centre=0.1):
+    """How bimodal a histogram of tanh activations is: the density of |a| > edge over the density of
+    |a| < centre (above 1: more mass near +-1 than near 0, two humps at the ends)."""
+    a = np.abs(np.ravel(a))
+    return float((np.mean(a > edge) / (1 - edge)) / (np.mean(a < centre) / centre))
 
 
 def glorot_table(result):
@@ -351,44 +361,49 @@ def plot_regression_inits(result, fig):
     return fig
 
 
-@one_blas_thread
-def run_running_example(seed=0, n=200, hidden=16, lr=0.5, steps=300, std=1.0, dataset="moons"):
-    """The 2-feature binary classifier (2-hidden-1, tanh, logistic output) trained from all-zero weights and
-    from N(0, std^2) weights. Returns {name: {"history", "accuracy": [per step]}}."""
-    rng = _validate.generator(seed)
-    X, y = data.make_classification(dataset, n, rng)
-    out = {}
-    for name, init in (("zeros", "zeros"), ("random normal", initializer("normal", std=std))):
-        model = network([2, hidden, 1], "tanh", init, _validate.generator(seed + 1))
-        acc = []
-        tracker = _AccuracyTracker(X, y, acc)
-        hist = fit(model, X, y, loss="bce_with_logits", lr=lr, epochs=steps, callbacks=[tracker])
-        out[name] = dict(history=hist, accuracy=np.array(acc))
-    return out
-
-
-class _AccuracyTracker:
-    """A fit callback that records the training accuracy after every epoch (here: every full-batch step)."""
-
-    def __init__(self, X, y, store):
-        self.X, self.y, self.store = X, y, store
-
-    def on_epoch_end(self, epoch, history, model, optimizer):
-        self.store.append(accuracy(model, self.X, self.y))
-        return False
+def run_running_example(seed=0, inits=("normal", "zeros")):
+    """The running example of lesson 06 (trainability.EXAMPLE: the lecture's 2-feature binary classifier),
+    trained from each of `inits` with every other setting unchanged. Returns {init: trainability.ClassifierRun}."""
+    from . import trainability
+    return {init: trainability.run_classifier(**{**trainability.EXAMPLE, "init": init}, seed=seed) for init in inits}
 
 
 def plot_running_example(result, fig):
-    """Loss (left) and accuracy (right) per step, zero versus random init."""
+    """Loss (left) and accuracy (right) per step, training (solid) and test (dashed), one colour per init."""
     ax1, ax2 = fig.subplots(1, 2)
-    for name, r in result.items():
-        plot_loss(r["history"], ax1, label=name, log=False)
-        ax2.plot(np.arange(1, r["accuracy"].size + 1), r["accuracy"], label=name)
+    for color, (name, run) in zip(COLORS, result.items()):
+        for split, ls in (("train", "-"), ("test", "--")):
+            steps = np.arange(1, len(run.curves.loss[split]) + 1)
+            ax1.plot(steps, run.curves.loss[split], ls, color=color, label=f"{name}, {split}")
+            ax2.plot(steps, run.curves.accuracy[split], ls, color=color, label=f"{name}, {split}")
     ax2.axhline(0.5, color="0.6", ls=":", lw=1)
-    ax2.set(xlabel="step", ylabel="training accuracy", ylim=(0.4, 1.02))
-    ax1.legend(fontsize=8)
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.15, top=0.95, wspace=0.25)
+    ax1.set(xlabel="step", ylabel="loss (binary cross-entropy)")
+    ax2.set(xlabel="step", ylabel="accuracy", ylim=(0.4, 1.02))
+    for ax in (ax1, ax2):
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    ax1.legend(fontsize=9)
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.95, wspace=0.25)
     return fig
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Glorot with a sigmoid: the slope at 0 is 1/4 and the output's mean is 1/2
+
+SIGMOID_SETTINGS = {"Glorot + tanh": ("tanh", 1.0), "Glorot + sigmoid": ("sigmoid", 1.0),
+                    "4 x Glorot + sigmoid": ("sigmoid", 4.0)}
+
+
+def run_sigmoid_gain(depth=10, width=100, seed=0):
+    """Std of dL/dz per layer at initialization (run_histograms' network) for each of SIGMOID_SETTINGS, and the
+    average factor by which it shrinks per layer going down, (grad_std[last] / grad_std[first])^(1/(depth-1)).
+    Returns {label: {"grad_std": array, "shrink": float, "mean": mean activation of layer 1}}."""
+    out = {}
+    for label, (act, scale) in SIGMOID_SETTINGS.items():
+        r = run_histograms("glorot_uniform", scale, depth, width, act, seed=seed)
+        g = np.array([s["grad_std"] for s in r["stats"]])
+        out[label] = dict(grad_std=g, shrink=float((g[-1] / g[0]) ** (1 / (depth - 1))),
+                          mean=float(r["stats"][0]["mean"]))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -456,3 +471,113 @@ def histogram_panel(**overrides):
                         depth=int_slider(1, 10, values["depth"], description="depth"),
                         width=int_slider(10, 200, values["width"], step=10, description="width"),
                         activation_name=dropdown(PANEL_ACTIVATIONS, values["activation_name"], "activation"))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the exercise report's own setup (source 002), as written where it is written
+
+REPORT = dict(n=300, x1_range=(-5.0, 5.0), x2_range=(-10.0, 10.0), lr=0.1, epochs=1000)
+REPORT_STARTS = {"report's random start": dict(weight_range=10.0, bias_range=5.0),
+                 "weights in the millions": dict(weight_range=1e6, bias_range=5.0),
+                 "everything 0": dict(weight_range=0.0, bias_range=0.0)}
+
+
+def report_data(seed=0, n=300, x1_range=(-5.0, 5.0), x2_range=(-10.0, 10.0)):
+    """The report's data: y = x1^2 + x2 + b, x1 and x2 uniform on their ranges, b a random integer (we draw it
+    from {-1, 0, 1}; the report does not say). The report scales the data without saying how: we min-max scale
+    both inputs and the target to [0, 1]. Returns X (n, 2), y (n, 1)."""
+    rng = _validate.generator(seed)
+    x1, x2 = rng.uniform(*x1_range, size=n), rng.uniform(*x2_range, size=n)
+    y = x1 ** 2 + x2 + rng.integers(-1, 2, size=n)
+    X = np.column_stack([x1, x2])
+    X = (X - X.min(axis=0)) / np.ptp(X, axis=0)
+    y = (y - y.min()) / np.ptp(y)
+    return X, y[:, None]
+
+
+def report_network(rng, weight_range=10.0, bias_range=5.0):
+    """The report's 2-2-1 ReLU network (6 weights, 3 biases): weights U[-weight_range, weight_range], biases
+    U[-bias_range, bias_range], both rounded to 2 decimals as in its code; ranges of 0 give all zeros."""
+    model = network([2, 2, 1], "relu", "zeros", rng)
+    for layer in model.param_layers:
+        for key, r in (("W", weight_range), ("b", bias_range)):
+            layer.params[key][...] = np.round(rng.uniform(-r, r, size=layer.params[key].shape), 2)
+    return model
+
+
+@one_blas_thread
+def run_report(seed=0, weight_range=10.0, bias_range=5.0, lr=0.1, epochs=1000, **data_kw):
+    """Train the report's network on its data (MSE, full-batch gradient descent). Returns the History, the 9
+    parameters before and after, how many of them did not change at all, how many hidden units are dead
+    (inactive on every training point) at the end, and the loss of the best constant prediction, Var(y)."""
+    X, y = report_data(seed, **{**{k: REPORT[k] for k in ("n", "x1_range", "x2_range")}, **data_kw})
+    model = report_network(_validate.generator(seed + 1), weight_range, bias_range)
+    params = lambda: np.concatenate([layer.params[k].ravel() for layer in model.param_layers for k in ("W", "b")])
+    start = params()
+    with np.errstate(over="ignore", invalid="ignore"):
+        hist = fit(model, X, y, loss="mse", lr=lr, epochs=epochs)
+    end = params()
+    hidden = model.param_layers[0]
+    z = X @ hidden.params["W"] + hidden.params["b"]
+    return dict(history=hist, start=start, end=end, unchanged=int(np.sum(start == end)),
+                dead=int(np.sum(np.all(z <= 0, axis=0))), constant_loss=float(np.var(y)),
+                final_loss=hist.final_loss if not hist.diverged else float("inf"))
+
+
+def report_seeds(seeds=range(20), lr=0.1, epochs=1000, starts=None):
+    """For each start in REPORT_STARTS and each seed: run_report. Returns {start: [results]}."""
+    starts = REPORT_STARTS if starts is None else starts
+    return {name: [run_report(s, lr=lr, epochs=epochs, **spec) for s in seeds] for name, spec in starts.items()}
+
+
+def report_table(result, high=1.0):
+    """Per (start, learning rate), counts over the seeds: runs that ended with every hidden unit dead, that ended
+    within 1 % of the constant prediction's loss, that ended with a loss above `high` (or non-finite), and that
+    have some parameters exactly unchanged; and the median of final loss / constant loss among the others."""
+    rows = []
+    for name, runs in result.items():
+        ratio = np.array([r["final_loss"] / r["constant_loss"] for r in runs])
+        ok = np.isfinite(ratio) & (np.array([r["final_loss"] for r in runs]) <= high)
+        rows.append({"start, learning rate": name, "seeds": len(runs),
+                     "all units dead": sum(r["dead"] == 2 for r in runs),
+                     "loss = constant's": int(np.sum(np.abs(ratio - 1) < 0.01)),
+                     f"final loss > {high:g}": int(np.sum(~ok)),
+                     "some params unchanged": sum(r["unchanged"] > 0 for r in runs),
+                     "median loss / constant's": float(f"{np.median(ratio[ok]):.2g}") if ok.any() else "-"})
+    return rows
+
+
+def report_examples(seed=0, lr=0.1, small_lr=1e-3, epochs=1000):
+    """One seed's runs for the figure: every start in REPORT_STARTS at `lr`, and the weights in the millions
+    again at `small_lr`. Returns {label: run_report result}."""
+    out = {f"{name}, lr {lr:g}": run_report(seed, lr=lr, epochs=epochs, **spec) for name, spec in REPORT_STARTS.items()}
+    out[f"weights in the millions, lr {small_lr:g}"] = run_report(seed, lr=small_lr, epochs=epochs,
+                                                                  **REPORT_STARTS["weights in the millions"])
+    return out
+
+
+def plot_report(examples, fig):
+    """Training loss per step of each run (log scale), and the loss of the best constant prediction, Var(y)."""
+    ax = fig.subplots()
+    for color, (label, r) in zip(COLORS, examples.items()):
+        loss = np.asarray(r["history"].loss, dtype=float)
+        ax.plot(np.arange(1, loss.size + 1), loss, color=color, label=label)
+    const = next(iter(examples.values()))["constant_loss"]
+    ax.axhline(const, color="k", ls=":", lw=1.2, label=f"constant prediction, Var(y) = {const:.2g}")
+    ax.set(xscale="log", yscale="log", xlabel="step", ylabel="training loss (MSE)", ylim=(1e-2, 1e60))
+    ax.legend(fontsize=9, loc="upper right")
+    fig.subplots_adjust(left=0.1, right=0.98, bottom=0.14, top=0.95)
+    return fig
+
+
+REPORT_GRID = {"report's random start, lr 0.1": ("report's random start", 0.1),
+               "report's random start, lr 0.01": ("report's random start", 0.01),
+               "weights in the millions, lr 0.1": ("weights in the millions", 0.1),
+               "weights in the millions, lr 0.001": ("weights in the millions", 1e-3),
+               "everything 0, lr 0.1": ("everything 0", 0.1)}
+
+
+def run_report_grid(seeds=range(20), epochs=1000):
+    """report_seeds for every (start, learning rate) of REPORT_GRID: {label: [run_report results]}."""
+    return {label: [run_report(s, lr=lr, epochs=epochs, **REPORT_STARTS[start]) for s in seeds]
+            for label, (start, lr) in REPORT_GRID.items()}

@@ -338,8 +338,9 @@ def run_lottery_ticket(width=64, rounds=4, rate=0.2, output_rate=None, rewind=Tr
     test 25%). Round 0 trains the dense net; each later round prunes `rate` of each hidden layer's surviving
     weights and `output_rate` (default rate / 2, the paper's 20% / 10%) of the output layer's, resets the
     survivors (rewind=True: to their initial values; False: keeps trained values) and retrains. The control
-    trains the same sparse structure from fresh random weights. `progress`: anything with .max and .value
-    (an ipywidgets IntProgress) to show the rounds done."""
+    trains the same sparse structure from fresh random weights: control=True in every round, False in none,
+    or a collection of round numbers (the others get NaN; a round's control does not depend on which others
+    run). `progress`: anything with .max and .value (an ipywidgets IntProgress) to show the rounds done."""
     output_rate = rate / 2 if output_rate is None else output_rate
     data = split_digits(_validate.generator([seed, 0]), test_fraction=0.25, val_fraction=0.15)
     model = prunable(mlp([64, _validate.positive_int("width", width), 10], rng=_validate.generator([seed, 1])))
@@ -351,7 +352,7 @@ def run_lottery_ticket(width=64, rounds=4, rate=0.2, output_rate=None, rewind=Tr
         twin = copy.deepcopy(m)                 # same masks; trained from fresh weights below
         ticket = _train_once(m, data, lr, epochs, batch_size, seed)
         rand = (np.nan, np.nan)
-        if control:
+        if control is True or (control is not False and k in control):
             reinitialize(twin, _validate.generator([seed, 2, k]), init="he_normal")
             rand = _train_once(twin, data, lr, epochs, batch_size, seed)
         if progress is not None:
@@ -387,8 +388,9 @@ def lottery_table(result):
     name = "rewound" if result.rewind else "kept"
     rows = [f"{'round':>5} {'% left':>7} {'acc (' + name + ')':>14} {'iter':>5} {'acc (random)':>13} {'iter':>5}"]
     for r in result.rounds:
+        rand = ("-", "-") if np.isnan(r.random_accuracy) else (f"{r.random_accuracy:.3f}", r.random_iteration)
         rows.append(f"{r.round:>5} {100 * r.total_fraction:>7.2f} {r.ticket_accuracy:>14.3f} "
-                    f"{r.ticket_iteration:>5} {r.random_accuracy:>13.3f} {r.random_iteration:>5}")
+                    f"{r.ticket_iteration:>5} {rand[0]:>13} {rand[1]:>5}")
     return "\n".join(rows)
 
 
@@ -416,18 +418,110 @@ def plot_lottery(result, fig):
     for ax, col, label in ((ax1, "accuracy", "test accuracy at early stop"),
                            (ax2, "iteration", "early-stopping iteration")):
         ax.plot(pct, result.column(f"ticket_{col}"), "o-", ms=3, label=name)
-        if not np.all(np.isnan(result.column(f"random_{col}").astype(float))):
-            ax.plot(pct, result.column(f"random_{col}"), "s--", ms=3, label="random re-init")
+        rand = result.column(f"random_{col}").astype(float)
+        if not np.all(np.isnan(rand)):                 # rounds without a control are left out, not drawn as gaps
+            ok = ~np.isnan(rand)
+            ax.plot(pct[ok], rand[ok], "s--", ms=3, label="random re-init")
         ax.set(xscale="log", xlabel="% of weights remaining", ylabel=label)
         ax.set_xlim(105, min(pct) * 0.9)
         ticks = [t for t in (100, 50, 20, 10, 5, 2, 1) if t >= min(pct) * 0.9]
         ax.set_xticks(ticks, [str(t) for t in ticks])
         ax.minorticks_off()
-    ax1.legend(fontsize=7)
+    lo = np.nanmin(np.r_[result.column("ticket_accuracy"), result.column("random_accuracy")].astype(float))
+    ax2.set_ylim(0, 1.1 * np.nanmax(np.r_[result.column("ticket_iteration"),
+                                         result.column("random_iteration")].astype(float)))
+    ax1.set_ylim(min(0.9, np.floor(100 * lo) / 100 - 0.01), 1.0)   # a fixed span: a 1-point wobble stays small
+    ax1.legend(fontsize=9)
     im = ax3.imshow(result.rounds[-1].input_kept.reshape(8, 8), cmap="viridis", vmin=0, vmax=1)
     ax3.set(title=f"weights kept per pixel\n(round {result.rounds[-1].round})", xticks=[], yticks=[])
     fig.colorbar(im, ax=ax3, fraction=0.046)
     fig.subplots_adjust(left=0.07, right=0.94, bottom=0.16, top=0.86, wspace=0.35)
+    return fig
+
+
+@dataclass
+class TicketSeeds:
+    """The lottery ticket over several seeds (each seed: its own data split, initial weights and batch order).
+    ticket and random are test accuracies, shape (n_seeds, rounds + 1), random NaN where no control ran."""
+    seeds: tuple
+    runs: list
+    control_rounds: tuple
+
+    @property
+    def fraction(self):
+        return self.runs[0].column("total_fraction")
+
+    @property
+    def ticket(self):
+        return np.array([r.column("ticket_accuracy") for r in self.runs])
+
+    @property
+    def random(self):
+        return np.array([r.column("random_accuracy") for r in self.runs], dtype=float)
+
+    def summary(self, k):
+        """Round k in percentage points: ticket mean and sd over seeds, random mean and sd, paired gap mean
+        and sd, and the number of seeds in which the ticket scores higher."""
+        t, r = 100 * self.ticket[:, k], 100 * self.random[:, k]
+        g = t - r
+        return dict(ticket=t.mean(), ticket_sd=t.std(ddof=1), random=r.mean(), random_sd=r.std(ddof=1),
+                    gap=g.mean(), gap_sd=g.std(ddof=1), ahead=int((g > 0).sum()))
+
+    def table(self):
+        """One row per round with a control: mean +- sd over seeds, in percent."""
+        n = len(self.seeds)
+        rows = [f"{'round':>5} {'% left':>7} {'ticket':>11} {'random':>11} {'gap':>11} {'ticket ahead':>13}"]
+        for k in self.control_rounds:
+            s = self.summary(k)
+            rows.append(f"{k:>5} {100 * self.fraction[k]:>7.1f} {s['ticket']:>5.1f} ± {s['ticket_sd']:.1f} "
+                        f"{s['random']:>5.1f} ± {s['random_sd']:.1f} {s['gap']:>+5.1f} ± {s['gap_sd']:.1f} "
+                        f"{s['ahead']:>6} of {n}")
+        return "\n".join(rows)
+
+
+def run_ticket_seeds(n_seeds=5, first_seed=0, rounds=9, control_every=3, progress=None, **kw):
+    """run_lottery_ticket for seeds first_seed, ..., first_seed + n_seeds - 1, the random re-initialization
+    control trained only every `control_every` rounds and in the last one (to keep the run to seconds); kw as
+    for run_lottery_ticket. `progress` counts seeds."""
+    seeds = tuple(range(first_seed, first_seed + _validate.positive_int("n_seeds", n_seeds)))
+    control = tuple(sorted(set(range(0, rounds + 1, _validate.positive_int("control_every", control_every)))
+                           | {rounds}))
+    if progress is not None:
+        progress.max, progress.value = len(seeds), 0
+    runs = []
+    for s in seeds:
+        runs.append(run_lottery_ticket(rounds=rounds, seed=s, control=control, **kw))
+        if progress is not None:
+            progress.value = len(runs)
+    return TicketSeeds(seeds, runs, control)
+
+
+def plot_ticket_seeds(result, fig):
+    """Left: test accuracy (mean +- sd over seeds) of ticket and random re-init against the % of weights left.
+    Right: each seed's gap, ticket minus random, in percentage points, with its mean."""
+    ax1, ax2 = fig.subplots(1, 2)
+    k = list(result.control_rounds)
+    pct = 100 * result.fraction[k]
+    for acc, fmt, color, label in ((result.ticket, "o-", "C0", "winning ticket (rewound)"),
+                                   (result.random, "s--", "C1", "random re-init")):
+        a = 100 * acc[:, k]
+        ax1.errorbar(pct, a.mean(axis=0), yerr=a.std(axis=0, ddof=1), fmt=fmt, ms=4, capsize=3, color=color,
+                     label=label)
+    ax1.set(ylim=(90, 100), ylabel="test accuracy, % (mean ± sd)", title=f"{len(result.seeds)} seeds")
+    gap = 100 * (result.ticket[:, k] - result.random[:, k])
+    for j in range(len(result.seeds)):
+        ax2.plot(pct, gap[j], "o", ms=4, color="0.55", label="one seed" if j == 0 else None)
+    ax2.plot(pct, gap.mean(axis=0), "-", color="C0", label="mean")
+    ax2.axhline(0, color="k", lw=0.8)
+    ax2.set(ylim=(-5, 5), ylabel="ticket − random, points", title="the gap, seed by seed")
+    for ax in (ax1, ax2):
+        ax.set(xscale="log", xlabel="% of weights remaining")
+        ax.set_xlim(105, min(pct) * 0.9)
+        ticks = [t for t in (100, 50, 20, 10, 5) if t >= min(pct) * 0.9]
+        ax.set_xticks(ticks, [str(t) for t in ticks])
+        ax.minorticks_off()
+        ax.legend(fontsize=9)
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.16, top=0.9, wspace=0.3)
     return fig
 
 
@@ -458,7 +552,7 @@ def lottery_panel(**overrides):
     """Sliders: hidden width, pruning rate per round (output layer at half), rounds shown, rewind on/off.
     Changing width, rate or rewind retrains max_rounds rounds (seconds; the bar shows progress); the rounds
     slider picks among the cached rounds."""
-    values = dict(width=64, rate=0.2, rounds=4, rewind=True, max_rounds=8, epochs=10)
+    values = dict(width=64, rate=0.2, rounds=8, rewind=True, max_rounds=8, epochs=20)
     for name in overrides:
         _validate.choice("setting", name, values)
     values.update(overrides)
