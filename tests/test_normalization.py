@@ -48,25 +48,30 @@ def test_batchnorm_backward_matches_autograd(rng):
         assert gradcheck.relative_error(ours, theirs) < 1e-12
 
 
-def test_an_all_ones_upstream_gradient_lets_a_wrong_batchnorm_backward_through(rng):
-    """Why the checks use a random dout: a backward pass that forgets the two batch terms
-    (dx = dout * gamma / sigma) is right on average over the batch, and sum(out) does not depend on x at all,
-    so with dout = 1 both the true and the wrong dx are 0. A random dout exposes it."""
-    class Naive(BatchNorm):
-        def backward(self, dout):
-            super().backward(dout)
-            return dout * self.params["gamma"] * self.inv_std
-    layer = Naive(3)
+def test_an_all_ones_upstream_gradient_catches_a_missing_mean_but_not_a_missing_xhat_term(rng):
+    """Why the checks use a random dout. With dout = 1 the true dx is 0 (sum(out) = N * beta does not depend on x).
+    A backward pass that forgets both batch terms (dx = dout * gamma / sigma) is then wrong and caught; but g is
+    constant over the batch, so mean(g * x_hat) = 0, and one that forgets only x_hat * mean(g * x_hat) still
+    returns 0 and passes. A random dout exposes it."""
+    def variant(keep_mean, keep_xhat):
+        class Variant(BatchNorm):
+            def backward(self, dout):
+                super().backward(dout)
+                g = dout * self.params["gamma"]
+                return (g - keep_mean * g.mean(axis=0)
+                        - keep_xhat * self.x_hat * (g * self.x_hat).mean(axis=0)) * self.inv_std
+        return Variant(3)
     x = rng.normal(size=(6, 3))
-    out = layer.forward(x, True)
-    ones = np.ones_like(out)
-    num = gradcheck.numerical_gradient(lambda: layer.forward(x, True), x, ones)
-    assert np.allclose(num, 0, atol=1e-8)                   # the true gradient is 0 ...
-    right = BatchNorm(3)
-    right.forward(x, True)
-    assert np.allclose(right.backward(ones), 0, atol=1e-12)   # ... ours says so ...
-    assert np.max(np.abs(layer.backward(ones))) > 0.1          # ... the naive one does not; with random dout:
-    assert gradcheck.check_layer(Naive(3), x, rng)["x"] > 0.1
+    ones = np.ones((6, 3))
+    probe = BatchNorm(3)
+    num = gradcheck.numerical_gradient(lambda: probe.forward(x, True), x, ones)
+    assert np.allclose(num, 0, atol=1e-8)                                   # the true gradient is 0
+    for keep, ones_passes in (((1, 1), True), ((0, 0), False), ((0, 1), False), ((1, 0), True)):
+        layer = variant(*keep)
+        layer.forward(x, True)
+        assert (np.max(np.abs(layer.backward(ones))) < 1e-12) == ones_passes, keep
+        err = gradcheck.check_layer(variant(*keep), x, rng)["x"]
+        assert (err < TOL) == (keep == (1, 1)), (keep, err)                 # a random dout catches every wrong one
 
 
 def test_batchnorm_training_mode_normalizes_each_feature(rng):

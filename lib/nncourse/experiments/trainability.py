@@ -28,9 +28,13 @@ HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid")
 INITS = ("default", "he_normal", "glorot_uniform", "normal", "zeros")
 LOSS = "bce_with_logits"
 
-# the running example: 240 noisy moons, a quarter held out, a 2-8-8-1 ReLU network
-EXAMPLE = dict(dataset="moons", n=240, noise=0.2, depth=2, width=8, activation="relu", init="default",
+# the running example, as in the lecture (source 004): a binary classifier on two features, targets 0/1, Dense
+# hidden layers (ReLU, tanh or sigmoid) and a sigmoid output, weights drawn from N(0, 1). The lecture's data and
+# architecture are in figures its notes do not include; ours: 240 noisy moons, a quarter held out, 2-8-8-1.
+EXAMPLE = dict(dataset="moons", n=240, noise=0.2, depth=2, width=8, activation="relu", init="normal",
                lr=0.5, epochs=200)
+# where the playground opens: the running example made deep (6 sigmoid layers, Glorot's init), which does not learn
+PLAYGROUND_START = dict(activation="sigmoid", depth=6, init="default")
 
 
 # --- data ---------------------------------------------------------------------------------------------------
@@ -305,9 +309,40 @@ def run_activations(activations=HIDDEN_ACTIVATIONS, seed=0, **base):
     return run_variants({a: {"activation": a} for a in activations}, seed, **{**EXAMPLE, **base})
 
 
-def run_initialization(inits=("normal", "zeros"), seed=0, **base):
-    """The running example initialized with N(0, 1) weights versus all zeros."""
-    return run_variants({i: {"init": i} for i in inits}, seed, **{**EXAMPLE, **base})
+def run_initialization(activations=HIDDEN_ACTIVATIONS, init="zeros", seed=0, **base):
+    """The lecture's second figure: the running example with each hidden activation, every weight set to zero."""
+    return run_activations(activations, seed, **{**base, "init": init})
+
+
+def hidden_units_identical(model):
+    """True if, in every hidden Dense layer, all units (columns of W, entries of b) are equal: the symmetry a
+    constant initialization starts with and gradient descent cannot break."""
+    hidden = [layer for layer in model.layers if isinstance(layer, Dense)][:-1]
+    return all(np.all(layer.params["W"] == layer.params["W"][:, :1]) and np.all(layer.params["b"] == layer.params["b"][0])
+               for layer in hidden)
+
+
+def batchnorm_backward_variants(n=6, d=3, seed=0):
+    """Why batch norm's gradient checks use a random upstream gradient. For the right backward pass and three that
+    drop terms of dx = (g - mean(g) - x_hat mean(g x_hat)) / sigma: {variant: (max |dx| for dout = 1, whose true dx
+    is 0; relative error against central differences with a random dout)}."""
+    from .. import gradcheck
+    drop = {"right": (1, 1), "without both mean terms": (0, 0), "without mean(g)": (0, 1),
+            "without x_hat mean(g x_hat)": (1, 0)}
+    rng = _validate.generator(seed)
+    x = rng.normal(size=(n, d))
+    out = {}
+    for name, (keep_mean, keep_xhat) in drop.items():
+        class Variant(BatchNorm):
+            def backward(self, dout):
+                super().backward(dout)
+                g = dout * self.params["gamma"]
+                return (g - keep_mean * g.mean(axis=0) - keep_xhat * self.x_hat * (g * self.x_hat).mean(axis=0)) * self.inv_std
+        layer = Variant(d)
+        layer.forward(x, train=True)
+        ones_dx = float(np.max(np.abs(layer.backward(np.ones((n, d))))))
+        out[name] = (ones_dx, float(gradcheck.check_layer(layer, x, rng)["x"]))
+    return out
 
 
 # over-fitting: a small noisy training set, a network far larger than it needs, a large test set
@@ -341,8 +376,8 @@ def plot_weight_histograms(results, fig, tol=1e-2, bins=np.linspace(-3, 3, 61)):
 
 
 # deep versions of the classifier
-DEEP = dict(EXAMPLE, depth=8, width=16, activation="sigmoid", lr=0.5, epochs=200)
-DEEPER = dict(EXAMPLE, depth=20, width=8, activation="tanh", lr=0.05, epochs=200)
+DEEP = dict(EXAMPLE, depth=8, width=16, activation="sigmoid", init="default", lr=0.5, epochs=200)
+DEEPER = dict(EXAMPLE, depth=20, width=8, activation="tanh", init="default", lr=0.05, epochs=200)
 
 
 def run_batchnorm(seed=0, **base):
@@ -411,10 +446,12 @@ def standardized(split):
     return split.transformed(s.transform, name=f"{split.name}, standardized")
 
 
-def run_input_scaling(lrs=SCALING_LRS, factor=100.0, shift=(2.0, 50.0), seed=0, **base):
+def run_input_scaling(lrs=SCALING_LRS, factor=100.0, shift=(2.0, 50.0), seed=0, init="default", **base):
     """The running example on unscaled inputs (feature 2 times `factor`, both shifted) and on the same inputs
-    standardized, trained at every learning rate in `lrs`; keeps the best run of each."""
-    cfg = {**EXAMPLE, **base}
+    standardized, trained at every learning rate in `lrs`; keeps the best run of each. Started from He's
+    initialization, not the running example's N(0, 1): with N(0, 1) weights on inputs in the hundreds the unscaled
+    run at lr 1e-3 is chaotic, its final loss set by the last bits of the arithmetic."""
+    cfg = {**EXAMPLE, **base, "init": init}
     split = make_split(cfg["dataset"], cfg["n"], cfg["noise"], seed)
     raw = split.transformed(lambda X: unscale(X, factor, shift), name=f"{split.name}, unscaled")
     splits = {"unscaled": raw, "standardized": standardized(raw)}
@@ -478,8 +515,9 @@ def plot_input_scaling(result, fig):
 # --- slider panels ------------------------------------------------------------------------------------------
 def playground_panel(**overrides):
     """Every knob of the lesson on the running example: data set, noise, activation, depth, width, learning
-    rate, initializer, L1 and L2 strength, dropout rate, batch norm. Shows boundary, loss and accuracy."""
-    v = {**EXAMPLE, "l1": 0.0, "l2": 0.0, "dropout": 0.0, "batchnorm": False, "seed": 0}
+    rate, initializer, L1 and L2 strength, dropout rate, batch norm. Opens on PLAYGROUND_START (a deep sigmoid
+    version that does not learn) unless `overrides` say otherwise. Shows boundary and loss."""
+    v = {**EXAMPLE, **PLAYGROUND_START, "l1": 0.0, "l2": 0.0, "dropout": 0.0, "batchnorm": False, "seed": 0}
     for name in overrides:
         _validate.choice("setting", name, v)
     v.update(overrides)
