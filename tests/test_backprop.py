@@ -227,9 +227,33 @@ def test_sane_init_and_more_data(md):
                                   n_points=300)
     assert sane.dead == (False, False) and not sane.history.diverged
     assert f"${sane.relative_loss[-1]:.4g}$" in md
-    big = bp.run_relu_regression(scale=True, **{**DEFAULTS, "n_points": 3000})
-    assert big.dead[0] and f"${big.relative_loss[-1]:.4g}$" in md
-    assert f"${big.last_change[0]}$" in md
+
+
+@pytest.fixture(scope="module")
+def data_sizes():
+    settings = {k: v for k, v in DEFAULTS.items() if k not in ("n_points", "seed")}
+    return bp.data_size_comparison(sizes=(300, 3000), seeds=range(20), **settings)
+
+
+def test_more_data_from_the_same_start(md, data_sizes):
+    """Item 11 of issue 12: each start trained on both sizes; the prose quotes the computed summary."""
+    runs = data_sizes
+    for r in runs.values():     # the same start for both sizes, different data
+        assert np.array_equal(r[300].before, r[3000].before) and r[300].y.shape != r[3000].y.shape
+    s = bp.data_size_summary(runs)
+    md1 = " ".join(md.split())
+    for text in (f"within {s['median_gap']:.1g} of the variance of each other (median over the {s['starts']} "
+                 f"starts, {s['largest_gap']:.1g} at most)",
+                 f"from {min(s['low'].values()):.2f} to {max(s['high'].values()):.2f} of the variance",
+                 f"{s['dead'][300]} of the {s['starts']} runs end with a dead unit on 300 points, "
+                 f"{s['dead'][3000]} on 3,000", "Instead, each of 20 starts is trained on both sizes"):
+        assert text in md1, text
+    assert (f"within 0.02", "0.1 at most", "from 0.20 to 1.00", "7 of the 20", "4 on 3,000") and \
+        (s["median_gap"], s["dead"][300], s["dead"][3000]) == (pytest.approx(0.02, abs=0.005), 7, 4)
+    spread = max(s["high"].values()) - min(s["low"].values())
+    assert s["largest_gap"] < spread / 5     # the start matters far more than the data size
+    assert "300 points: final loss / var(y) from 0.20 to 1.00 over 20 starts; 7 runs end with a dead unit" in \
+        bp.format_data_size_summary(s)
 
 
 def test_relu_run_is_deterministic(default_run):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from autograd import grad
 
-from conftest import notebook_markdown
+from conftest import ROOT, notebook_markdown
 from nncourse import ACTIVATIONS, activation, gradcheck, mlp
 from nncourse.data import Standardizer
 from nncourse.diagrams import all_images, render
@@ -327,3 +327,24 @@ def test_diagrams_render_and_are_shown(name):
     fig = render(name, dpi=30)
     assert fig.axes and fig.axes[0].patches
     assert f"](../images/{name})" in MD
+
+
+def test_lesson_figure_labels_the_leaky_slope_it_draws():
+    """The lesson's activation figure, run as the notebook runs it: the leaky ReLU line's legend names the slope
+    it draws (0.1), and the prose says the table and the library default use 0.01."""
+    import nbformat
+    from matplotlib.figure import Figure
+    from nncourse.layers import activation
+    from nncourse.plots import plot_activations
+    cell = nbformat.read(ROOT / "notebooks" / "01_neurons.ipynb", 4).cells[5].source
+    code = cell.replace("fig, (ax_f, ax_df) = plt.subplots(1, 2, figsize=(10, 3.6))",
+                        "fig = Figure(figsize=(10, 3.6)); ax_f, ax_df = fig.subplots(1, 2)")
+    code = code.split("plt.show()")[0]
+    scope = {"Figure": Figure, "plot_activations": plot_activations}
+    exec(code, scope)
+    ax_f, ax_df = scope["ax_f"], scope["ax_df"]
+    line = next(l for l in ax_df.lines if l.get_label().startswith("leaky_relu"))
+    assert line.get_label() == "leaky_relu (slope 0.1 in this plot)" and line.get_ydata()[0] == 0.1
+    assert ax_f.get_legend() is not None and ax_df.get_legend() is not None
+    assert activation("leaky_relu").alpha == 0.01
+    assert "the table and the library's default, `activation(\"leaky_relu\")`, use 0.01" in " ".join(MD.split())

@@ -268,3 +268,52 @@ def test_format_helpers():
 def test_unrolled_diagram_renders():
     fig = diagrams.render("rnn_unrolled.png")
     assert "rnn_unrolled.png" in diagrams.all_images() and fig.axes
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Classifying a whole sequence (source 003: label, classify, generate)
+
+@pytest.fixture(scope="module")
+def majority(params):
+    return recurrent.run_majority(seed=params["seed"])
+
+
+def test_majority_task():
+    X, y = recurrent.make_majority(200, 15, np.random.default_rng(0))
+    assert X.shape == y.shape == (200, 15, 1) and set(np.unique(X)) == {-1.0, 1.0}
+    assert np.all(y[:, :-1] == 0)                        # one label per sequence, at the last step
+    assert np.array_equal(y[:, -1, 0], (X[:, :, 0] > 0).sum(axis=1) > 7)
+    with pytest.raises(ValueError, match="odd"):
+        recurrent.make_majority(4, 16, np.random.default_rng(0))
+
+
+def test_majority_numbers(prose, majority, params):
+    s = majority.settings
+    assert (s["steps"], s["hidden"], s["n_train"], s["epochs"], s["lr"]) == (15, 8, 256, 300, 0.1)
+    for text in ("the majority of the 15 bits", "8 units, trained on 256\nsequences for 300 full-batch steps",
+                 "The learning rate is 0.1"):
+        assert text in prose
+    assert not majority.history.diverged
+    _stated(prose, "test accuracy of\n93%", f"test accuracy of\n{majority.test_accuracy:.0%}")
+    _stated(prose, "label scores 54%", f"label scores {majority.baseline_accuracy:.0%}")
+    assert majority.test_accuracy > majority.baseline_accuracy + 0.3
+    _stated(prose, "a target at 12 of its 16 steps",
+            f"a target at {params['echo_steps'] - params['lag']} of its {params['echo_steps']} steps")
+    _stated(prose, "travelled 14 steps back", f"travelled {s['steps'] - 1} steps back")
+    assert majority.status.endswith("test accuracy 93% (always guessing the more common label: 54%)")
+
+
+def test_majority_is_portable_at_lr_01_and_chaotic_at_lr_1(params):
+    """What the lesson says of the learning rate: perturbing every step by a relative 1e-12 leaves the lr-0.1
+    run's loss the same to 1e-6 and its accuracy exactly; at lr 1 the loss moves."""
+    import perturb
+    from nncourse import optim
+    base = {lr: recurrent.run_majority(seed=params["seed"], lr=lr) for lr in (0.1, 1.0)}
+    original = perturb.install(1e-12)
+    try:
+        nudged = {lr: recurrent.run_majority(seed=params["seed"], lr=lr) for lr in (0.1, 1.0)}
+    finally:
+        optim.Optimizer.step = original
+    assert abs(base[0.1].history.final_loss - nudged[0.1].history.final_loss) < 1e-6
+    assert base[0.1].test_accuracy == nudged[0.1].test_accuracy
+    assert abs(base[1.0].history.final_loss - nudged[1.0].history.final_loss) > 1e-3

@@ -356,14 +356,18 @@ def regression_data(n_points, input_range, scale, rng):
 
 
 def run_relu_regression(lr=0.01, weight_range=10.0, bias_range=5.0, n_points=300, input_range="narrow",
-                        scale=True, epochs=500, seed=0):
+                        scale=True, epochs=500, seed=0, weights_rng=None):
     """Train a 2-2-1 ReLU network (MSE, full-batch gradient descent) from weights drawn uniformly in
     [-weight_range, weight_range] and biases in [-bias_range, bias_range]. With `scale`, inputs and target are
-    standardized (the loss is then in units of the target's variance)."""
+    standardized (the loss is then in units of the target's variance). The data and then the weights are drawn
+    from `seed`, so a different n_points also gives different initial weights; pass `weights_rng` (a Generator)
+    to draw the weights from it instead, the same for every data size."""
     _validate.positive("weight range", weight_range)
     _validate.positive("bias range", bias_range)
     rng = _validate.generator(seed)
     X, y = regression_data(n_points, input_range, scale, rng)
+    if weights_rng is not None:
+        rng = _validate.rng(weights_rng)
     model = mlp([2, 2, 1], "relu", rng=rng, init=initializer("uniform", low=-weight_range, high=weight_range),
                 bias_init=initializer("uniform", low=-bias_range, high=bias_range))
     trace = ParameterTrace(model)
@@ -379,6 +383,20 @@ def run_relu_regression(lr=0.01, weight_range=10.0, bias_range=5.0, n_points=300
                     input_range=input_range, scale=scale, epochs=epochs, seed=seed)
     return ReluRegression(hist, rows, last_change, dead, np.asarray(hist.loss) / float(np.var(y)), y, pred,
                           settings)
+
+
+def data_size_comparison(sizes=(300, 3000), seeds=range(20), **settings):
+    """For each seed, one start (weights drawn from the seed's own stream) trained on each data size (data drawn
+    from another stream of the seed): {seed: {n_points: ReluRegression}}. Full-batch gradient descent on the mean
+    loss follows the average gradient, which more points only estimate more precisely: from the same start, the
+    runs on 300 and 3,000 points nearly coincide, and the start decides whether a unit dies."""
+    runs = {}
+    for s in seeds:
+        data_seed, weights_seed = np.random.SeedSequence(int(s)).spawn(2)
+        runs[int(s)] = {n: run_relu_regression(n_points=n, seed=data_seed,
+                                               weights_rng=np.random.default_rng(weights_seed), **settings)
+                        for n in sizes}
+    return runs
 
 
 def parameter_table(result):
@@ -575,3 +593,25 @@ def model_gradient_check(seed=0):
     Xs, ys = rng.normal(size=(6, 2)), rng.normal(size=(6, 1))
     out["2-3-1 tanh net"] = check_model(net, mse, Xs, ys)
     return out
+
+
+def data_size_summary(runs):
+    """What data_size_comparison shows, as numbers: for each size the range of the final loss / var(y) over the
+    starts and the number of runs that end with a dead unit; and the largest and the median difference in final
+    loss / var(y) between two sizes trained from the same start."""
+    sizes = list(next(iter(runs.values())))
+    final = {n: np.array([r[n].relative_loss[-1] for r in runs.values()]) for n in sizes}
+    dead = {n: sum(any(r[n].dead) for r in runs.values()) for n in sizes}
+    gap = np.abs(final[sizes[-1]] - final[sizes[0]])
+    return dict(sizes=sizes, starts=len(runs), low={n: float(final[n].min()) for n in sizes},
+                high={n: float(final[n].max()) for n in sizes}, dead=dead,
+                largest_gap=float(gap.max()), median_gap=float(np.median(gap)))
+
+
+def format_data_size_summary(s):
+    """The summary in a few lines, rounded to two significant figures."""
+    lines = [f"{n:>5} points: final loss / var(y) from {s['low'][n]:.2f} to {s['high'][n]:.2f} over "
+             f"{s['starts']} starts; {s['dead'][n]} runs end with a dead unit" for n in s["sizes"]]
+    lines.append(f"same start, {s['sizes'][0]} vs {s['sizes'][-1]} points: final loss / var(y) differs by "
+                 f"{s['median_gap']:.1g} (median), {s['largest_gap']:.1g} at most")
+    return "\n".join(lines)

@@ -333,3 +333,60 @@ def plot_echo_training(results, fig):
     ax2.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Classifying a whole sequence: one label per sequence, read from the last state
+
+def make_majority(n, steps, rng):
+    """Sequence classification: each input x_t is a random bit coded as -1 or +1, and the whole sequence has one
+    label, 1 if more than half of its bits are 1. `steps` must be odd (no ties). The label is stored at the last
+    step, y[:, -1]; the earlier steps carry none, so a loss over steps t >= steps - 1 reads the last state only.
+    Returns X (n, steps, 1), y (n, steps, 1)."""
+    n, steps = _validate.positive_int("n", n), _validate.positive_int("steps", steps)
+    if steps % 2 == 0:
+        raise _validate.InputError(f"steps must be odd, so that a sequence has no tie, got {steps}")
+    _validate.rng(rng)
+    bits = rng.integers(0, 2, size=(n, steps, 1)).astype(np.float64)
+    y = np.zeros_like(bits)
+    y[:, -1, 0] = bits.sum(axis=1)[:, 0] > steps / 2
+    return 2.0 * bits - 1.0, y
+
+
+@dataclass
+class MajorityResult:
+    """A run of run_majority: training history, accuracies on the training and on fresh test sequences, and
+    the share of test sequences whose label is 1 (always guessing the more common label scores the larger of it
+    and 1 minus it)."""
+
+    settings: dict
+    history: History
+    train_accuracy: float
+    test_accuracy: float
+    test_share_of_ones: float
+
+    @property
+    def baseline_accuracy(self):
+        return max(self.test_share_of_ones, 1.0 - self.test_share_of_ones)
+
+    @property
+    def status(self):
+        s = self.settings
+        return (f"majority of {s['steps']} bits, one label per sequence from the last state: test accuracy "
+                f"{self.test_accuracy:.0%} (always guessing the more common label: {self.baseline_accuracy:.0%})")
+
+
+def run_majority(steps=15, hidden=8, n_train=256, n_test=512, lr=0.1, epochs=300, seed=0):
+    """Train echo_model (a tanh RNN with orthogonal recurrent weights, then Dense at every step) on
+    make_majority with full-batch SGD(lr); the loss is the binary cross-entropy of the last step only
+    (fit_sequences with skip = steps - 1), so only the last state is classified. lr 0.1 keeps the run stable:
+    its accuracy is the same on any machine (at lr 1 it changes with the last bits of the arithmetic)."""
+    settings = dict(steps=steps, hidden=hidden, n_train=n_train, n_test=n_test, lr=lr, epochs=epochs, seed=seed)
+    rng_data, rng_model = _validate.generator(seed).spawn(2)
+    X, y = make_majority(n_train, steps, rng_data)
+    X_test, y_test = make_majority(n_test, steps, rng_data)
+    model = echo_model(hidden, rng_model)
+    last = steps - 1
+    history = fit_sequences(model, X, y, lr=lr, epochs=epochs, skip=last)
+    return MajorityResult(settings, history, sequence_accuracy(model, X, y, last),
+                          sequence_accuracy(model, X_test, y_test, last), float(y_test[:, -1].mean()))
