@@ -43,21 +43,52 @@ def test_quadratic_theory_numbers(prose):
     _says(prose, "With a budget of 100 steps")
 
 
+def test_regime_definitions_in_prose(prose):
+    for name in surfaces.REGIMES:
+        _says(prose, f"| **{name}** |")
+    _says(prose, "With a budget of 100 steps, we name a run by what it did")
+    assert f"{surfaces.best_fixed_lr((1.0, 10.0)):.3g}" == "0.182"
+    _says(prose, r"2/11 \approx$ **0.182**")
+    assert f"{surfaces.contraction(2 / 11, (1.0, 10.0)):.3g}" == "0.818"
+    _says(prose, r"$9/11 \approx$ **0.818** per step")
+
+
 def test_regime_table_and_divergence_steps(prose):
-    table = {lr: (regime, what) for lr, regime, what in L.regime_table([0.0562, 0.1, 0.178, 0.316, 1.0])}
-    # the slider's positions 0.0562, 0.1, 0.178, 0.316 fall in the four regimes in turn
-    assert [table[lr][0] for lr in (0.0562, 0.1, 0.178, 0.316)] == ["crawls", "converges", "oscillates",
-                                                                    "diverges"]
-    _says(prose, "Its positions 0.0562, 0.1, 0.178 and 0.316 fall in the four regimes in turn")
-    assert table[0.316][1] == "diverged at step 18"
+    rows = L.regime_table([0.001, 0.01, 0.0562, 0.1, 0.178, 2 / 11, 0.2, 0.316, 1.0])
+    table = {round(r.lr, 4): r for r in rows}
+    assert all(r.measured == r.theory for r in rows), "each run is labelled by what it did, and theory agrees"
+    _says(prose, "they agree at every rate")
+    assert [table[lr].measured for lr in (0.0562, 0.1, 0.178, 0.316)] == [
+        "crawls", "converges", "converges, oscillating", "diverges"]
+    _says(prose, "Its positions 0.0562, 0.1, 0.178 and 0.316 show four of the five regimes in turn")
+    crawl = table[0.0562]
+    assert f"{crawl.closer:.2g}" == "0.0029" and f"{crawl.final_loss:.2g}" == "7.6e-05"
+    assert surfaces.steps_to_shrink(0.0562, (1.0, 10.0)) == 120
+    _says(prose, "ended **0.0029** times as far from the minimum (loss **7.6e-05**)")
+    _says(prose, "it needs **120** steps for that")
+    finite = [r for r in rows if r.final_loss is not None]
+    assert min(finite, key=lambda r: r.final_loss).lr == pytest.approx(2 / 11), "the best fixed step ends lowest"
+    assert sorted(finite, key=lambda r: r.final_loss)[1].lr == 0.178
+    assert f"{table[0.178].final_loss:.2g}" == "7.5e-17" and f"{table[0.1818].final_loss:.2g}" == "7.2e-17"
+    _says(prose, "lr = 0.178 reaches a loss of **7.5e-17** and the best fixed step, 0.182, **7.2e-17**")
+    assert f"{table[0.1].final_loss:.2g}" == "5.6e-09"
+    _says(prose, "stops at **5.6e-09**")
+    edge = table[0.2]
+    assert edge.measured == "oscillates forever" and f"{edge.final_loss:.2g}" == "11"
+    _says(prose, "lr = 0.2 = 2/λ_max **oscillates forever**")
+    _says(prose, "the loss stays at **11**")
+    assert table[0.316].diverged_at == 18
     _says(prose, "at lr = 0.316 that is step **18**")
-    assert table[1.0][1] == "diverged at step 7"
+    assert table[1.0].diverged_at == 7
     _says(prose, "at lr = 1 step **7**")
     _says(prose, r"$|1 - 10| = 9$")
     _says(prose, r"$|p| \le 10^6$")
     slider = L.surface_panel().controls["lr"]
     assert 10 ** slider.min == pytest.approx(0.001) and 10 ** slider.max == pytest.approx(1.0)
     _says(prose, "from far too small (0.001) to divergent (1)")
+    positions = 10 ** np.arange(np.log10(0.001), 0.0001, slider.step)
+    assert not np.any(np.isclose(positions, 0.2, rtol=1e-3)), "0.2 is not a slider position"
+    _says(prose, "2/λ_max = 0.2 lies between two positions")
 
 
 # --- 2: training runs -------------------------------------------------------------------------------------
@@ -257,6 +288,51 @@ def test_fitted_range_when_every_seed_is_stuck():
 
 # --- 7: data size and input range ------------------------------------------------------------------------
 
+def test_report_range_experiment_as_written(prose):
+    """Source 002's setup (its init, its ranges and ten times wider ones, scaled data, full batch) over 10 seeds."""
+    assert L.REPORT_RANGES == {"report": ((-5.0, 5.0), (-10.0, 10.0)), "report x10": ((-50.0, 50.0), (-100.0, 100.0))}
+    _says(prose, r"its input ranges ($x_1 \in [-5, 5]$, $x_2 \in [-10, 10]$) against ten times wider ones"
+                 r" ($[-50, 50]$, $[-100, 100]$)")
+    _says(prose, "weights drawn uniformly from $[-10, 10]$ and biases from $[-5, 5]$")
+    _says(prose, r"$b \in \{-1, 0, 1\}$, lr = 0.03 and at most 2000 epochs")
+    _says(prose, r"$R^2 \ge 0.8$ (loss at most a fifth of the variance of $y$)")
+    import nncourse.model as M
+    model = M.mlp([2, 2, 1], rng=np.random.default_rng(0))
+    L.report_init(model, np.random.default_rng(0))
+    w = np.concatenate([layer.params["W"].ravel() for layer, name in model.parameters() if name == "W"])
+    b = np.concatenate([layer.params["b"].ravel() for layer, name in model.parameters() if name == "b"])
+    assert w.size == 6 and b.size == 3 and np.abs(w).max() <= 10 and np.abs(b).max() <= 5
+    np.testing.assert_allclose(w, np.round(w, 2))
+    X, y = L.report_data(300, "report x10")
+    assert X.shape == (300, 2)
+    np.testing.assert_allclose(X.mean(0), 0, atol=1e-12)
+    np.testing.assert_allclose([*X.std(0), y.std()], 1, rtol=1e-12)
+    X_raw, y_raw = L.report_data(300, "report", scaled=False)
+    assert set(np.unique(np.round(y_raw - X_raw[:, :1] ** 2 - X_raw[:, 1:], 9))) == {-1.0, 0.0, 1.0}
+
+    cases = {(c.init, c.scaled, c.x_range): c for c in L.run_report_ranges(n_seeds=10)}
+    _says(prose, "We train from 10 seeds")
+    for r in L.REPORT_RANGES:
+        assert cases[("report", True, r)].fitted == 0 and sum(cases[("report", True, r)].diverged) == 1
+    _says(prose, "**0** of 10 seeds reach the target on either range")
+    _says(prose, "on each range **1** diverges and the others stall")
+    orig, wide = cases[("he", True, "report")], cases[("he", True, "report x10")]
+    assert (orig.fitted, wide.fitted) == (7, 8) and not any(orig.diverged + wide.diverged)
+    _says(prose, "**7** of 10 seeds fit on the report's range and **8** of 10 on the ten times wider one")
+    both = [(a, b) for a, b in zip(orig.epochs_needed, wide.epochs_needed) if a and b]
+    assert len(both) == 6 and sum(b > a for a, b in both) == 3
+    _says(prose, "of the **6** seeds that fit on both, the wider range took more epochs in **3**")
+    raw = [sum(cases[("he", False, r)].diverged) for r in L.REPORT_RANGES]
+    assert min(raw) >= 9 and raw[1] == 10
+    _says(prose, "diverges for at least **9** of 10 seeds on either range")
+    survivor = cases[("he", False, "report")]
+    seed = next(k for k, d in enumerate(survivor.diverged) if not d)
+    assert survivor.epochs_needed[seed] is not None, "the surviving raw seed is the one the lesson does not print"
+    fig = Figure()
+    L.plot_report_ranges(list(cases.values()), fig)
+    assert fig.axes[0].get_legend() is not None
+
+
 def test_data_scaling_numbers(prose):
     cases = {(c.n, c.x_range, c.scaled): c for c in L.run_data_scaling()}
     assert L.RANGES == {"small": ((-1.0, 1.0), (-2.0, 2.0)), "wide": ((-5.0, 5.0), (-10.0, 10.0))}
@@ -285,11 +361,11 @@ def test_data_scaling_numbers(prose):
 
 def test_surface_panel_slider_reruns():
     panel = L.surface_panel()
-    assert panel.result.regime == "converges" and panel.result.lr == pytest.approx(0.1)
+    assert panel.result.regime == panel.result.measured == "converges" and panel.result.lr == pytest.approx(0.1)
     panel.controls["lr"].value = 0.316
-    assert panel.result.regime == "diverges" and panel.result.path.diverged_at == 18
+    assert panel.result.measured == "diverges" and panel.result.path.diverged_at == 18
     panel.controls["optimizer"].value = "adam"
-    assert panel.result.regime is None and "Adam" in panel.result.optimizer
+    assert panel.result.regime is None and panel.result.measured is None and "Adam" in panel.result.optimizer
     panel.controls["beta1"].value = 0.5
     assert "beta1=0.5" in panel.result.optimizer
 

@@ -6,8 +6,9 @@ from autograd import grad
 
 from nncourse.gradcheck import relative_error
 from nncourse.optim import SGD, Adam, get_optimizer
-from nncourse.surfaces import (SURFACES, contraction, critical_lr, get_surface, quadratic, quadratic_regime,
-                               rosenbrock, run_path, steps_to_shrink, two_minima)
+from nncourse.surfaces import (REGIME_DEFINITIONS, REGIMES, SURFACES, best_fixed_lr, contraction, critical_lr,
+                               get_surface, measured_regime, quadratic, quadratic_regime, rosenbrock, run_path,
+                               steps_to_shrink, two_minima)
 
 AUTOGRAD = {
     "quadratic": lambda p: 0.5 * (1.0 * p[0] ** 2 + 10.0 * p[1] ** 2),
@@ -62,8 +63,31 @@ def test_theory_of_plain_gd_on_the_quadratic():
     assert steps_to_shrink(0.3, lams) == float("inf")
     assert quadratic_regime(0.01, lams) == "crawls"
     assert quadratic_regime(0.1, lams) == "converges"
-    assert quadratic_regime(0.15, lams) == "oscillates"
-    assert quadratic_regime(0.2, lams) == "diverges"
+    assert quadratic_regime(0.15, lams) == "converges, oscillating"
+    assert quadratic_regime(0.2, lams) == "oscillates forever"
+    assert quadratic_regime(0.21, lams) == "diverges"
+    assert quadratic_regime(0.199, lams) == "crawls"       # |1 - 1.99| = 0.99: 688 steps
+    assert best_fixed_lr(lams) == pytest.approx(2 / 11)
+    # at the best fixed step both coordinates shrink equally, by (kappa - 1) / (kappa + 1)
+    assert contraction(2 / 11, lams) == pytest.approx(9 / 11)
+    assert all(contraction(best_fixed_lr(lams), lams) <= contraction(lr, lams) for lr in np.linspace(0.01, 0.19, 50))
+
+
+@pytest.mark.parametrize("lr", [0.001, 0.01, 0.0562, 0.1, 0.15, 0.178, 2 / 11, 0.199, 0.2, 0.21, 0.316, 1.0])
+def test_measured_regime_agrees_with_theory(lr):
+    """Each run is labelled by what its path did; at every rate the label is the theory's."""
+    lams = (1.0, 10.0)
+    path = run_path(quadratic(*lams), SGD(lr), steps=100)
+    assert measured_regime(path, lams) == quadratic_regime(lr, lams, steps=100)
+    assert measured_regime(path, lams) in REGIMES and set(REGIME_DEFINITIONS) == set(REGIMES)
+
+
+def test_constant_amplitude_at_the_critical_rate():
+    """lr = 2 / lam_max: the steep coordinate flips between +-1.5 for ever, neither shrinking nor growing."""
+    path = run_path(quadratic(1.0, 10.0), SGD(0.2), steps=400)
+    assert not path.diverged
+    np.testing.assert_allclose(np.abs(path.points[:, 1]), 1.5, rtol=1e-12)
+    assert np.all(np.sign(path.points[1:, 1]) == -np.sign(path.points[:-1, 1]))
 
 
 @pytest.mark.parametrize("lr", [0.01, 0.05, 0.1, 0.15, 0.19, 0.21, 0.3, 1.0])

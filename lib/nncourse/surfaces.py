@@ -192,20 +192,59 @@ def steps_to_shrink(lr, curvatures, factor=1e-3):
     return int(np.ceil(np.log(factor) / np.log(rho)))
 
 
-REGIMES = ("crawls", "converges", "oscillates", "diverges")
+def best_fixed_lr(curvatures):
+    """The fixed step with the smallest contraction on the quadratic, 2 / (lam_min + lam_max): there the flat and
+    the steep coordinate shrink equally fast, by (kappa - 1) / (kappa + 1) per step (kappa = lam_max / lam_min)."""
+    lams = _validate.positive_list("curvatures", curvatures)
+    return 2.0 / (min(lams) + max(lams))
+
+
+REGIMES = ("crawls", "converges", "converges, oscillating", "oscillates forever", "diverges")
+REGIME_DEFINITIONS = {
+    "crawls": "stays finite but is not `factor` times closer to the minimum within the budget",
+    "converges": "`factor` times closer within the budget, every coordinate approaching from one side",
+    "converges, oscillating": "`factor` times closer within the budget, the steep coordinate changing sign "
+                              "every step",
+    "oscillates forever": "neither closer nor farther: the steep coordinate flips sign at constant amplitude",
+    "diverges": "the distance grows (here: the path leaves |p| <= 1e6)",
+}
 
 
 def quadratic_regime(lr, curvatures, steps=100, factor=1e-3):
-    """Name plain GD's behaviour on the quadratic from theory alone:
-    diverges   lr >= 2 / lam_max (the steep coordinate grows, or at equality never settles);
-    oscillates 1 / lam_max < lr < 2 / lam_max (the steep coordinate flips sign each step while shrinking);
-    crawls     lr <= 1 / lam_max but more than `steps` steps are needed to shrink by `factor`;
-    converges  otherwise."""
+    """Plain GD's regime on the quadratic (REGIME_DEFINITIONS) from theory alone, with r_i = 1 - lr lam_i the
+    per-step factor of coordinate i: diverges if max |r_i| > 1 (lr > 2 / lam_max); oscillates forever if
+    lr = 2 / lam_max (r = -1); crawls if more than `steps` steps are needed to shrink by `factor`; converges,
+    oscillating if lr > 1 / lam_max (r < 0 on the steep coordinate); converges otherwise."""
     lr = _validate.positive("learning rate", lr)
     _validate.positive_int("steps", steps)
     lam_max = max(_validate.positive_list("curvatures", curvatures))
-    if lr >= 2.0 / lam_max:
+    if np.isclose(lr, 2.0 / lam_max, rtol=1e-9, atol=0.0):
+        return "oscillates forever"
+    if lr > 2.0 / lam_max:
         return "diverges"
-    if lr > 1.0 / lam_max:
-        return "oscillates"
-    return "crawls" if steps_to_shrink(lr, curvatures, factor) > steps else "converges"
+    if steps_to_shrink(lr, curvatures, factor) > steps:
+        return "crawls"
+    return "converges, oscillating" if lr > 1.0 / lam_max else "converges"
+
+
+def measured_regime(path, curvatures, factor=1e-3, flat=1e-6):
+    """What a plain-GD path on the quadratic (minimum 0) did, in REGIME_DEFINITIONS' terms, from the path
+    alone: diverged, or `factor` times closer at the end than at the start (oscillating if the steep
+    coordinate changed sign on every step while it was still larger than 1e-12 of its start), or, over the
+    second half of the run, a per-step change of the distance within `flat` of 1 (oscillates forever), above
+    it (diverges) or below it (crawls)."""
+    _validate.open_fraction("factor", factor)
+    lam = _validate.positive_list("curvatures", curvatures)
+    if path.diverged:
+        return "diverges"
+    d = np.linalg.norm(path.points, axis=1)
+    steep = path.points[:, int(np.argmax(lam))]
+    if d[-1] <= factor * d[0]:
+        big = steep[np.abs(steep) > 1e-12 * abs(steep[0])]
+        flips = len(big) > 2 and bool(np.all(np.sign(big[1:]) == -np.sign(big[:-1])))
+        return "converges, oscillating" if flips else "converges"
+    half = path.steps // 2
+    rate = (d[-1] / d[half]) ** (1.0 / max(path.steps - half, 1))
+    if abs(rate - 1.0) <= flat:
+        return "oscillates forever"
+    return "diverges" if rate > 1.0 else "crawls"

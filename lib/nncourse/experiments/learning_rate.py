@@ -18,8 +18,8 @@ from ..train import accuracy, fit
 from ..widgets import dropdown, float_slider, int_slider, log_slider, set_control, slider_panel
 
 OPTIMIZER_NAMES = tuple(OPTIMIZERS)
-REGIME_COLORS = {"crawls": "tab:blue", "converges": "tab:green", "oscillates": "tab:orange",
-                 "diverges": "tab:red"}
+REGIME_COLORS = {"crawls": "#0072B2", "converges": "#009E73", "converges, oscillating": "#56B4E9",
+                 "oscillates forever": "#E69F00", "diverges": "#D55E00"}     # Okabe-Ito, colour-blind safe
 
 
 def make_optimizer(name, lr, momentum=0.9, beta1=0.9, beta2=0.999):
@@ -67,19 +67,21 @@ def _set_values(controls, overrides):
 
 @dataclass
 class SurfaceRun:
-    """One optimizer's path on one surface; `regime` is the theory's name for plain GD on the quadratic
-    (None on other surfaces or for other optimizers)."""
+    """One optimizer's path on one surface; for plain GD on the quadratic, `regime` is what the theory predicts
+    and `measured` what the path did (surfaces.REGIME_DEFINITIONS; both None on other surfaces or for other
+    optimizers)."""
 
     surface: surfaces.Surface
     path: surfaces.Path
     optimizer: str
     lr: float
     regime: str | None = None
+    measured: str | None = None
 
     @property
     def status(self):
         return f"{self.optimizer} on {self.surface.name}: {self.path.status}" + \
-            (f" - theory: {self.regime}" if self.regime else "")
+            (f" - {self.measured} (theory: {self.regime})" if self.regime else "")
 
 
 def run_surface(surface="quadratic", optimizer="sgd", lr=0.1, momentum=0.9, beta1=0.9, beta2=0.999,
@@ -88,10 +90,11 @@ def run_surface(surface="quadratic", optimizer="sgd", lr=0.1, momentum=0.9, beta
     surf = surfaces.get_surface(surface)
     opt = make_optimizer(optimizer, lr, momentum, beta1, beta2)
     path = surfaces.run_path(surf, opt, steps=steps)
-    regime = None
+    regime = measured = None
     if surf.curvatures and optimizer == "sgd":
         regime = surfaces.quadratic_regime(lr, surf.curvatures, steps=steps)
-    return SurfaceRun(surf, path, repr(opt), float(lr), regime)
+        measured = surfaces.measured_regime(path, surf.curvatures)
+    return SurfaceRun(surf, path, repr(opt), float(lr), regime, measured)
 
 
 def _contours(ax, surf):
@@ -120,12 +123,12 @@ def plot_surface(result, fig):
     """Left: the path over the contours, titled with the regime; right: loss per step."""
     ax, ax_loss = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.4, 1]})
     _contours(ax, result.surface)
-    color = REGIME_COLORS.get(result.regime, "tab:red")
+    color = REGIME_COLORS.get(result.measured, "#D55E00")
     _draw_path(ax, result, color)
     title = result.optimizer
     if result.regime:
-        title += f": {result.regime} (theory: 1/lam_max = {1 / max(result.surface.curvatures):g}, " \
-                 f"2/lam_max = {surfaces.critical_lr(result.surface.curvatures):g})"
+        title += f": {result.measured} (theory: {result.regime}; 2/lam_max = " \
+                 f"{surfaces.critical_lr(result.surface.curvatures):g})"
     ax.set_title(title, fontsize=9, color=color)
     vals = result.path.values
     floor = float(result.surface.value(np.asarray(result.surface.minima[0])))   # the global minimum's loss
@@ -152,12 +155,34 @@ def surface_panel(**overrides):
     return slider_panel(run_surface, plot_surface, fixed={"steps": 100}, **controls)
 
 
+@dataclass
+class RegimeRow:
+    """One plain-GD run on the quadratic: the regime the theory predicts, the one the path showed, how much
+    closer to the minimum it ended (distance at the end / at the start; None if it diverged), its final loss
+    and the step at which it diverged."""
+
+    lr: float
+    theory: str
+    measured: str
+    closer: float | None
+    final_loss: float | None
+    diverged_at: int | None
+
+    def line(self):
+        what = (f"diverged at step {self.diverged_at}" if self.diverged_at else
+                f"distance x {self.closer:.2g}, loss {self.final_loss:.2g}")
+        return f"lr = {self.lr:<6.3g} measured: {self.measured:<23} theory: {self.theory:<23} {what}"
+
+
 def regime_table(lrs, surface="quadratic", steps=100):
-    """For each lr: (lr, regime from theory, what the simulated plain-GD path did)."""
+    """[RegimeRow per lr] for plain GD on the quadratic (`steps` steps each)."""
     rows = []
     for lr in lrs:
         run = run_surface(surface, "sgd", lr, steps=steps)
-        rows.append((float(lr), run.regime, run.path.status))
+        p = run.path
+        d = np.linalg.norm(p.points, axis=1)
+        rows.append(RegimeRow(float(lr), run.regime, run.measured, None if p.diverged else float(d[-1] / d[0]),
+                              None if p.diverged else float(p.values[-1]), p.diverged_at))
     return rows
 
 
@@ -585,3 +610,89 @@ def plot_data_scaling(cases, fig):
     ax.set_xticks(range(len(cases)), labels, fontsize=7)
     ax.set(ylabel="epochs to R$^2$ >= 0.9", ylim=(0, max(heights + [1]) * 1.2))
     _layout(fig, bottom=0.22)
+
+
+# --- the exercise report's input-range experiment, as written ---------------------------------------------
+
+REPORT_RANGES = {"report": ((-5.0, 5.0), (-10.0, 10.0)), "report x10": ((-50.0, 50.0), (-100.0, 100.0))}
+
+
+def report_data(n=300, x_range="report", data_seed=0, scaled=True):
+    """Source 002's data: x1, x2 uniform on their ranges (REPORT_RANGES), y = x1^2 + x2 + b with b a random
+    integer (the report does not say which; here -1, 0 or 1). scaled: inputs and target standardized (the
+    report scales the data set without saying how)."""
+    r1, r2 = REPORT_RANGES[_validate.choice("input range", x_range, REPORT_RANGES)]
+    rng = _validate.generator(data_seed)
+    X = np.column_stack([rng.uniform(*r1, size=n), rng.uniform(*r2, size=n)])
+    y = (X[:, 0] ** 2 + X[:, 1] + rng.integers(-1, 2, size=n))[:, None]
+    if scaled:
+        X, y = data.Standardizer().fit_transform(X), data.Standardizer().fit_transform(y)
+    return X, y
+
+
+def report_init(model, rng):
+    """Source 002's initialization: weights uniform in [-10, 10] and biases in [-5, 5], rounded to 2 decimals."""
+    for layer, name in model.parameters():
+        high = 10.0 if name == "W" else 5.0
+        layer.params[name][...] = np.round(rng.uniform(-high, high, size=layer.params[name].shape), 2)
+
+
+@dataclass
+class RangeCase:
+    """One setting over several seeds: per seed, the epoch at which R^2 first reached the target (None if never)
+    and whether the run diverged."""
+
+    init: str
+    x_range: str
+    scaled: bool
+    epochs_needed: list
+    diverged: list
+
+    @property
+    def fitted(self):
+        return sum(e is not None for e in self.epochs_needed)
+
+
+def run_report_ranges(n_seeds=10, n=300, settings=(("report", True), ("he", True), ("he", False)),
+                      lr=0.03, epochs=2000, r2_target=0.8, data_seed=0):
+    """Source 002's range experiment: the 2-2-1 ReLU network trained full batch (one update per epoch) with
+    plain GD on the report's ranges and on ten times wider ones, for each (init, scaled) in `settings` (init
+    'report': report_init; 'he': the lesson's default) and seeds 0..n_seeds-1. Returns [RangeCase]."""
+    cases = []
+    for init, scaled in settings:
+        _validate.choice("init", init, ("report", "he"))
+        for x_range in REPORT_RANGES:
+            X, y = report_data(n, x_range, data_seed, scaled)
+            target = (1 - r2_target) * float(np.var(y))
+            needed, diverged = [], []
+            for seed in range(n_seeds):
+                rng = _validate.generator(seed)
+                model = mlp([2, 2, 1], rng=rng)
+                if init == "report":
+                    report_init(model, rng)
+                stop = StopAtLoss(target)
+                hist = fit(model, X, y, loss="mse", optimizer=get_optimizer("sgd", lr), epochs=epochs, rng=rng,
+                           callbacks=[stop])
+                needed.append(stop.epoch)
+                diverged.append(bool(hist.diverged))
+            cases.append(RangeCase(init, x_range, scaled, needed, diverged))
+    return cases
+
+
+def plot_report_ranges(cases, fig):
+    """Epochs each seed needed to reach the target, one column of dots per setting (top: never reached)."""
+    ax = fig.subplots(1, 1)
+    colors = {"report": "#0072B2", "report x10": "#D55E00"}
+    top = max([e for c in cases for e in c.epochs_needed if e is not None] + [1]) * 1.15
+    for i, c in enumerate(cases):
+        ys = [top if e is None else e for e in c.epochs_needed]
+        xs = i + np.linspace(-0.2, 0.2, len(ys))
+        ax.scatter(xs, ys, s=18, color=colors[c.x_range], marker="o",
+                   label=c.x_range if i < len(REPORT_RANGES) else None)
+        ax.text(i, top * 1.04, f"{c.fitted}/{len(ys)}", ha="center", fontsize=9)
+    ax.axhline(top, color="0.7", lw=0.8, ls=":")
+    ax.set_xticks(range(len(cases)), [f"{c.init} init\n{'scaled' if c.scaled else 'raw'}\n{c.x_range}"
+                                      for c in cases], fontsize=9)
+    ax.set(ylabel="epochs to the target (dotted: never)", ylim=(0, top * 1.12))
+    ax.legend(fontsize=9, loc="center left")
+    _layout(fig, bottom=0.25)
