@@ -342,6 +342,8 @@ def test_section4_departs_from_n01_because_that_run_is_chaotic(prose):
             runs[eps] = {i: T.run_input_scaling(init=i, **cfg).final_loss["unscaled"][0] for i in ("normal", "default")}
         finally:
             optim.Optimizer.step = original
-    assert abs(runs[0.0]["normal"] - runs[3e-13]["normal"]) > 0.05
+    # how far a chaotic run moves depends on the machine too (0.017 under SkylakeX, 0.2 under Haswell): only that
+    # it moves by orders of magnitude more than the stable run is portable
+    assert abs(runs[0.0]["normal"] - runs[3e-13]["normal"]) > 1e-3
     assert runs[0.0]["default"] == pytest.approx(runs[3e-13]["default"], abs=1e-6)
     stated(prose, "start from He's\ninitialization", "(learning rate 0.001) is chaotic")
