@@ -299,6 +299,13 @@ def wait_for_new_image(img_locator, old_digest, timeout_s=60.0):
 import pytest  # noqa: E402  (only the test modules import this file)
 
 
+def browser_marks():
+    """The marks of a browser test module (a new list: a module may add its own)."""
+    return [pytest.mark.browser,
+            pytest.mark.skipif(chromium_path() is None,
+                               reason="chromium is not installed (apt-get install chromium, or make test does it)")]
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """JupyterLab on 127.0.0.1 over a temporary copy of the course, stopped after the module."""

@@ -22,11 +22,7 @@ from conftest import NOTEBOOKS, ROOT
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the Python package playwright is needed")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(bl.chromium_path() is None,
-                       reason="chromium is not installed (apt-get install chromium, or make test does it)"),
-]
+pytestmark = bl.browser_marks()
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 PANEL_CALL = re.compile(r"slider_panel\(|_panel\(")

@@ -34,11 +34,7 @@ from conftest import NOTEBOOKS, ROOT
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the Python package playwright is needed")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(bl.chromium_path() is None,
-                       reason="chromium is not installed (apt-get install chromium, or make test does it)"),
-]
+pytestmark = bl.browser_marks()
 
 NOTEBOOK_DIR = pathlib.Path(os.environ.get("NNCOURSE_NOTEBOOKS_DIR") or NOTEBOOKS).resolve()
 LESSONS = sorted(NOTEBOOK_DIR.glob("0*.ipynb"))

@@ -8,11 +8,7 @@ from browser_lab import browser, lab  # noqa: F401  (fixtures)
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the Python package playwright is needed")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(bl.chromium_path() is None,
-                       reason="chromium is not installed (apt-get install chromium, or make test does it)"),
-]
+pytestmark = bl.browser_marks()
 
 LESSON = "notebooks/01_neurons.ipynb"
 CHECK = 'exercises.check("sigmoid_derivative", sigmoid_derivative)'

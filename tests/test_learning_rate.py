@@ -438,3 +438,14 @@ def test_mark_chaotic_tells_a_stable_run_from_a_chaotic_one():
     edge = L.run_training("regression", "sgd", 0.1, seed=1)
     L.mark_chaotic(edge, task="regression", optimizer="sgd", lr=0.1, seed=1)
     assert edge.chaotic is True and "chaotic" in edge.status
+
+
+def test_chaotic_twin_parts_after_a_few_dozen_epochs(prose):
+    """Section 2's claim about the figure: the lr-0.1 run and its twin from weights x (1 + 1e-12) agree for a few
+    dozen epochs, then go their own ways (how soon is set by the 1e-12, far above a machine's last bits)."""
+    edge = L.run_training("regression", "sgd", 0.1, seed=1)
+    twin = L.mark_chaotic(edge, task="regression", optimizer="sgd", lr=0.1, seed=1)
+    a, b = np.asarray(edge.history.loss), np.asarray(twin.history.loss)
+    parted = int(np.argmax(np.abs(a - b) > 1e-3 * np.abs(a)))
+    assert 12 <= parted <= 100 and np.max(np.abs(a[-50:] - b[-50:]) / a[-50:]) > 0.1
+    _says(prose, "the two loss curves below agree for a few dozen epochs, then go their own ways")
