@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import figure_audit
 from conftest import NOTEBOOKS, ROOT
 from nncourse import diagrams
 
@@ -32,6 +33,15 @@ def test_picture_renders_and_is_committed(name):
     pixels = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("L"), dtype=float)
     assert pixels.std() > 1.0, "the drawing is blank"
     assert (IMAGES / name).is_file(), f"images/{name} is missing: run `make images`"
+
+
+@pytest.mark.parametrize("name", REGISTERED)
+def test_picture_is_legible_and_colour_blind_safe(name):
+    """tests/figure_audit.py's rules, on the picture as make_images.py draws it."""
+    fig = diagrams.render(name)
+    fig.savefig(io.BytesIO(), format="png")
+    found = figure_audit.problems(fig)
+    assert not found, "\n".join(found)
 
 
 def test_every_file_in_images_is_made_by_a_script():

@@ -9,6 +9,7 @@ import nbformat
 import papermill
 import pytest
 
+import figure_audit
 import perturb
 from conftest import NOTEBOOKS, lesson_notebooks
 
@@ -74,9 +75,11 @@ def test_lesson_runs_under_papermill(path, variant, tmp_path):
     perturbed = variant == "perturbed defaults"
     params = {} if perturbed else _meta(path)["test_parameters"]
     src = path
-    if perturbed:
+    figures = tmp_path / "figures.jsonl"
+    if perturbed:     # the defaults' run also audits every figure drawn (tests/figure_audit.py)
         nb = nbformat.read(path, as_version=4)
-        nb.cells.insert(0, nbformat.v4.new_code_cell(perturb.cell_source(TESTS)))
+        nb.cells.insert(0, nbformat.v4.new_code_cell(perturb.cell_source(TESTS) + "\n"
+                                                     + figure_audit.cell_source(figures)))
         src = tmp_path / f"perturbed_{path.name}"
         nbformat.write(nb, src)
     out = tmp_path / path.name
@@ -93,6 +96,8 @@ def test_lesson_runs_under_papermill(path, variant, tmp_path):
         changed = _changed_outputs(nbformat.read(path, as_version=4), nb.cells[1:])
         assert not changed, (f"{path.name}: outputs change when training is perturbed by a relative "
                              f"{perturb.EPS:g}, as on another machine:\n" + "\n".join(changed))
+        illegible = figure_audit.report(figures, nb.cells)
+        assert not illegible, f"{path.name}: figures break the course's figure rules:\n" + "\n".join(illegible)
 
 
 def _text_outputs(cell):

@@ -41,7 +41,7 @@ def plot_layer_histograms(arrays, ax, labels=None, bins=60, value_range=None, ti
     ax.set_title(title or "", y=1.0)
     ax.set(xlabel=xlabel or "value", ylabel="density")
     if legend:
-        ax.legend(fontsize=7, frameon=False)
+        ax.legend(fontsize=9, frameon=False)
     return ax
 
 

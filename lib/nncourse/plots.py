@@ -13,7 +13,7 @@ def plot_activations(ax_f, ax_df, names=("sigmoid", "tanh", "relu", "leaky_relu"
         ax_df.plot(z, act.derivative(z), label=name)
     ax_f.set(title="activation f(z)", xlabel="z")
     ax_df.set(title="derivative f'(z)", xlabel="z")
-    ax_f.legend(fontsize=8)
+    ax_f.legend(fontsize=9)
     for ax in (ax_f, ax_df):
         ax.axhline(0, color="0.8", lw=0.8)
         ax.axvline(0, color="0.8", lw=0.8)
@@ -30,7 +30,7 @@ def plot_loss(history, ax, label=None, log=True, **kw):
         early = history.diverged_at < 0.5 * max(len(history.loss), 1)
         ax.annotate(f" diverged at step {history.diverged_at} ", (history.diverged_at, 0.95),
                     xycoords=("data", "axes fraction"), ha="left" if early else "right", va="top",
-                    fontsize=8, color=line.get_color())
+                    fontsize=9, color=line.get_color())
     if log and history.loss and min(history.loss) > 0:
         ax.set_yscale("log")
     ax.set(xlabel="step", ylabel="loss")

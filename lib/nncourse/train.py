@@ -41,8 +41,8 @@ class History:
         if self.diverged:
             return f"diverged at step {self.diverged_at} (loss = {self.diverged_value:.3g})"
         if self.stopped_at_epoch is not None:
-            return f"stopped early after epoch {self.stopped_at_epoch} ({self.steps} steps, loss {self.final_loss:.4g})"
-        return f"finished {self.steps} steps, final loss {self.final_loss:.4g}"
+            return f"stopped early after epoch {self.stopped_at_epoch} ({self.steps} steps, loss {self.final_loss:.3g})"
+        return f"finished {self.steps} steps, final loss {self.final_loss:.3g}"
 
     def grad_norm_array(self):
         """grad_norms as an array (steps, layers)."""

@@ -173,7 +173,7 @@ class SliderPanel:
     front end clamps a typed value into the range before the kernel sees it: a value typed into the box
     that the slider cannot take is refused in the status line, and nothing is recomputed."""
 
-    def __init__(self, run, plot, controls, fixed=None, figsize=(9, 3.4), dpi=80, cache_size=64):
+    def __init__(self, run, plot, controls, fixed=None, figsize=(9, 3.4), dpi=100, cache_size=64):
         if not controls:
             raise InputError("a slider panel needs at least one control")
         self.run, self.plot, self.fixed = run, plot, dict(fixed or {})
@@ -297,7 +297,7 @@ class SliderPanel:
         display(self.widget)
 
 
-def slider_panel(run, plot, fixed=None, figsize=(9, 3.4), dpi=80, **controls):
+def slider_panel(run, plot, fixed=None, figsize=(9, 3.4), dpi=100, **controls):
     """Build a SliderPanel: `controls` maps each keyword of `run` to a widget; `fixed` holds keywords that have
     no slider."""
     return SliderPanel(run, plot, controls, fixed=fixed, figsize=figsize, dpi=dpi)

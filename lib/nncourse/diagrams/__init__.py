@@ -29,8 +29,10 @@ def all_images():
 
 def render(filename, dpi=100):
     """Draw one registered picture and return its Figure."""
+    import matplotlib.style
     from matplotlib.figure import Figure
     fn, figsize = all_images()[filename]
-    fig = Figure(figsize=figsize, dpi=dpi)
-    fn(fig)
+    with matplotlib.style.context("nncourse.course"):   # the lessons' figure style (course.mplstyle)
+        fig = Figure(figsize=figsize, dpi=dpi)
+        fn(fig)
     return fig
