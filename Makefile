@@ -57,12 +57,15 @@ run: install
 notebooks: install
 	for nb in notebooks/[0-9]*.ipynb; do \
 	    echo "== $$nb"; \
-	    $(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=600 "$$nb" || exit 1; \
+	    $(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=600 \
+	    --ExecutePreprocessor.store_widget_state=False "$$nb" || exit 1; \
 	done
 
 bench: install
 	$(BIN)/python -m pip install --quiet "torch==2.13.0" || echo "PyTorch not installable here: its column is skipped"
 	$(BIN)/python scripts/bench.py
+	bash scripts/ensure_chromium.sh
+	$(BIN)/python scripts/bench_browser.py
 
 images: install
 	$(BIN)/python scripts/make_images.py

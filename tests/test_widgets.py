@@ -22,11 +22,11 @@ def test_panel_renders_default_and_updates_on_change():
     panel = widgets.slider_panel(run, _plot, scale=widgets.float_slider(0.1, 2, 0.1, 1.0),
                                  kind=widgets.dropdown(["sin", "cos"]))
     assert panel.updates == 1 and calls == [(1.0, "sin")]
-    first_png = panel.image.value
-    assert first_png[:4] == b"\x89PNG"
+    first_png = bytes(panel.image.value)
+    assert b"<svg" in first_png[:400] and panel.image.format == "svg+xml"
     panel.controls["scale"].value = 2.0
     assert calls[-1] == (2.0, "sin") and panel.result["y"].max() > 1.5
-    assert panel.image.value != first_png
+    assert bytes(panel.image.value) != first_png
     panel.controls["scale"].value = 1.0            # back to a setting already seen: served from the cache
     assert len(calls) == 2 and panel.updates == 3
     assert panel.values == {"scale": 1.0, "kind": "sin"}
@@ -34,8 +34,8 @@ def test_panel_renders_default_and_updates_on_change():
 
 def test_fixed_arguments_and_descriptions():
     panel = widgets.slider_panel(_run, _plot, fixed={"seed": 3}, scale=widgets.log_slider(0.01, 10, 1.0))
-    assert panel.controls["scale"].description == "scale"
-    assert len(panel.widget.children) == 3
+    assert panel.labels["scale"] == "scale"
+    assert len(panel.widget.children) == 4      # controls, the note on controls that are off, status, figure
 
 
 def test_bad_controls():
@@ -180,12 +180,15 @@ def test_every_slider_gets_a_typed_entry_box_in_place_of_its_readout():
     assert not panel.controls["scale"].readout and not panel.controls["seed"].readout
     assert panel.entries["scale"].value == "0.03"      # a log slider's value, not its exponent
     assert panel.entries["seed"].value == "1"
-    assert panel.entries["scale"].layout.width == "70px"
     assert "nncourse-entry" in panel.entries["scale"]._dom_classes
     row = panel.widget.children[0]
     assert row.layout.flex_flow == "row wrap"
-    assert [type(c).__name__ for c in row.children] == ["HBox", "HBox", "Dropdown"]
-    assert row.children[0].children == (panel.controls["scale"], panel.entries["scale"])
+    # each control a 138-px cell, its name above it: four to a row beside Lab's file browser at 1024 px
+    assert [c.layout.width for c in row.children] == ["138px"] * 3
+    label, body = row.children[0].children
+    assert "learning rate" in label.value and body.children == (panel.controls["scale"], panel.entries["scale"])
+    assert panel.controls["scale"].description == "" and panel.labels["scale"] == "learning rate"
+    assert "nncourse-control-scale" in row.children[0]._dom_classes
     panel.controls["scale"].value = 0.316               # a drag: the box follows
     assert panel.entries["scale"].value == "0.316"
 
@@ -306,3 +309,89 @@ def test_panel_factory_refuses_a_bad_name_and_an_out_of_range_value(factory):
     with pytest.raises(widgets.InputError) as err:
         build(**overrides)
     assert _message(err) == says
+
+
+def test_a_stored_panel_shows_its_figure_and_settings_without_a_kernel():
+    """The output holds the live widget, a PNG of the default figure with the settings under it (what static
+    viewers show: they skip a widget whose state is not stored), and the settings and status as text."""
+    import base64
+    import io
+
+    from PIL import Image
+    panel = widgets.slider_panel(_run, _plot, scale=widgets.float_slider(0.1, 2, 0.1, 1.0),
+                                 kind=widgets.dropdown(["sin", "cos"]))
+    data = panel._repr_mimebundle_()
+    assert set(data) == {"application/vnd.jupyter.widget-view+json", "image/png", "text/plain"}
+    assert data["text/plain"] == "panel: scale = 1, kind = 'sin'"
+    png = Image.open(io.BytesIO(base64.b64decode(data["image/png"])))
+    assert png.width == 900 and png.height > 340          # the 9 x 3.4 in figure at 100 dpi, and the caption
+    caption = np.asarray(png.convert("L"))[340:]
+    assert caption.min() < 128, "the settings are printed under the figure"
+    assert panel._repr_mimebundle_()["application/vnd.jupyter.widget-view+json"]["model_id"] == \
+        data["application/vnd.jupyter.widget-view+json"]["model_id"], "one panel, one widget"
+
+
+def test_the_live_figure_is_svg_and_the_same_figure_gives_the_same_bytes():
+    panel = widgets.slider_panel(_run, _plot, scale=widgets.float_slider(0.1, 2, 0.1, 1.0))
+    first = bytes(panel.image.value)
+    panel.redraw()
+    assert bytes(panel.image.value) == first and first.lstrip().startswith(b"<?xml")
+
+
+def test_a_control_that_does_not_apply_is_disabled_and_the_panel_says_why():
+    def run(scale, kind, momentum):
+        return _run(scale, kind)
+    panel = widgets.slider_panel(run, _plot, scale=widgets.float_slider(0.1, 2, 0.1, 1.0),
+                                 kind=widgets.dropdown(["sin", "cos"]),
+                                 momentum=widgets.float_slider(0, 0.9, 0.1, 0.5),
+                                 applies={"momentum": lambda v: None if v["kind"] == "cos" else "only for cos"})
+    assert panel.controls["momentum"].disabled and panel.entries["momentum"].disabled
+    assert "momentum</b> is off: only for cos" in panel.note.value
+    assert "off: momentum (only for cos)" in panel.summary()
+    panel.controls["kind"].value = "cos"
+    assert not panel.controls["momentum"].disabled and panel.note.value == ""
+    with pytest.raises(ValueError, match="applies names 'beta', which the panel has no control for"):
+        widgets.slider_panel(run, _plot, scale=widgets.float_slider(0.1, 2, 0.1, 1.0), applies={"beta": len})
+
+
+class _Counter:
+    def __init__(self, scale):
+        self.scale, self.k = scale, 0
+
+
+def _stepper(limit=3):
+    def advance(state):
+        state.k += 1
+        return _run(state.scale * state.k)
+    return widgets.Stepper(start=lambda scale: _Counter(scale), advance=advance,
+                           done=lambda s: f"finished after {s.k} frames" if s.k >= limit else None,
+                           view=lambda s: _run(s.scale * s.k))
+
+
+def test_a_playing_panel_steps_stops_at_the_end_and_resets():
+    panel = widgets.slider_panel(_run, _plot, stepper=_stepper(), scale=widgets.float_slider(0.1, 2, 0.1, 1.0))
+    player = panel.player
+    assert player.widget in panel.widget.children
+    assert [player.step() for _ in range(4)] == [None, None, "finished after 3 frames", "finished after 3 frames"]
+    assert player.frames == 3 and "finished after 3 frames" in panel.status.value
+    assert panel.result["y"].max() == pytest.approx(3.0, rel=1e-3)
+    player.reset()
+    assert player.frames == 0 and panel.result["y"].max() == 0
+
+
+def test_play_ticks_advance_frames_and_drop_a_backlog():
+    panel = widgets.slider_panel(_run, _plot, stepper=_stepper(limit=100), interval_ms=100,
+                                 scale=widgets.float_slider(0.1, 2, 0.1, 1.0))
+    player = panel.player
+    player.play.playing = True
+    player.play.value = 1                 # a tick: one frame
+    assert player.frames == 1
+    player.play.value = 2                 # a tick queued behind the last frame: dropped
+    assert player.frames == 1
+    player._last -= 1.0                    # as if an interval had passed
+    player.play.value = 3
+    assert player.frames == 2
+    panel.controls["scale"].value = 2.0    # a control moved while playing: restart from the new setting
+    assert player.frames == 0 and player.state.scale == 2.0 and player.play.playing
+    player.play.value = 0                  # the Play's stop button
+    assert not player.play.playing and player.frames == 0

@@ -9,18 +9,32 @@
 setting already seen costs only the redraw. `plot(result, fig)` draws on an empty matplotlib Figure.
 The panel renders its default result once at creation, so a headless run shows it too.
 
+What a notebook stores for a panel is three things in one output: the live widget (JupyterLab with a running
+kernel shows it), a PNG of the default figure with the settings printed under it (what GitHub, nbviewer,
+nbconvert's HTML and JupyterLab before Run All show: they skip a widget whose state is not stored, and the
+course stores none), and a line of text naming the settings and the result's status (what nbval checks).
+The live figure is SVG, sharp at any screen density.
+
+A control that does not apply to the current setting (momentum for plain SGD) is disabled, with the reason
+under the controls: `applies={"momentum": lambda v: None if v["optimizer"] == "momentum" else "only for
+momentum"}`. A panel built with `stepper=` also plays: play / pause / step / reset buttons advance a run a few
+steps per frame (see `Stepper`).
+
 A starting value that a control cannot take is refused by the control's name, never clamped: `lr = 5 is
 outside the slider's range 0.001 to 1`, `unknown optimizer 'Adam'; ...; did you mean 'adam'?`. Panel factories
 set starting values with `set_control(name, widget, value)`, which checks the same way.
 """
+import base64
 import html
 import io
 import math
 import numbers
+import time
 from collections import OrderedDict
 
 import ipywidgets as widgets
 import numpy as np
+import matplotlib
 from matplotlib.figure import Figure
 
 from . import _validate
@@ -173,14 +187,15 @@ class SliderPanel:
     front end clamps a typed value into the range before the kernel sees it: a value typed into the box
     that the slider cannot take is refused in the status line, and nothing is recomputed."""
 
-    def __init__(self, run, plot, controls, fixed=None, figsize=(9, 3.4), dpi=100, cache_size=64):
+    def __init__(self, run, plot, controls, fixed=None, figsize=(9, 3.4), dpi=100, cache_size=64, applies=None,
+                 stepper=None, interval_ms=100):
         if not controls:
             raise InputError("a slider panel needs at least one control")
         self.run, self.plot, self.fixed = run, plot, dict(fixed or {})
         self.controls = dict(controls)
         self.status = widgets.HTML()
         self.status.add_class("nncourse-status")
-        self.entries = {}
+        self.entries, self.labels = {}, {}
         for name, w in self.controls.items():
             if not isinstance(w, widgets.ValueWidget):
                 raise InputTypeError(f"control {name!r} must be an ipywidgets value widget (use float_slider, "
@@ -188,15 +203,26 @@ class SliderPanel:
             set_control(name, w, getattr(w, "_nncourse_start", w.value))
             if not w.description:
                 w.description = name
+            self.labels[name] = w.description
             if isinstance(w, _SLIDERS):
                 w._register_validator(_refusing(name), ["value"])   # in place of ipywidgets' silent clamp
                 self.entries[name] = self._typed_entry(name, w)
             w.observe(self._on_change, names="value")
+        self.applies = dict(applies or {})
+        unknown = sorted(set(self.applies) - set(self.controls))
+        if unknown:
+            raise InputError(f"applies names {', '.join(map(repr, unknown))}, which the panel has no control for; "
+                             f"its controls: {', '.join(map(repr, self.controls))}")
+        self.note = widgets.HTML()
+        self.note.add_class("nncourse-note")
         self.figure = Figure(figsize=figsize, dpi=dpi)
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        width_px = round(figsize[0] * dpi)
+        self.image = widgets.Image(format="svg+xml", layout=widgets.Layout(width=f"{width_px}px", max_width="100%"))
         self._cache, self._cache_size = OrderedDict(), cache_size
         self.updates = 0
         self.result = None
+        self.player = None if stepper is None else _Player(self, stepper, interval_ms)
+        self._refresh_applicability()
         self.update()
 
     @property
@@ -220,12 +246,11 @@ class SliderPanel:
         """Draw the current result on a fresh figure and put the PNG into the image widget.
 
         A new Figure costs less than `figure.clear()`, which resets every old Axes before dropping it (about
-        a sixth of a redraw for a three-panel figure); `panel.figure` is always the figure last drawn."""
+        a sixth of a redraw for a three-panel figure); `panel.figure` is always the figure last drawn. The image
+        is SVG: vector, so sharp on a 2x screen, and cheaper to write than a PNG of that resolution."""
         self.figure = Figure(figsize=self.figure.get_size_inches(), dpi=self.figure.dpi)
         self.plot(self.result, self.figure)
-        buf = io.BytesIO()
-        self.figure.savefig(buf, format="png")
-        self.image.value = buf.getvalue()
+        self.image.value = _svg(self.figure)
 
     def update(self):
         """Rerun (or fetch from the cache) and redraw: what one slider move costs."""
@@ -240,6 +265,9 @@ class SliderPanel:
         self.status.value = f"<code>{summary}</code>" if summary else ""
 
     def _on_change(self, change):
+        self._refresh_applicability()
+        if self.player is not None and self.player.restart_if_playing():
+            return
         try:
             result = self.compute()
         except ValueError as err:
@@ -256,7 +284,7 @@ class SliderPanel:
         lo, hi = slider_range(slider)
         box = widgets.Text(value=_shown(slider, slider.value), continuous_update=False,
                            tooltip=f"type a value from {lo:g} to {hi:g}, then Enter",
-                           layout=widgets.Layout(width="70px"))
+                           layout=widgets.Layout(width="50px"))
         box.add_class("nncourse-entry")
         box.add_class(f"nncourse-entry-{name}")
         slider.observe(lambda change: setattr(box, "value", _shown(slider, change.new)), names="value")
@@ -282,22 +310,192 @@ class SliderPanel:
         slider.value = value        # the box follows, the panel reruns
         box.value = _shown(slider, slider.value)
 
+    def _refresh_applicability(self):
+        """Disable each control that does not apply to the current values, and say why under the controls."""
+        values, self.off = self.values, {}
+        for name, rule in self.applies.items():
+            reason = rule(values)
+            self.controls[name].disabled = bool(reason)
+            if name in self.entries:
+                self.entries[name].disabled = bool(reason)
+            if reason:
+                self.off[name] = reason
+        self.note.value = ("<small>" + "; ".join(f"<b>{html.escape(n)}</b> is off: {html.escape(r)}"
+                                                 for n, r in self.off.items()) + "</small>") if self.off else ""
+
     @property
     def widget(self):
-        """The whole panel as one ipywidgets box."""
-        controls = [widgets.HBox([w, self.entries[name]]) if name in self.entries else w
-                    for name, w in self.controls.items()]
-        box = widgets.VBox([widgets.HBox(controls, layout=widgets.Layout(flex_flow="row wrap")),
-                            self.status, self.image])
-        box.add_class("nncourse-panel")   # lets the browser tests find each panel on the page
-        return box
+        """The whole panel as one ipywidgets box (built once: displaying the panel twice shows one panel)."""
+        if getattr(self, "_box", None) is None:
+            controls = [self._cell(name, w) for name, w in self.controls.items()]
+            rows = [widgets.HBox(controls, layout=widgets.Layout(flex_flow="row wrap"))]
+            if self.player is not None:
+                rows.append(self.player.widget)
+            self._box = widgets.VBox(rows + [self.note, self.status, self.image])
+            self._box.add_class("nncourse-panel")   # lets the browser tests find each panel on the page
+        return self._box
 
-    def _ipython_display_(self):
-        from IPython.display import display
-        display(self.widget)
+    def _cell(self, name, w):
+        """One control, compact: its name above it, the slider and its value box (or the menu) below, 138 px wide,
+        so that four fit in a row of a notebook beside JupyterLab's file browser in a 1024-px window."""
+        if isinstance(w, widgets.Checkbox):
+            cell = widgets.VBox([widgets.HTML("&nbsp;", layout=widgets.Layout(height="20px")), w],
+                                layout=widgets.Layout(width="138px", margin="0 6px 4px 0"))
+        else:
+            w.description = ""               # the name goes above the control (self.labels)
+            label = widgets.HTML(f"<span class='nncourse-label'>{html.escape(self.labels[name])}</span>",
+                                 layout=widgets.Layout(height="20px", margin="0"))
+            if name in self.entries:
+                w.layout.width = "86px"
+                self.entries[name].layout.width = "50px"
+                body = widgets.HBox([w, self.entries[name]])
+            else:
+                w.layout.width = "136px"
+                body = w
+            cell = widgets.VBox([label, body], layout=widgets.Layout(width="138px", margin="0 6px 4px 0"))
+        cell.add_class("nncourse-control")
+        cell.add_class(f"nncourse-control-{name}")
+        return cell
+
+    def settings(self):
+        """The current settings as one line: `lr = 0.1, optimizer = 'sgd'` (fixed values are not settings)."""
+        return ", ".join(f"{name} = {_shown_value(w)}" for name, w in self.controls.items())
+
+    def summary(self):
+        """Settings and the result's status: the panel's text (what a static viewer's text shows, nbval checks)."""
+        status = getattr(self.result, "status", None)
+        off = "".join(f"\noff: {name} ({reason})" for name, reason in self.off.items())
+        return f"panel: {self.settings()}" + off + (f"\nresult: {status}" if status else "")
+
+    def static_png(self):
+        """A PNG of the current figure with the settings under it, for viewers without a kernel."""
+        return _with_caption(self.figure, self.summary().replace("panel: ", "settings: ") +
+                             "\n(run the notebook to move the controls)")
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        data = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
+        data["text/plain"] = self.summary()
+        data["image/png"] = base64.b64encode(self.static_png()).decode("ascii")
+        return data
 
 
-def slider_panel(run, plot, fixed=None, figsize=(9, 3.4), dpi=100, **controls):
+def slider_panel(run, plot, fixed=None, figsize=(9, 3.4), dpi=100, applies=None, stepper=None, interval_ms=100,
+                 **controls):
     """Build a SliderPanel: `controls` maps each keyword of `run` to a widget; `fixed` holds keywords that have
-    no slider."""
-    return SliderPanel(run, plot, controls, fixed=fixed, figsize=figsize, dpi=dpi)
+    no slider; `applies` and `stepper` as in the module docstring."""
+    return SliderPanel(run, plot, controls, fixed=fixed, figsize=figsize, dpi=dpi, applies=applies,
+                       stepper=stepper, interval_ms=interval_ms)
+
+
+def _shown_value(w):
+    if isinstance(w, _SLIDERS):
+        return _shown(w, w.value)
+    if isinstance(w, widgets.Dropdown):
+        labels = dict((v, k) for k, v in w.options) if w.options and isinstance(w.options[0], tuple) else {}
+        return repr(w.value) if not labels else repr(labels.get(w.value, w.value))
+    return repr(w.value)
+
+
+_SVG_RC = {"svg.hashsalt": "nncourse", "svg.fonttype": "path"}
+
+
+def _svg(figure):
+    """The figure as SVG bytes; the same figure gives the same bytes (no date, fixed element ids)."""
+    buf = io.BytesIO()
+    with matplotlib.rc_context(_SVG_RC):
+        figure.savefig(buf, format="svg", metadata={"Date": None})
+    return buf.getvalue()
+
+
+def _with_caption(figure, text):
+    """PNG bytes of `figure` (at its own dpi) with `text` in small type under it."""
+    from PIL import Image
+    body = io.BytesIO()
+    figure.savefig(body, format="png", metadata={"Software": None})
+    lines = text.splitlines()
+    caption = Figure(figsize=(figure.get_figwidth(), 0.2 + 0.18 * len(lines)), dpi=figure.dpi)
+    caption.text(0.01, 0.5, "\n".join(lines), ha="left", va="center", fontsize=9, color="0.25",
+                 family="monospace", linespacing=1.3)
+    cap = io.BytesIO()
+    caption.savefig(cap, format="png", metadata={"Software": None})
+    top, bottom = Image.open(body).convert("RGBA"), Image.open(cap).convert("RGBA")
+    joined = Image.new("RGBA", (top.width, top.height + bottom.height), "white")
+    joined.paste(top, (0, 0))
+    joined.paste(bottom, (0, top.height))
+    out = io.BytesIO()
+    joined.convert("RGB").save(out, format="png", optimize=True)
+    return out.getvalue()
+
+
+class Stepper:
+    """What a playing panel advances: `Stepper(start, advance, done, view)`, where `start(**values)` makes a fresh
+    run's state, `advance(state)` moves it on by one frame (a few training steps) and returns the result to draw,
+    `done(state)` is a message when the run can go no further (finished, diverged) or None, and `view(state)` is
+    the result to draw for a state (frame 0 after a reset)."""
+
+    def __init__(self, start, advance, done, view):
+        self.start, self.advance, self.done, self.view = start, advance, done, view
+
+
+class _Player:
+    """Play / pause / step / reset for a SliderPanel. An ipywidgets Play ticks in the browser every
+    `interval_ms`; each tick advances the run one frame in the kernel and redraws. A tick that arrives less than
+    half an interval after the last frame was drawn is dropped, so a kernel slower than the clock does not pile
+    up a backlog of frames (pause takes effect at once). Moving a control while playing restarts the run from
+    the new setting and plays on."""
+
+    def __init__(self, panel, stepper, interval_ms):
+        self.panel, self.stepper, self.interval = panel, stepper, interval_ms / 1000
+        self.play = widgets.Play(value=0, min=0, max=10**6, step=1, interval=interval_ms, show_repeat=False,
+                                 description="play")
+        self.step_button = widgets.Button(description="step", icon="step-forward",
+                                          layout=widgets.Layout(width="80px"))
+        self.reset_button = widgets.Button(description="reset", icon="undo", layout=widgets.Layout(width="80px"))
+        self.frame_label = widgets.HTML()
+        self.play.add_class("nncourse-play")
+        self.step_button.add_class("nncourse-step")
+        self.reset_button.add_class("nncourse-reset")
+        self.frame_label.add_class("nncourse-frame")
+        self.play.observe(self._on_tick, names="value")
+        self.step_button.on_click(lambda _: self.step())
+        self.reset_button.on_click(lambda _: self.reset())
+        self.state, self.frames, self._last = None, 0, 0.0
+        self.widget = widgets.HBox([self.play, self.step_button, self.reset_button, self.frame_label])
+
+    def reset(self):
+        """A fresh run from the current settings, drawn at frame 0; stops playing."""
+        self.play.playing = False
+        self.state, self.frames = self.stepper.start(**self.panel.fixed, **self.panel.values), 0
+        self.panel.show(self.stepper.view(self.state))
+        self.frame_label.value = "<code>frame 0</code>"
+        self._last = time.monotonic()
+
+    def step(self):
+        """Advance one frame and draw it; at the end of the run, stop and say why."""
+        if self.state is None:
+            self.state, self.frames = self.stepper.start(**self.panel.fixed, **self.panel.values), 0
+        message = self.stepper.done(self.state)
+        if message is None:
+            self.panel.show(self.stepper.advance(self.state))
+            self.frames += 1
+            message = self.stepper.done(self.state)
+        self.frame_label.value = f"<code>frame {self.frames}</code>"
+        if message is not None:
+            self.play.playing = False
+            self.panel.status.value = f"<code>{html.escape(message)}</code>"
+        self._last = time.monotonic()
+        return message
+
+    def _on_tick(self, change):
+        if change.new == 0:            # the Play's own stop button: back to the start
+            self.reset()
+        elif time.monotonic() - self._last >= 0.5 * self.interval:
+            self.step()
+
+    def restart_if_playing(self):
+        """A control moved: while playing, restart from the new setting and keep playing (True); else False."""
+        if not self.play.playing:
+            self.state = None
+            return False
+        self.state, self.frames = self.stepper.start(**self.panel.fixed, **self.panel.values), 0
+        return True

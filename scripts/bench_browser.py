@@ -1,0 +1,189 @@
+"""What a learner feels: every slider panel of every lesson, in JupyterLab in headless Chromium (`make bench`).
+
+For each panel, each control is moved as a learner would -- a slider's value typed into its box (both ends of
+its range, then back to its default), a menu set to each of its choices and back -- and the time is taken in the
+page, from the key press (or the menu's change) to the new figure decoded and ready to paint. A panel with a play
+button is also played for a few seconds: frames shown per second, and whether pause stops them.
+
+    .venv/bin/python scripts/bench_browser.py                          # every lesson with a panel
+    .venv/bin/python scripts/bench_browser.py 03_learning_rate_and_optimizers 06_trainability
+
+Targets (issue 13): median at most 150 ms and worst at most 400 ms per panel; at least 10 frames per second
+while playing. Prints a Markdown table and writes it to build/bench/browser.md. Timings depend on the machine and
+on what else runs on it; run on an otherwise idle machine. Not part of the test suite.
+"""
+import json
+import pathlib
+import re
+import statistics
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+import browser_lab as bl  # noqa: E402
+
+MEDIAN_TARGET_MS, WORST_TARGET_MS, FPS_TARGET = 150, 400, 10
+
+# In the page: the time of each Enter in a text box and each menu change (capture phase, before the widget's own
+# handlers), and for each panel's image the time its new picture is decoded.
+_JS_INSTALL = """() => {
+    window.__nnT0 = 0; window.__nnLoaded = []; window.__nnFrames = [];
+    document.addEventListener('keydown', e => { if (e.key === 'Enter') window.__nnT0 = performance.now(); }, true);
+    document.addEventListener('change', e => { if (e.target.tagName === 'SELECT') window.__nnT0 = performance.now(); },
+                              true);
+    document.querySelectorAll('.nncourse-panel').forEach((panel, i) => {
+        const img = panel.querySelector('img');
+        window.__nnLoaded[i] = 0; window.__nnFrames[i] = 0;
+        new MutationObserver(() => img.decode().then(() => {
+            window.__nnLoaded[i] = performance.now(); window.__nnFrames[i] += 1; }, () => {}))
+            .observe(img, {attributes: true, attributeFilter: ['src']});
+    });
+    return document.querySelectorAll('.nncourse-panel').length;
+}"""
+
+
+def _wait_loaded(page, i, t_before, timeout_s=30.0):
+    """ms from the recorded input to panel i's next decoded figure, or None if none came."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        t0, t1 = page.evaluate(f"() => [window.__nnT0, window.__nnLoaded[{i}]]")
+        if t0 > t_before and t1 > t0:
+            return t1 - t0
+        time.sleep(0.02)
+    return None
+
+
+def _now(page):
+    return page.evaluate("() => performance.now()")
+
+
+def _settle(page, i, quiet_ms=400):
+    """Wait until panel i has drawn nothing for quiet_ms (a late frame would be timed as the next move's)."""
+    last = page.evaluate(f"() => window.__nnLoaded[{i}]")
+    while True:
+        page.wait_for_timeout(quiet_ms)
+        now = page.evaluate(f"() => window.__nnLoaded[{i}]")
+        if now == last:
+            return
+        last = now
+
+
+def _moves(panel):
+    """[(label, action)] for each way to move each enabled control of a panel, in order, ending at the defaults."""
+    moves = []
+    entries = panel.locator("input.nncourse-entry, .nncourse-entry input")
+    for k in range(entries.count()):
+        box = entries.nth(k)
+        if box.is_disabled():
+            continue
+        cls = box.evaluate("b => (b.closest('.nncourse-entry') || b).className")
+        name = re.search(r"nncourse-entry-(\w+)", cls).group(1)
+        tip = box.evaluate("b => (b.closest('.nncourse-entry') || b).title || b.title || ''")
+        lo, hi = re.search(r"from (\S+) to ([^\s,]+)", tip).groups()
+        default = box.input_value()
+        for value in (lo, hi, default):
+            if value != (moves[-1][2] if moves and moves[-1][0] == name else default):
+                moves.append((name, "box", value, box))
+    selects = panel.locator(".widget-dropdown select")
+    for k in range(selects.count()):
+        select = selects.nth(k)
+        if select.is_disabled():
+            continue
+        name = select.evaluate("s => s.closest('.widget-dropdown').querySelector('label').textContent")
+        options = select.locator("option").all_inner_texts()
+        default = options[select.evaluate("s => s.selectedIndex")]
+        for choice in [o for o in options if o != default] + [default]:
+            moves.append((name, "menu", choice, select))
+    return moves
+
+
+def _do(page, move):
+    name, kind, value, element = move
+    if kind == "box":
+        element.fill(value)
+        element.press("Enter")
+    else:
+        element.select_option(label=value)
+
+
+def bench_panel(page, i):
+    panel = page.locator(bl.PANEL_SELECTOR).nth(i)
+    panel.scroll_into_view_if_needed()
+    rows = []
+    for move in _moves(panel):
+        _settle(page, i)
+        t_before = _now(page)
+        _do(page, move)
+        ms = _wait_loaded(page, i, t_before)
+        rows.append((f"{move[0]} = {move[2]}", ms))
+    play = panel.locator(".nncourse-play button").first
+    fps = paused = None
+    if play.count():
+        _settle(page, i)
+        before = page.evaluate(f"() => window.__nnFrames[{i}]")
+        play.click()
+        t0 = time.monotonic()
+        page.wait_for_timeout(4000)
+        frames = page.evaluate(f"() => window.__nnFrames[{i}]") - before
+        fps = frames / (time.monotonic() - t0)
+        play.click()                                                 # the same button pauses
+        page.wait_for_timeout(500)
+        stopped = page.evaluate(f"() => window.__nnFrames[{i}]")
+        page.wait_for_timeout(1500)
+        paused = page.evaluate(f"() => window.__nnFrames[{i}]") == stopped
+    return rows, fps, paused
+
+
+def bench_lesson(lab, browser, path):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        bl.open_notebook(page, lab.url, f"notebooks/{path.name}")
+        bl.run_all(page)
+        n = page.evaluate(_JS_INSTALL)
+        return [bench_panel(page, i) for i in range(n)]
+    finally:
+        page.close()
+        lab.shutdown_kernels()
+
+
+def main(argv):
+    from playwright.sync_api import sync_playwright
+
+    from conftest import NOTEBOOKS
+    import test_browser
+    wanted = [a for a in argv if not a.startswith("-")]
+    lessons = [p for p in test_browser.slider_lessons() if not wanted or p.stem in wanted]
+    lines = ["| lesson | panel | moves | median ms | worst ms | slowest move | play fps | pause stops |",
+             "|---|---|---|---|---|---|---|---|"]
+    summary = []
+    with bl.LabServer(bl.copy_course(ROOT, pathlib.Path(__import__("tempfile").mkdtemp()))) as lab, \
+            sync_playwright() as p:
+        browser = bl.launch_browser(p)
+        for path in lessons:
+            for k, (rows, fps, paused) in enumerate(bench_lesson(lab, browser, path), start=1):
+                times = [ms for _, ms in rows if ms is not None]
+                missing = [label for label, ms in rows if ms is None]
+                med = statistics.median(times) if times else float("nan")
+                worst_label, worst = max(rows, key=lambda r: -1 if r[1] is None else r[1]) if rows else ("", None)
+                ok = times and med <= MEDIAN_TARGET_MS and max(times) <= WORST_TARGET_MS and not missing
+                summary.append((path.stem, k, ok, fps))
+                lines.append(f"| {path.stem[:2]} | {k} | {len(rows)} | {med:.0f} | {max(times, default=0):.0f} | "
+                             f"{worst_label}{' (no new figure: ' + ', '.join(missing) + ')' if missing else ''} | "
+                             f"{'' if fps is None else f'{fps:.1f}'} | {'' if paused is None else paused} |")
+                print(lines[-1], flush=True)
+        browser.close()
+    within = sum(ok for *_, ok, _ in summary)
+    lines.append(f"\n{within} of {len(summary)} panels within median {MEDIAN_TARGET_MS} ms and worst "
+                 f"{WORST_TARGET_MS} ms; play: " + ", ".join(f"{s[:2]} panel {k} {fps:.1f} fps"
+                                                        for s, k, _, fps in summary if fps is not None))
+    out = ROOT / "build" / "bench" / "browser.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(lines[-1])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
