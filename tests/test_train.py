@@ -129,3 +129,40 @@ def test_bad_model_arguments():
     with pytest.raises(ValueError, match=r"Dense\(2, 3\) with a random initializer needs rng="):
         Dense(2, 3)
     assert np.all(Dense(2, 3, init="constant").params["W"] == 1.0)   # nothing random: no Generator needed
+
+
+def test_training_an_epoch_at_a_time_gives_fit_s_numbers():
+    from nncourse import fit, mlp
+    """Training (what a playing panel advances) is fit's loop: any split into advances, the same run."""
+    from nncourse.train import Training
+    from nncourse.callbacks import EarlyStopping
+
+    def setup():
+        rng = np.random.default_rng(4)
+        X = rng.normal(size=(64, 2))
+        y = (X[:, :1] * X[:, 1:] > 0).astype(float)
+        return mlp([2, 8, 1], activation_name="tanh", rng=np.random.default_rng(5)), X, y
+
+    model, X, y = setup()
+    whole = fit(model, X, y, loss="bce_with_logits", lr=0.5, epochs=30, batch_size=16, rng=np.random.default_rng(6),
+                X_val=X[:16], y_val=y[:16], callbacks=[EarlyStopping(patience=50)])
+    model2, X, y = setup()
+    t = Training(model2, X, y, loss="bce_with_logits", lr=0.5, epochs=30, batch_size=16,
+                 rng=np.random.default_rng(6), X_val=X[:16], y_val=y[:16], callbacks=[EarlyStopping(patience=50)])
+    for k in (1, 4, 7, 100):
+        t.advance(k)
+    assert t.done and t.epoch == 30
+    assert t.history.loss == whole.loss and t.history.val_loss == whole.val_loss
+    assert np.array_equal(model.predict(X), model2.predict(X))
+    assert t.advance(5) is t.history and t.epoch == 30          # a finished run stays finished
+
+
+def test_a_diverging_training_is_done_at_the_step_it_diverges():
+    from nncourse import mlp
+    from nncourse.train import Training
+    X = np.linspace(-1, 1, 20)[:, None] * 100
+    t = Training(mlp([1, 4, 1], rng=np.random.default_rng(0)), X, X ** 2, lr=10.0, epochs=50)
+    t.advance(2)
+    while not t.done:
+        t.advance(1)
+    assert t.history.diverged and t.epoch < 50

@@ -132,63 +132,100 @@ def fit(model, X, y, loss="mse", optimizer=None, lr=None, epochs=100, batch_size
     callbacks: objects (a list, or just one) with on_epoch_end(epoch, history, model, optimizer) -> True to stop.
     Every argument is checked once, before the first step; a model whose layers are all frozen is refused.
     Stops at the first step whose loss or gradient norm is NaN or infinite, with history.diverged_at = step.
+    `Training` is the same loop an epoch at a time (a panel that plays a run).
     """
-    check_training(model, clip, rng)
-    X = _validate.model_input("X", X, model, ndim=2)
-    y = _validate.data_array("y", y, ndim=2)
-    _validate.same_rows("X", X, "y", y)
-    epochs = _validate.positive_int("epochs", epochs)
-    loss_fn = get_loss(loss)
-    optimizer = resolve_optimizer(optimizer, lr, default_lr=0.01)
-    n = X.shape[0]
-    batch_size = check_batch_size(batch_size, n, rng)
-    if (X_val is None) != (y_val is None):
-        raise _validate.InputError("give both X_val and y_val (the validation set), or neither")
-    if X_val is not None:
-        X_val = _validate.model_input("X_val", X_val, model, ndim=2)
-        y_val = _validate.data_array("y_val", y_val, ndim=2)
-        _validate.same_rows("X_val", X_val, "y_val", y_val)
-        if y_val.shape[1] != y.shape[1]:
-            raise _validate.InputError(f"y_val must have the columns of y ({y.shape[1]}), got {y_val.shape[1]}")
-    _validate.regularizer(regularizer)
-    callbacks = _validate.callbacks(callbacks)
+    return Training(model, X, y, loss=loss, optimizer=optimizer, lr=lr, epochs=epochs, batch_size=batch_size,
+                    rng=rng, X_val=X_val, y_val=y_val, clip=clip, regularizer=regularizer, callbacks=callbacks,
+                    record_grad_norms=record_grad_norms).run()
 
-    hist = History()
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        for epoch in range(1, epochs + 1):
-            if batch_size is None or batch_size >= n:
-                batches = [(X, y)]
-            else:
-                order = rng.permutation(n)
-                batches = [(X[idx], y[idx]) for idx in np.array_split(order, int(np.ceil(n / batch_size)))]
-            epoch_total = 0.0
-            for xb, yb in batches:
-                step = hist.steps + 1
-                value, dpred = loss_fn(_forward(model, xb, True), yb)
-                if regularizer is not None:
-                    value += regularizer.value(model)
-                if not np.isfinite(value):
+
+class Training:
+    """`fit`, an epoch at a time: `t = Training(model, X, y, ...)` (fit's arguments, checked at once), then
+    `t.advance(k)` trains up to k more epochs and `t.history` is the History so far; `t.done` once the run has
+    finished its epochs, stopped early or diverged. `t.run()` is `fit`. Any split into advances gives the same
+    numbers as one `fit`."""
+
+    def __init__(self, model, X, y, loss="mse", optimizer=None, lr=None, epochs=100, batch_size=None, rng=None,
+                 X_val=None, y_val=None, clip=None, regularizer=None, callbacks=(), record_grad_norms=True):
+        check_training(model, clip, rng)
+        self.X = _validate.model_input("X", X, model, ndim=2)
+        self.y = _validate.data_array("y", y, ndim=2)
+        _validate.same_rows("X", self.X, "y", self.y)
+        self.epochs = _validate.positive_int("epochs", epochs)
+        self.loss_fn = get_loss(loss)
+        self.optimizer = resolve_optimizer(optimizer, lr, default_lr=0.01)
+        self.n = self.X.shape[0]
+        self.batch_size = check_batch_size(batch_size, self.n, rng)
+        if (X_val is None) != (y_val is None):
+            raise _validate.InputError("give both X_val and y_val (the validation set), or neither")
+        if X_val is not None:
+            X_val = _validate.model_input("X_val", X_val, model, ndim=2)
+            y_val = _validate.data_array("y_val", y_val, ndim=2)
+            _validate.same_rows("X_val", X_val, "y_val", y_val)
+            if y_val.shape[1] != self.y.shape[1]:
+                raise _validate.InputError(f"y_val must have the columns of y ({self.y.shape[1]}), "
+                                           f"got {y_val.shape[1]}")
+        _validate.regularizer(regularizer)
+        self.callbacks = _validate.callbacks(callbacks)
+        self.model, self.rng, self.X_val, self.y_val = model, rng, X_val, y_val
+        self.clip, self.regularizer, self.record_grad_norms = clip, regularizer, record_grad_norms
+        self.history, self.epoch, self.done = History(), 0, False
+
+    def run(self):
+        """Train to the end; the History."""
+        return self.advance(self.epochs)
+
+    def advance(self, epochs=1):
+        """Train up to `epochs` more epochs (fewer if the run ends first); the History so far."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            for _ in range(epochs):
+                if self.done:
+                    break
+                self._epoch()
+                if self.epoch == self.epochs and not self.done:
+                    self._finish()
+        return self.history
+
+    def _finish(self):
+        self.done = True
+        check_final_weights(self.history, self.model)
+
+    def _epoch(self):
+        model, hist, X, y, n = self.model, self.history, self.X, self.y, self.n
+        self.epoch += 1
+        if self.batch_size is None or self.batch_size >= n:
+            batches = [(X, y)]
+        else:
+            order = self.rng.permutation(n)
+            batches = [(X[idx], y[idx]) for idx in np.array_split(order, int(np.ceil(n / self.batch_size)))]
+        epoch_total = 0.0
+        for xb, yb in batches:
+            step = hist.steps + 1
+            value, dpred = self.loss_fn(_forward(model, xb, True), yb)
+            if self.regularizer is not None:
+                value += self.regularizer.value(model)
+            if not np.isfinite(value):
+                hist.diverged_at, hist.diverged_value = step, value
+                self.done = True
+                return
+            _backward(model, dpred)
+            if self.regularizer is not None:
+                self.regularizer.add_gradients(model)
+            if self.record_grad_norms:
+                norms = layer_grad_norms(model)
+                if not all(map(math.isfinite, norms)):
                     hist.diverged_at, hist.diverged_value = step, value
-                    return hist
-                _backward(model, dpred)
-                if regularizer is not None:
-                    regularizer.add_gradients(model)
-                if record_grad_norms:
-                    norms = layer_grad_norms(model)
-                    if not all(map(math.isfinite, norms)):
-                        hist.diverged_at, hist.diverged_value = step, value
-                        return hist
-                    hist.grad_norms.append(norms)
-                finish_step(hist, model, optimizer, clip, value, step)
-                epoch_total += value * xb.shape[0]
-            hist.epoch_loss.append(epoch_total / n)
-            if X_val is not None:
-                hist.val_loss.append(loss_fn(_predict(model, X_val), y_val)[0])
-            if any(cb.on_epoch_end(epoch, hist, model, optimizer) for cb in callbacks):
-                hist.stopped_at_epoch = epoch
-                break
-        check_final_weights(hist, model)
-    return hist
+                    self.done = True
+                    return
+                hist.grad_norms.append(norms)
+            finish_step(hist, model, self.optimizer, self.clip, value, step)
+            epoch_total += value * xb.shape[0]
+        hist.epoch_loss.append(epoch_total / n)
+        if self.X_val is not None:
+            hist.val_loss.append(self.loss_fn(_predict(model, self.X_val), self.y_val)[0])
+        if any(cb.on_epoch_end(self.epoch, hist, model, self.optimizer) for cb in self.callbacks):
+            hist.stopped_at_epoch = self.epoch
+            self._finish()
 
 
 def evaluate(model, X, y, loss="mse"):
