@@ -12,6 +12,28 @@ from nncourse.experiments import gradients as G
 NB = "05_vanishing_exploding_gradients.ipynb"
 
 
+def rounded(v, sig=3):
+    """`v` to `sig` significant figures as the prose writes it: 84.88 -> '84.9', 0.6931 -> '0.693', 13.0 ->
+    '13.0', 0.5 -> '0.5' (a value that needs fewer figures keeps them), 6.913e-18 -> '6.91e-18' (outside 1e-4 ..
+    1e6: Python's exponent notation)."""
+    v = float(v)
+    if v == 0:
+        return "0"
+    e = math.floor(math.log10(abs(v)))
+    if not -4 <= e < 6:
+        return format(v, f".{sig}g")
+    exact = float(f"{v:.{sig}g}") == v
+    return np.format_float_positional(v, precision=sig, unique=False, fractional=False,
+                                      trim="-" if exact else "k").rstrip(".")
+
+
+def said(md, v, sig=3):
+    """The prose states `v` rounded to `sig` figures; returns the text."""
+    text = rounded(v, sig)
+    assert text in md, f"the lesson's prose should state {text!r} (from {v!r})"
+    return text
+
+
 @pytest.fixture(scope="module")
 def md():
     return notebook_markdown(NB)
@@ -52,9 +74,9 @@ def test_first_layer_gradient_at_1e_minus_3(md, outputs):
     np.testing.assert_allclose(r["first_grad"], g * 1.0, rtol=1e-12)    # x = 1
     # the case study's exponent is right for its 10 layers: (1e-3)^(10 - 1)
     assert G.estimated_first_gradient(1e-3, 9) == pytest.approx(1e-3 ** (10 - 1), rel=1e-12)
-    assert "1e-27" in md and stated(md, exact) == "-6.561e-24" and "6.561 · 10⁻²⁴" in md
+    assert "1e-27" in md and said(md, exact) == "-6.56e-24" and "6.561 · 10⁻²⁴" in md   # -3^8 * 1e-27, exactly
     assert abs(exact) / 1e-27 == pytest.approx(3 ** 8) and "6561 times the estimate" in md
-    assert "exact formula        : -6.561e-24" in outputs and "ratio real / estimate: 6561" in outputs
+    assert "exact formula        : -6.56e-24" in outputs and "ratio real / estimate: 6561\n" in outputs
 
 
 def test_vanishing_runs_explode_later_at_lr_1(md, outputs):
@@ -81,7 +103,7 @@ def test_vanishing_runs_explode_later_at_lr_1(md, outputs):
 def test_exploding_run_jumps_at_step_4(md, outputs):
     r = G.run_case_study(weight=0.5, steps=100)
     assert r["output0"] == pytest.approx(1e-3 * 1.5 ** 8 * 3e-3, rel=1e-12)
-    stated(md, r["output0"]), stated(md, abs(r["first_grad"][0, 0]))
+    said(md, r["output0"]), said(md, abs(r["first_grad"][0, 0]))
     loss = r["history"].loss
     assert all(abs(v / G.TARGET - 1) < 1e-3 for v in loss[:3])
     assert G.loss_jump(r)[0] == 4 and loss[3] / loss[2] > 1e11
@@ -138,7 +160,7 @@ def test_depth_profile(md):
     assert "does **not** suit the sigmoid" in md and "4 times larger" in md
     assert 0.5 < t[0] / t[-1] < 2
     for v in (s[0], s[-1], t[0], t[-1], r[0], r[-1]):
-        stated(md, v)
+        said(md, v)
 
 
 def test_residual_connections_keep_the_gradient(md):
@@ -147,7 +169,7 @@ def test_residual_connections_keep_the_gradient(md):
         assert r["plain"].shape == r["residual"].shape == (depth + 1,)
         assert r["residual"][0] > 1.0 > 1e-10 > r["plain"][0]
     for d in (20, 50):
-        stated(md, res[d]["plain"][0]), stated(md, res[d]["residual"][0])
+        said(md, res[d]["plain"][0]), said(md, res[d]["residual"][0])
 
 
 def test_remedies_training(md):
@@ -158,7 +180,7 @@ def test_remedies_training(md):
     assert res["history"].final_loss < 0.6 * s["history"].final_loss
     for v in (s["history"].final_loss, r["history"].final_loss, r["accuracy"], res["history"].final_loss,
               res["accuracy"]):
-        stated(md, v)
+        said(md, v)
 
 
 def test_case_study_panel_moves():
@@ -220,3 +242,16 @@ def test_panel_plot_of_a_run_that_never_moves_is_quiet():
         G.plot_case_panel(r, fig)
         fig.savefig(io.BytesIO(), format="png")
     assert fig.axes[0].get_yscale() == "log"
+
+
+def test_case_study_panel_opens_on_the_exploding_run(md, outputs):
+    """The panel opens on section 1's exploding run: it diverges, and at step 1 the gradient already grows on its
+    way back from the last hidden layer to the first, by 3 * 0.5 = 1.5 per hidden 3x3 layer. The prose states it."""
+    panel = G.case_study_panel()
+    r, g = panel.result, panel.result["grad_norms0"]
+    assert r["history"].diverged_at == 5 and G.case_summary(r) in outputs
+    assert np.all(np.diff(g[:-1]) < 0), "layer 1 gets the largest gradient of the chain, layer 9 the smallest"
+    np.testing.assert_allclose(g[1:-2] / g[2:-1], 1.5, rtol=1e-3)     # hidden layers 2..9: x1.5 each going back
+    text = md.replace("\n", " ")
+    assert f"the run *{G.outcome(r)}*" in text
+    assert f"from {rounded(g[-2], 2)} in layer {len(g) - 1} to {rounded(g[0], 2)} in layer 1" in text

@@ -12,6 +12,28 @@ from nncourse.experiments import initialization as E
 NB = "04_initialization.ipynb"
 
 
+def rounded(v, sig=3):
+    """`v` to `sig` significant figures as the prose writes it: 1288 -> '1290', 0.6931 -> '0.693', 1.005 ->
+    '1.00', 0.5 -> '0.5' (a value that needs fewer figures keeps them), 5.191e51 -> '5.19e+51' (outside 1e-4 ..
+    1e6: Python's exponent notation)."""
+    v = float(v)
+    if v == 0:
+        return "0"
+    e = math.floor(math.log10(abs(v)))
+    if not -4 <= e < 6:
+        return format(v, f".{sig}g")
+    exact = float(f"{v:.{sig}g}") == v
+    return np.format_float_positional(v, precision=sig, unique=False, fractional=False,
+                                      trim="-" if exact else "k").rstrip(".")
+
+
+def said(md, v, sig=3):
+    """The prose states `v` rounded to `sig` figures; returns the text."""
+    text = rounded(v, sig)
+    assert text in md, f"the lesson's prose should state {text!r} (from {v!r})"
+    return text
+
+
 @pytest.fixture(scope="module")
 def md():
     return notebook_markdown(NB)
@@ -36,7 +58,8 @@ def test_zeros_no_learning(five, md):
     assert np.all(np.abs(np.array(r["history"].loss) - r["start_loss"]) < 1e-15), "the loss does not move"
     assert r["start_loss"] == pytest.approx(math.log(2), abs=1e-15)
     assert r["accuracy"] == 0.5
-    stated(md, r["end_loss"]), stated(md, r["accuracy"]), stated(md, r["first_grad_norms"][0])
+    assert said(md, r["end_loss"]) == "0.693" and said(md, r["accuracy"]) == "0.5"
+    said(md, r["first_grad_norms"][0])
     assert 0 <= r["first_grad_norms"][-1] < E.ROUNDING, "the output bias's gradient is 0 up to rounding"
     assert E.five_cases_table(five)[0]["|dW_out| step 1"] in (0.0, "< 1e-15")
     assert "the\n   `< 1e-15` in the table, whose digits differ from machine to machine.)" in md
@@ -48,8 +71,8 @@ def test_large_weights_explode(five, md):
     assert r["first_grad_norms"][0] > 1e4 * he["first_grad_norms"][0]
     loss = r["history"].loss
     assert loss[0] < loss[1] < loss[2] < loss[3]
-    for v in (r["first_grad_norms"][0], he["first_grad_norms"][0], *loss[:4]):
-        stated(md, v)
+    said(md, r["first_grad_norms"][0]), said(md, he["first_grad_norms"][0])
+    assert " → ".join(rounded(v, 2) for v in loss[:4]) in md.replace("\n   ", " ")
     assert r["history"].status in md
 
 
@@ -57,40 +80,40 @@ def test_small_weights_vanish(five, md):
     r = five["small"]
     assert r["first_grad_norms"][0] < 1e-8 and r["rel_change"][0] < 1e-5
     assert r["end_loss"] == pytest.approx(math.log(2), abs=1e-6)
-    stated(md, r["first_grad_norms"][0]), stated(md, r["rel_change"][0])
+    said(md, r["first_grad_norms"][0], 2), said(md, r["rel_change"][0], 2), said(md, r["end_loss"])
 
 
 def test_identical_weights_stay_identical(five, md):
     r = five["constant"]
     assert r["unit_spread"] == 0.0, "units that start equal get equal gradients: their weights stay equal"
     assert r["rel_change"][0] > 1.0, "... although the weights did move"
-    stated(md, r["unit_spread"]), stated(md, r["start_loss"]), stated(md, r["accuracy"])
+    said(md, r["unit_spread"]), said(md, r["start_loss"], 2), said(md, r["accuracy"])
 
 
 def test_he_reference_trains(five, md):
     r = five["he_normal"]
     assert r["end_loss"] < 0.05 and r["accuracy"] == 1.0
-    stated(md, r["end_loss"]), stated(md, r["accuracy"])
+    assert f"loss {said(md, r['end_loss'], 2)} after 300 steps, accuracy {rounded(r['accuracy'])}" in md
 
 
 def test_unit_variance_sqrt_500(md, outputs):
     u = E.run_unit_variance(n_inputs=500, depth=5, seed=0)
-    assert "√500 ≈ 22.4" in md and stated(md, math.sqrt(500)) == "22.36"
-    assert "sqrt(500) = 22.36" in outputs
+    assert said(md, math.sqrt(500)) == "22.4" and "√500 ≈ 22.4," in md
+    assert "sqrt(500) = 22.4" in outputs
     z1 = u[("normal", "tanh")]["stats"][0]["z_std"]
     assert z1 == pytest.approx(math.sqrt(500), rel=0.05)      # a sample of 500 units: within 5 %
     # the same first layer, measured directly: z = column sums of a 500 x 500 N(0, 1) matrix
     assert np.std(u[("normal", "tanh")]["z"][0]) == pytest.approx(z1, rel=1e-12)
-    stated(md, z1)
+    said(md, z1)
     sat = u[("normal", "tanh")]["stats"][0]["saturated"]
     assert sat > 0.9
     stated(md, sat, ".3g")
     relu = [s["z_std"] for s in u[("normal", "relu")]["stats"]]
     assert all(b / a > 10 for a, b in zip(relu, relu[1:]))   # about sqrt(250) = 16 per layer
-    stated(md, relu[-1])
+    said(md, relu[-1])
     lecun = u[("lecun_normal", "tanh")]["stats"][0]["z_std"]
     assert lecun == pytest.approx(1.0, rel=0.05)
-    stated(md, lecun)
+    said(md, lecun)
 
 
 def test_schemes_keep_the_scale():
@@ -112,9 +135,9 @@ def test_glorot_reproduction(md, outputs):
     assert norm[-1]["std"] / norm[0]["std"] > 0.4 > std[-1]["std"] / std[0]["std"]
     assert std[-1]["grad_std"] / std[0]["grad_std"] > 5 > norm[-1]["grad_std"] / norm[0]["grad_std"]
     for r in (std[0], std[-1], norm[0], norm[-1]):
-        stated(md, r["std"]), stated(md, r["grad_std"])
-    stated(md, std[-1]["grad_std"] / std[0]["grad_std"], ".3g")
-    stated(md, norm[-1]["grad_std"] / norm[0]["grad_std"], ".3g")
+        said(md, r["std"]), said(md, r["grad_std"])
+    said(md, std[-1]["grad_std"] / std[0]["grad_std"])
+    said(md, norm[-1]["grad_std"] / norm[0]["grad_std"])
     for row in E.glorot_table(g):     # the printed table holds every per-layer std
         for key, v in row.items():
             if key != "layer":
@@ -127,10 +150,15 @@ def test_he_one_over_sqrt2(md, outputs):
     assert abs(lec["ratio"] - 1 / math.sqrt(2)) < 0.01, "Var(W) = 1/n: std shrinks by 1/sqrt(2) per layer"
     assert abs(he["ratio"] - 1) < 0.01, "Var(W) = 2/n: std holds"
     assert lec["ratio"] == pytest.approx((lec["z_std"][-1] / lec["z_std"][0]) ** (1 / 29))
-    stated(md, 1 / math.sqrt(2)), stated(md, lec["ratio"]), stated(md, he["ratio"])
+    assert said(md, 1 / math.sqrt(2)) == said(md, lec["ratio"]) == "0.707" and "1/√2 ≈ 0.707 per layer" in md
+    said(md, he["ratio"])
     for v in (lec["z_std"][0], lec["z_std"][-1], he["z_std"][0], he["z_std"][-1]):
-        stated(md, v)
-    assert f"average factor per layer {lec['ratio']:.4g}" in outputs
+        said(md, v)
+    agree = abs(lec["ratio"] * math.sqrt(2) - 1) * 100      # per cent
+    assert agree < 0.5 and f"agree to\n{rounded(agree, 1)}%" in md
+    for row in E.he_depth_table(h):     # the printed table: measured and predicted factors to 4 figures
+        for key in ("factor per layer", "predicted factor", "std(z) layer 1", "std(z) layer 30"):
+            assert format(row[key], ".4g") in outputs
 
 
 def test_he_training_stalls_and_proceeds(md):
@@ -140,7 +168,7 @@ def test_he_training_stalls_and_proceeds(md):
     assert np.ptp(lec["history"].loss) < 1e-3, "1/n: the loss never moves"
     assert he["history"].final_loss < 0.5 * lec["history"].final_loss and he["accuracy"] > 0.8
     for r in (lec, he):
-        stated(md, r["history"].final_loss), stated(md, r["accuracy"])
+        said(md, r["history"].final_loss), said(md, r["accuracy"])
 
 
 def test_regression_inits(md):
@@ -153,9 +181,10 @@ def test_regression_inits(md):
         assert np.array_equal(W1[:, 0], W1[:, 1]), "symmetric start: the two hidden units stay identical"
         assert r[name]["history"].final_loss > 2 * r["he_normal (reference)"]["history"].final_loss
     for name in ("he_normal (reference)", "zero weights, biases 2", "weights 2, biases 0"):
-        stated(md, r[name]["history"].final_loss)
-    for name in ("he_normal (reference)", "weights in the millions", "biases 1e3"):
-        stated(md, r[name]["history"].loss[0])
+        said(md, r[name]["history"].final_loss)
+    said(md, r["he_normal (reference)"]["history"].loss[0])
+    for name in ("weights in the millions", "biases 1e3"):
+        said(md, r[name]["history"].loss[0], 2)
     assert r["weights in the millions"]["history"].loss[0] > 1e20 and r["biases 1e3"]["history"].loss[0] > 1e6
 
 
@@ -270,7 +299,7 @@ def test_report_network_as_written():
 def test_histogram_panel_updates_and_validates():
     panel = E.histogram_panel()
     first = panel.result
-    assert len(first["stats"]) == 5 and first["a"][0].shape == (100, 100)
+    assert len(first["stats"]) == 10 and first["a"][0].shape == (100, 100)
     panel.controls["depth"].value = 8
     assert len(panel.result["stats"]) == 8 and panel.updates == 2
     panel.controls["init"].value = "zeros"
@@ -305,3 +334,23 @@ def test_standard_init_variance_factor(md):
     assert n * np.var(w) == pytest.approx(1 / 3, rel=0.01)
     assert "Var(W) = 1/(3n)" in md
     assert "multiplies the variance by about\n1/3" in md
+
+
+def test_histogram_panel_opens_on_the_lessons_point(md, outputs):
+    """The panel opens on the standard init with tanh at depth 10, where both histograms shrink layer by layer;
+    glorot_uniform, one click away, keeps both within a small factor. The prose states both."""
+    panel = E.histogram_panel()
+    r = panel.result
+    assert (r["init"], r["activation"], len(r["stats"])) == ("glorot_standard", "tanh", 10)
+    assert E.histogram_summary(r) in outputs
+    s = r["stats"]
+    assert s[0]["std"] / s[-1]["std"] > 100 and s[-1]["grad_std"] / s[0]["grad_std"] > 100
+    text = md.replace("\n", " ")
+    assert (f"falls from {rounded(s[0]['std'])} in layer 1 to {rounded(s[-1]['std'])} in layer 10, and the gradient's "
+            f"from {rounded(s[-1]['grad_std'])} in layer 10 to {rounded(s[0]['grad_std'])} in layer 1") in text
+    panel.controls["init"].value = "glorot_uniform"
+    u = panel.result["stats"]
+    factor = max(u[0]["std"] / u[-1]["std"], u[-1]["grad_std"] / u[0]["grad_std"])
+    assert factor < 4
+    assert (f"within a factor of about {rounded(factor, 1)} ({rounded(u[0]['std'])} → {rounded(u[-1]['std'])} and "
+            f"{rounded(u[-1]['grad_std'])} → {rounded(u[0]['grad_std'])})") in text

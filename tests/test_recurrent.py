@@ -83,7 +83,7 @@ def test_gradient_check_in_the_lesson(params, prose, activation):
 def test_echo_task_accuracy(prose, echo_settings):
     echo = recurrent.run_echo(**echo_settings)
     assert not echo.history.diverged
-    _stated(prose, "test\naccuracy of 100.0%", f"test\naccuracy of {echo.test_accuracy:.1%}")
+    _stated(prose, "test\naccuracy of 100%.", f"test\naccuracy of {100 * echo.test_accuracy:.3g}%.")
     assert echo.test_accuracy == 1.0
 
 
@@ -93,43 +93,51 @@ def test_echo_run_is_deterministic(echo_settings):
     assert a.history.loss == b.history.loss and a.test_accuracy == b.test_accuracy
 
 
-@pytest.mark.parametrize("activation, init, rate, remaining", [
-    ("identity", "orthogonal", "1.000", None),
-    ("identity", "normal", "0.962", "0.148"),
-    ("tanh", "orthogonal", "0.910", "0.00978"),
-    ("tanh", "normal", "0.873", "0.00126"),
-    ("relu", "orthogonal", "0.727", None),
-    ("relu", "normal", "0.701", None),
+# what the prose says of each run: its factor per step to 2 decimals (rate), what is left after T - 1 steps to
+# 2 figures (left); the printed table has 3 figures of each
+@pytest.mark.parametrize("activation, init, literal, template", [
+    ("identity", "orthogonal", "a factor of exactly 1 per step", "a factor of exactly {rate:.3g} per step"),
+    ("identity", "normal", "0.96 per step, 0.15 of the gradient left", "{rate:.2f} per step, {left:.2g} of the gradient left"),
+    ("tanh", "orthogonal", "0.91 per\n  step with orthogonal", "{rate:.2f} per\n  step with orthogonal"),
+    ("tanh", "normal", "0.87 with normal ones; only 0.0098 and 0.0013", "{rate:.2f} with normal ones; only 0.0098 and {left:.2g}"),
+    ("tanh", "orthogonal", "only 0.0098 and", "only {left:.2g} and"),
+    ("tanh", "orthogonal", "(about 1% and", "(about {pct:.1g}% and"),
+    ("tanh", "normal", "and 0.1%) reach 49", "and {pct:.1g}%) reach 49"),
+    ("relu", "orthogonal", "0.71: 0.73 (orthogonal)", "0.71: {rate:.2f} (orthogonal)"),
+    ("relu", "normal", "0.70 (normal) per step", "{rate:.2f} (normal) per step"),
 ])
-def test_gradient_through_time_numbers(prose, gradients, activation, init, rate, remaining):
+def test_gradient_through_time_numbers(prose, gradients, activation, init, literal, template):
     run = gradients[(activation, init)]
-    _stated(prose, rate, f"{run.rate:.3f}")
-    if remaining is not None:
-        _stated(prose, remaining, f"{run.ratio[-1]:.3g}")
+    _stated(prose, literal, template.format(rate=run.rate, left=run.ratio[-1], pct=100 * run.ratio[-1]))
+    table = recurrent.format_gradient_table(gradients)
+    assert f"{run.rate:9.3f} {run.ratio[-1]:16.3g}" in table       # the detail, printed above the prose
 
 
 def test_relu_halves_the_squared_norm(prose, gradients, spreads):
-    _stated(prose, r"1/\sqrt{2} \approx$ 0.707", rf"1/\sqrt{{2}} \approx$ {2 ** -0.5:.3f}")
+    _stated(prose, r"1/\sqrt{2} \approx$ 0.71", rf"1/\sqrt{{2}} \approx$ {2 ** -0.5:.2f}")
     relu_rates = np.concatenate(list(spreads["relu"].values()))
     assert len(relu_rates) == 20 and np.all(np.abs(relu_rates - 2 ** -0.5) < 0.04)
-    _stated(prose, "0.675 to 0.741 over all twenty runs",
-            f"{relu_rates.min():.3f} to {relu_rates.max():.3f} over all twenty runs")
+    _stated(prose, "near 0.71 (0.67 to 0.74 over all twenty runs)",
+            f"near {2 ** -0.5:.2f} ({relu_rates.min():.2f} to {relu_rates.max():.2f} over all twenty runs)")
 
 
 def test_seed_spread_numbers(prose, spreads, params):
     k = params["steps"] - 1
     linear, tanh = spreads["identity"], spreads["tanh"]
     assert np.allclose(linear["orthogonal"], 1.0, atol=1e-12)
-    _stated(prose, "exactly, 1.000 per step for every draw", f"exactly, {linear['orthogonal'].min():.3f} per step "
+    _stated(prose, "exactly, 1 per step for every draw", f"exactly, {linear['orthogonal'].min():.3g} per step "
             "for every draw")
-    _stated(prose, "between 0.962 and 1.062 per step",
-            f"between {linear['normal'].min():.3f} and {linear['normal'].max():.3f} per step")
-    _stated(prose, "keeping\n0.148 of the gradient to multiplying it by 18.7",
-            f"keeping\n{linear['normal'].min() ** k:.3g} of the gradient to multiplying it by "
-            f"{linear['normal'].max() ** k:.3g}")
-    _stated(prose, "between 0.899 and 0.912 per step",
-            f"between {tanh['orthogonal'].min():.3f} and {tanh['orthogonal'].max():.3f} per step")
-    _stated(prose, "(up to 0.968)", f"(up to {tanh['normal'].max():.3f})")
+    _stated(prose, "between 0.96 and 1.06 per step",
+            f"between {linear['normal'].min():.2f} and {linear['normal'].max():.2f} per step")
+    _stated(prose, "keeping\n0.15 of the gradient to multiplying it by 19.",
+            f"keeping\n{linear['normal'].min() ** k:.2g} of the gradient to multiplying it by "
+            f"{linear['normal'].max() ** k:.2g}.")
+    _stated(prose, "between 0.90 and 0.91 per step",
+            f"between {tanh['orthogonal'].min():.2f} and {tanh['orthogonal'].max():.2f} per step")
+    _stated(prose, "(up to 0.97)", f"(up to {tanh['normal'].max():.2f})")
+    table = recurrent.format_seed_spread(spreads, params["steps"])    # the detail, to 3 figures
+    assert len(table.splitlines()) == 7 and f"after {k} steps" in table
+    assert f"{linear['normal'].min():17.3f} {linear['normal'].max():8.3f}" in table
     assert tanh["normal"].max() > tanh["orthogonal"].max() and tanh["normal"].min() < tanh["orthogonal"].min()
 
 
@@ -146,7 +154,7 @@ def test_clipping_numbers(prose, clipping_runs, params):
     _stated(prose, "test\naccuracy is 50.6%", f"test\naccuracy is {plain.test_accuracy:.1%}")
     assert abs(plain.test_accuracy - 0.5) < 0.02
     _stated(prose, "clipped at 1 ", f"clipped at {params['clip']:g} ")
-    _stated(prose, "to a test accuracy of 100.0%", f"to a test accuracy of {clipped.test_accuracy:.1%}")
+    _stated(prose, "to a test accuracy of 100%.", f"to a test accuracy of {100 * clipped.test_accuracy:.3g}%.")
     assert clipped.dead_fraction == 0.0 and not plain.history.diverged and not clipped.history.diverged
 
 
@@ -220,12 +228,13 @@ def test_gradient_panel_defaults_and_a_slider_move():
     assert set(panel.controls) == {"activation", "scale", "steps", "seed"}
     assert set(panel.result.runs) == {"normal", "orthogonal", "identity"}
     assert panel.result.runs["orthogonal"].rate == recurrent.run_gradient_through_time().rate
-    assert "orthogonal: x 0.910 per step" in panel.result.status
+    assert f"orthogonal: x {panel.result.runs['orthogonal'].rate:.3g} per step" in panel.result.status
+    assert "orthogonal: x 0.91 per step" in panel.result.status
     panel.controls["activation"].value = "relu"
     assert panel.result.runs["normal"].activation == "relu" and panel.updates == 2
     panel.controls["steps"].value = 20
     assert panel.result.runs["normal"].steps == 20
-    assert len(panel.figure.axes) == 2 and panel.image.value[:4] == b"\x89PNG"
+    assert len(panel.figure.axes) == 2 and len(panel.image.value) > 0    # the picture's format is the panel's
     with pytest.raises(ValueError, match="unknown setting"):
         recurrent.gradient_panel(learning_rate=0.1)
 
@@ -234,9 +243,9 @@ def test_irnn_number(prose, params):
     """ReLU with identity recurrent weights (Le et al. 2015) against orthogonal ones, at the panel's defaults."""
     result = recurrent.run_gradient_panel("relu", params["scale"], params["steps"], params["hidden"],
                                           seed=params["seed"])
-    _stated(prose, "so 0.976 of it survives each step, against 0.727",
-            f"so {result.runs['identity'].rate:.3f} of it survives each step, against "
-            f"{result.runs['orthogonal'].rate:.3f}")
+    _stated(prose, "so 0.98 of it survives each step, against 0.73",
+            f"so {result.runs['identity'].rate:.2f} of it survives each step, against "
+            f"{result.runs['orthogonal'].rate:.2f}")
 
 
 def test_gradient_panel_extremes_draw_without_warnings():
@@ -250,6 +259,12 @@ def test_plots_draw(clipping_runs):
     fig = Figure()
     recurrent.plot_echo_training(clipping_runs, fig)
     assert len(fig.axes) == 2 and fig.axes[1].get_yscale() == "log"
+    plain, clipped = (clipping_runs[k].test_accuracy for k in ("no clipping", "clipped"))
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == \
+        [f"no clipping (test acc. {100 * plain:.3g}%)", f"clipped (test acc. {100 * clipped:.3g}%)"]
+    fig = Figure()
+    recurrent.plot_echo_training(clipping_runs, fig, accuracy=False)   # for chaotic runs: no accuracy
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["no clipping", "clipped"]
     fig = Figure()
     recurrent.plot_echo_training(clipping_runs["clipped"], fig)
     assert len(fig.axes[0].lines) == 1

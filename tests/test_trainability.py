@@ -118,8 +118,24 @@ def test_plots_draw(tmp_path):
         fn(*args, fig)
         assert fig.axes
     fig = Figure()
+    T.plot_remedies(reg, fig)
+    assert len(fig.axes) == len(reg) + 2 and fig.axes[-1].get_ylim() == fig.axes[-2].get_ylim()
+    fig = Figure()
     T.plot_input_scaling(T.run_input_scaling(lrs=(0.1,), epochs=5), fig)
     assert len(fig.axes) == 3
+
+
+def test_loss_axes_start_at_zero_and_share_a_scale_unless_asked_not_to():
+    """A loss that does not move must look flat: the zero-initialized runs' losses stay within 0.01."""
+    runs = T.run_initialization(activations=("relu", "sigmoid"), epochs=20)
+    for own_scale in (False, True):
+        fig = Figure()
+        T.plot_side_by_side(runs, fig, own_scale=own_scale)
+        lims = [ax.get_ylim() for ax in fig.axes[2:]]
+        if own_scale:
+            assert all(hi - lo < 0.1 for lo, hi in lims), "autoscaled: the flat losses fill the axes"
+        else:
+            assert lims[0] == lims[1] and lims[0][0] == 0 and lims[0][1] > 0.6
 
 
 # --- the slider panels ------------------------------------------------------------------------------------
@@ -163,11 +179,12 @@ def test_section2_activations(prose):
     acts = T.run_activations(seed=P["seed"], **EXAMPLE)
     f = {k: r.final for k, r in acts.items()}
     assert all(r.settings["init"] == "normal" for r in acts.values()), "the lecture's N(0, 1) start"
-    stated(prose, f"after {P['epochs']} steps the ReLU network's training loss is down to {f['relu']['train_loss']:.3f}",
-           f"the tanh network's to\n{f['tanh']['train_loss']:.3f}", f"only to {f['sigmoid']['train_loss']:.3f}",
-           f"{f['sigmoid']['test_acc']:.3f} against {f['relu']['test_acc']:.3f} (ReLU) and {f['tanh']['test_acc']:.3f}",
-           f"from {acts['sigmoid'].train_loss[0]:.3f} to {f['sigmoid']['train_loss']:.3f}",
-           f"from {acts['relu'].train_loss[0]:.3g} to {f['relu']['train_loss']:.3f}")
+    names = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid"}
+    stated(prose, f"| hidden activation | training loss after step 1 | after {P['epochs']} steps | test accuracy |",
+           *(f"| {names[k]} | {r.train_loss[0]:.3g} | {f[k]['train_loss']:.3f} | {f[k]['test_acc']:.3f} |"
+             for k, r in acts.items()),
+           f"from {acts['sigmoid'].train_loss[0]:.3g} to {f['sigmoid']['train_loss']:.3f}",
+           f"from {acts['relu'].train_loss[0]:.3g} to\n{f['relu']['train_loss']:.3f}")
     assert f["sigmoid"]["train_loss"] > 3 * max(f["relu"]["train_loss"], f["tanh"]["train_loss"])
 
 
@@ -186,7 +203,7 @@ def test_section3_zero_initialization_learns_only_the_class_share(prose):
         moved = any(np.any(layer.params["W"]) for layer in hidden)
         assert moved == (name == "sigmoid"), "zero hidden weights never move, except after sigmoid's 0.5"
     assert zero.final["test_acc"] <= 0.5
-    stated(prose, f"stops at {zero.final['train_loss']:.4f}", f"entropy of the class-1 share ({share:.3f})",
+    stated(prose, f"stops at {zero.final['train_loss']:.3g}, the entropy of the\nclass-1 share ({share:.3f})",
            f"training accuracy is {zero.final['train_acc']:.3f}", f"test accuracy {zero.final['test_acc']:.3f}, no better")
 
 
@@ -197,10 +214,12 @@ def test_section4_input_scaling(prose):
     assert best["standardized"] < 0.25 * best["unscaled"]
     cond = {v: T.condition_number(T.logistic_hessian(sp.X_train)) for v, sp in res.splits.items()}
     assert cond["unscaled"] > 1e4 * cond["standardized"]
+    two_figures = lambda x: float(f"{x:.2g}")     # 131,000 -> 130,000, as the prose writes it
     stated(prose, "five learning rates", "multiply the second feature by 100", "(by 2\nand 50)",
            f"{best['standardized']:.2g} (at learning rate {res.best_lr['standardized']:g})",
            f"{best['unscaled']:.3g} (at {res.best_lr['unscaled']:g})", "keep the running example but",
-           f"is {cond['unscaled']:.3g} for the unscaled", f"and {cond['standardized']:.3g} once standardized")
+           f"is about {two_figures(cond['unscaled']):,.0f} for the unscaled",
+           f"and {cond['standardized']:.2g} once standardized")
 
 
 @pytest.fixture(scope="module")
@@ -250,8 +269,8 @@ def test_section6_overfitting(prose, reg):
     o = T.OVERFIT
     assert (o["n"], o["noise"], o["width"], o["n_test"]) == (30, 0.35, 32, 200)
     stated(prose, "(30 points, noise 0.35)", "two hidden layers of 32 units, 1120 weights", "large test set (200 points)",
-           f"keeps falling, to {f['train_loss']:.4f}", f"lowest, {min(plain.test_loss):.4f}, at epoch {best}",
-           f"climbs to {f['test_loss']:.4f}", f"({f['train_acc']:.3f} on the training set, {f['test_acc']:.3f} on the test set)")
+           f"keeps falling, to {f['train_loss']:.3g}", f"lowest, {min(plain.test_loss):.3g}, at epoch {best}",
+           f"climbs to {f['test_loss']:.3g}", f"({f['train_acc']:.3f} on the training set, {f['test_acc']:.3f} on the test set)")
 
 
 def test_section6_remedies(prose, reg):
@@ -264,10 +283,16 @@ def test_section6_remedies(prose, reg):
     assert T.REGULARIZERS == {"none": {}, "L2": {"l2": 0.01}, "L1": {"l1": 0.003}, "dropout": {"dropout": 0.4},
                               "early stopping": {"patience": 20}}
     n_fit = len(reg["none"].split.X_train) - int(round(0.25 * len(reg["none"].split.X_train)))
-    stated(prose, f"from {f['none']['test_loss']:.4f} without regularization to {f['L2']['test_loss']:.4f} with L2",
-           "($\\lambda_2$ = 0.01)", f"{f['L1']['test_loss']:.4f} with L1 ($\\lambda_1$ = 0.003)",
-           f"{f['dropout']['test_loss']:.4f} with dropout ($p$ = 0.4)", f"{f['early stopping']['test_loss']:.4f} with early",
-           f"at epoch {es.stopped_epoch} and kept the weights of epoch {es.best_epoch}",
+    settings = {"none": "—", "L2": "$\\lambda_2$ = 0.01", "L1": "$\\lambda_1$ = 0.003", "dropout": "$p$ = 0.4",
+                "early stopping": "patience 20 epochs"}
+    row_name = {"L2": "L2 penalty", "L1": "L1 penalty"}
+    stated(prose, *(f"| {row_name.get(k, k)} | {settings[k]} | {x['test_loss']:.3g} | {x['test_acc']:.3f} |"
+                    for k, x in f.items()))
+    remedies = {k: x["test_loss"] for k, x in f.items() if k != "none"}
+    assert min(remedies, key=remedies.get) == "L2" and max(remedies, key=remedies.get) == "dropout"
+    stated(prose, f"from {f['none']['test_loss']:.3g} without regularization: L2 most, to {f['L2']['test_loss']:.3g}, "
+           f"dropout least, to {f['dropout']['test_loss']:.3g}",
+           f"stopped at epoch {es.stopped_epoch} and kept the weights of epoch {es.best_epoch}",
            f"({min(accs):.3f} to {max(accs):.3f})", f"only {n_fit} of the 30 points", "not improved for 20 epochs")
 
 
@@ -347,3 +372,29 @@ def test_section4_departs_from_n01_because_that_run_is_chaotic(prose):
     assert abs(runs[0.0]["normal"] - runs[3e-13]["normal"]) > 1e-3
     assert runs[0.0]["default"] == pytest.approx(runs[3e-13]["default"], abs=1e-6)
     stated(prose, "start from He's\ninitialization", "(learning rate 0.001) is chaotic")
+
+
+def test_the_playground_plays_the_run_it_shows_frame_by_frame():
+    """Play advances EPOCHS_PER_FRAME epochs a frame; played to the end it is the panel's own run, number for
+    number, and it stops with what the run did."""
+    panel = T.playground_panel()
+    player = panel.player
+    player.reset()
+    assert player.frames == 0 and panel.result.train_loss == []
+    message = None
+    while message is None:
+        message = player.step()
+    assert player.frames == T.PLAYGROUND_START.get("epochs", T.EXAMPLE["epochs"]) // T.EPOCHS_PER_FRAME
+    whole = T.run_classifier(**panel.fixed, **panel.values)
+    assert panel.result.final == whole.final and panel.result.train_loss == whole.train_loss
+    assert message == f"finished {panel.fixed['epochs']} epochs: {whole.status}"
+
+
+def test_a_diverging_playground_run_stops_at_its_step():
+    panel = T.playground_panel(lr=10.0, activation="relu", init="he_normal", depth=8, width=32)
+    player = panel.player
+    message = None
+    while message is None:
+        message = player.step()
+    whole = T.run_classifier(**panel.fixed, **panel.values)
+    assert whole.diverged and message == whole.history.status

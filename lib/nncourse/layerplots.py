@@ -68,7 +68,10 @@ def plain_log_labels(ax, axis="y"):
     target = ax.yaxis if axis == "y" else ax.xaxis
     low, high = ax.get_ylim() if axis == "y" else ax.get_xlim()
     narrow = low > 0 and high / low < 30          # within about a decade: ticks at 1, 2, 5 per decade
-    target.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if narrow else (1.0,), numticks=6))
+    subs = (1.0, 2.0, 5.0) if narrow else (1.0,)
+    if low > 0 and high / low < 4:                # less than half a decade: a tick at every digit
+        subs = tuple(float(k) for k in range(1, 10))
+    target.set_major_locator(LogLocator(base=10, subs=subs, numticks=6))
     target.set_major_formatter(FuncFormatter(lambda v, pos: f"{v:.3g}"))
     target.set_minor_locator(NullLocator())
     target.set_minor_formatter(NullFormatter())

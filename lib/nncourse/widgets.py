@@ -29,6 +29,7 @@ import html
 import io
 import math
 import numbers
+import textwrap
 import time
 from collections import OrderedDict
 
@@ -396,7 +397,7 @@ def _shown_value(w):
     return repr(w.value)
 
 
-_SVG_RC = {"svg.hashsalt": "nncourse", "svg.fonttype": "path"}
+_SVG_RC = {"svg.hashsalt": "nncourse", "svg.fonttype": "none"}   # text as text: faster to write and to show
 
 
 def _svg(figure):
@@ -412,7 +413,9 @@ def _with_caption(figure, text):
     from PIL import Image
     body = io.BytesIO()
     figure.savefig(body, format="png", metadata={"Software": None})
-    lines = text.splitlines()
+    per_line = int(figure.get_figwidth() * 72 / (0.62 * 9)) - 4    # 9-pt monospace: about 0.6 em per character
+    lines = [piece for line in text.splitlines()
+             for piece in textwrap.wrap(line, per_line, subsequent_indent="  ", break_on_hyphens=False) or [""]]
     caption = Figure(figsize=(figure.get_figwidth(), 0.2 + 0.18 * len(lines)), dpi=figure.dpi)
     caption.text(0.01, 0.5, "\n".join(lines), ha="left", va="center", fontsize=9, color="0.25",
                  family="monospace", linespacing=1.3)

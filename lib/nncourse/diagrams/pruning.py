@@ -25,11 +25,11 @@ def _toy_ticket():
     return initial, trained, pruned, rewound, masks
 
 
-@image("lottery_ticket_procedure.png", figsize=(11, 3.0))
+@image("lottery_ticket_procedure.png", figsize=(9, 2.9))
 def lottery_ticket_procedure(fig):
     """Four panels: initialize, train, prune the smallest weights, rewind the survivors to their initial
     values (then train again, and repeat)."""
-    from ..experiments.network_size import draw_network
+    from ..experiments.network_size import draw_network, network_key
     initial, trained, pruned, rewound, masks = _toy_ticket()
     sizes = [3, 5, 5, 2]
     titles = ["1. initialize ($\\theta_0$)", "2. train", "3. prune the smallest |w|", "4. rewind survivors to $\\theta_0$"]
@@ -40,6 +40,6 @@ def lottery_ticket_procedure(fig):
         ax.set_title(title, fontsize=10)
         ax.set_xticks([])
         ax.spines["bottom"].set_visible(False)
-    fig.text(0.5, 0.02, "blue: positive weight, red: negative, darker: larger |w|; steps 2-4 repeat each round",
-             ha="center", fontsize=9)
-    fig.subplots_adjust(left=0.02, right=0.98, top=0.85, bottom=0.12, wspace=0.15)
+    fig.legend(handles=network_key(), loc="lower center", ncols=2, frameon=False,
+               title="darker: larger |w|; steps 2-4 repeat each round", title_fontsize=9)
+    fig.subplots_adjust(left=0.02, right=0.98, top=0.86, bottom=0.22, wspace=0.15)

@@ -1,11 +1,12 @@
 """Lesson 09's picture: a recurrent layer folded (one cell with a loop) and unrolled through time, with the
-forward pass in black and backpropagation through time in red."""
+forward pass in black and backpropagation through time dashed, in the course's vermillion (Okabe-Ito)."""
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from . import image
 
+_VERMILLION = "#D55E00"   # Okabe-Ito vermillion, the course style's C3
 _FORWARD = dict(arrowstyle="-|>", mutation_scale=12, color="black", lw=1.3)
-_BACKWARD = dict(arrowstyle="-|>", mutation_scale=11, color="tab:red", lw=1.2, ls="--")
+_BACKWARD = dict(arrowstyle="-|>", mutation_scale=11, color=_VERMILLION, lw=1.2, ls="--")
 
 
 def _box(ax, x, y, text, color="#dbe9f6", w=0.9, h=0.62):
@@ -47,14 +48,14 @@ def rnn_unrolled(fig):
         _arrow(ax, (x, 1.95), (x, 2.65))
         _arrow(ax, (x + 0.25, 2.65), (x + 0.25, 1.95), _BACKWARD)
         ax.text(x - 0.12, 0.85, "$W_x$", fontsize=9, ha="right")
-    _arrow(ax, (2.65, 1.68), (xs[0] - 0.48, 1.68))
-    ax.text(2.88, 1.8, "$h_{-1}=0$", ha="center", fontsize=8, color="0.3")
+    _arrow(ax, (2.55, 1.68), (xs[0] - 0.48, 1.68))
+    ax.text(2.8, 1.8, "$h_{-1}=0$", ha="center", fontsize=9, color="0.3")
     for a, b in zip(xs[:-1], xs[1:]):
         _arrow(ax, (a + 0.48, 1.68), (b - 0.48, 1.68))
         ax.text((a + b) / 2, 1.8, "$W_h$", ha="center", fontsize=9)
         _arrow(ax, (b - 0.48, 1.45), (a + 0.48, 1.45), _BACKWARD)
-        ax.text((a + b) / 2, 1.12, "$\\times f'(z)\\, W_h^T$", ha="center", fontsize=8, color="tab:red")
+        ax.text((a + b) / 2, 1.12, "$\\times f'(z)\\, W_h^T$", ha="center", fontsize=9, color=_VERMILLION)
     ax.text(6.15, 3.55, "same $W_x, W_h, b$ at every step: their gradients add up over the steps",
             ha="center", fontsize=9, color="0.25")
-    ax.text(6.15, -0.32, "unrolled through time: backpropagation (red) runs right to left",
-            ha="center", fontsize=9, color="tab:red")
+    ax.text(6.15, -0.32, "unrolled through time: backpropagation (dashed) runs right to left",
+            ha="center", fontsize=9, color=_VERMILLION)

@@ -6,6 +6,7 @@ by the global norm, algorithm 1); He et al. (2016), "Deep residual learning for 
 Glorot & Bengio (2010) for the activation derivatives.
 """
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from .. import _validate, data, diagnostics, layerplots
 from ..clipping import clipper
@@ -159,16 +160,29 @@ def countermeasure_table(results):
 
 
 def plot_case_study(results, fig):
-    """Loss per step (log scale) of one or several case-study runs {label: result}."""
-    ax = fig.subplots()
-    for name, r in results.items():
-        h = r["history"]
-        plot_loss(h, ax, label=f"{name} (diverged at step {h.diverged_at})" if h.diverged else name, log=True)
-    for text in list(ax.texts):   # the legend names the step of divergence; overlapping notes would not
-        text.remove()
-    ax.axhline(TARGET, color="0.6", ls=":", lw=1)
-    ax.legend(fontsize=7, loc="upper right")
-    ax.set(title="|1e12 - output| per step (runs that blow up leave the top)", ylim=(1e9, 1e17))
+    """Loss per step (log scale) of several case-study runs {label: result}: the runs that diverge (left, their
+    first steps) and the runs that stay finite (right, every step). A single result gets one panel."""
+    diverged = {k: r for k, r in results.items() if r["history"].diverged}
+    finite = {k: r for k, r in results.items() if not r["history"].diverged}
+    groups = [g for g in (diverged, finite) if g]
+    axes = np.atleast_1d(fig.subplots(1, len(groups)))
+    styles = ["-", "--", "-.", ":"]
+    for ax, group in zip(axes, groups):
+        for i, (name, r) in enumerate(group.items()):
+            plot_loss(r["history"], ax, label=name, log=True, ls=styles[i % 4], lw=1.8, marker="o" if
+                      r["history"].diverged else None, ms=3)
+        for text in list(ax.texts):   # the step of divergence is in the table; overlapping notes would not read
+            text.remove()
+        ax.axhline(TARGET, color="0.6", ls=":", lw=1)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if diverged:
+        last = max(r["history"].diverged_at for r in diverged.values())
+        axes[0].set(title="diverged (dotted: the step it stopped)", xlim=(0.5, 2 * last + 0.5), ylim=(1e9, 1e30))   # room on the right for the legend
+        axes[0].legend(loc="lower right")
+    if finite:
+        axes[-1].set(title="stayed finite", ylim=(1e10, 1e14), ylabel="" if diverged else "loss")
+        axes[-1].legend(loc="upper right")
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.9, wspace=0.22)
     return fig
 
 
@@ -242,7 +256,8 @@ def plot_depth_profile(profile, fig, title="gradient norm per layer at initializ
     for name, norms in profile.items():
         layerplots.plot_per_layer(norms, ax, label=name)
     ax.set(title=title, ylabel="||dL/dW||")
-    ax.legend(fontsize=8)
+    ax.legend()
+    fig.subplots_adjust(left=0.1, right=0.98, bottom=0.16, top=0.9)
     return fig
 
 
@@ -252,9 +267,10 @@ def plot_residual_comparison(result, fig):
     for ax, (depth, r) in zip(np.atleast_1d(axes), result.items()):
         for label, norms in r.items():
             layerplots.plot_per_layer(norms, ax, label=label)
-        ax.set_title(f"depth {depth}", fontsize=9)
+        ax.set_title(f"depth {depth}")
     np.atleast_1d(axes)[0].set_ylabel("||dL/dW||")
-    np.atleast_1d(axes)[0].legend(fontsize=8)
+    np.atleast_1d(axes)[0].legend(loc="lower right")
+    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.16, top=0.9, wspace=0.12)
     return fig
 
 
@@ -279,7 +295,8 @@ def plot_remedies_training(result, fig):
     ax = fig.subplots()
     for label, r in result.items():
         plot_loss(r["history"], ax, label=f"{label} (accuracy {r['accuracy']:.2f})", log=True)
-    ax.legend(fontsize=8)
+    ax.legend()
+    fig.subplots_adjust(left=0.1, right=0.98, bottom=0.16, top=0.95)
     return fig
 
 
@@ -314,6 +331,7 @@ def plot_case_panel(result, fig):
     ax1, ax2 = fig.subplots(1, 2)
     fig.subplots_adjust(left=0.1, right=0.98, bottom=0.16, top=0.88, wspace=0.25)
     _plot_loss_log(result["history"], ax1)
+    ax1.xaxis.set_major_locator(MaxNLocator(integer=True))   # steps count: no tick at step 2.5
     ax1.set_title(result["status"], fontsize=9, y=1.0)   # explicit y: no automatic placement, faster redraw
     layerplots.plot_per_layer(result["grad_norms0"], ax2)
     ax2.set_title("||dL/dW|| per layer at step 1", y=1.0)

@@ -16,7 +16,7 @@ from ..model import mlp
 from ..plots import plot_loss
 from ..train import accuracy, fit
 
-COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00"]   # Okabe-Ito: safe for colour-blind readers
+COLORS = [f"C{i}" for i in range(8)]   # the course style's Okabe-Ito cycle: safe for colour-blind readers
 
 # ---------------------------------------------------------------------------------------------------------
 # building blocks
@@ -111,6 +111,9 @@ def run_five_cases(seed=0, n=200, width=16, hidden=5, lr=0.1, steps=300, dataset
     return out
 
 
+# zeros, small and constant all end at loss ln 2: dashes and widths keep the three lines apart where they overlap
+FIVE_CASE_STYLES = {"zeros": dict(lw=4, alpha=0.6), "small": dict(ls="--", lw=2), "constant": dict(ls=":", lw=2)}
+
 ROUNDING = 1e-15   # a gradient this small, where the exact value is 0, is rounding noise
 
 
@@ -134,12 +137,15 @@ def plot_five_cases(result, fig):
     each layer's weights during training (zeros, which never move, cannot be drawn on the log scale)."""
     ax1, ax2 = fig.subplots(1, 2)
     for name, r in result.items():
-        plot_loss(r["history"], ax1, label=name, log=True)
-        layerplots.plot_per_layer(r["rel_change"], ax2, label=name)
+        style = FIVE_CASE_STYLES.get(name, {})
+        plot_loss(r["history"], ax1, label=name, log=True, **style)
+        layerplots.plot_per_layer(r["rel_change"], ax2, label=name, **style)
+    for text in ax1.texts:   # "diverged at step 5" reads to the right of its line, inside the axes
+        text.set_horizontalalignment("left")
     ax1.set(title="training loss", ylim=(1e-3, 1e5))
-    ax1.legend(fontsize=7)
-    ax2.set(title="how far each layer's weights moved (zeros: 0)", ylabel="||W_end - W_start|| / ||W_start||")
-    fig.subplots_adjust(left=0.1, right=0.98, bottom=0.14, top=0.9, wspace=0.3)
+    ax1.legend(loc="upper right")
+    ax2.set(title="how far each layer's weights moved", ylabel="‖W_end − W_start‖ / ‖W_start‖")
+    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.14, top=0.9, wspace=0.32)
     return fig
 
 
@@ -174,11 +180,11 @@ def plot_unit_variance(result, fig):
     ax1.hist(z_small, bins=edges, alpha=0.6, density=True, label="N(0, 1/N)")
     ax1.hist(z_big, bins=edges, alpha=0.6, density=True, label="N(0, 1)")
     ax1.set(title="layer 1: z = sum of N weights", xlabel="z", ylabel="density")
-    ax1.legend(fontsize=8)
+    ax1.legend()
     for (init, act), r in result.items():
         layerplots.plot_per_layer([s["z_std"] for s in r["stats"]], ax2, label=f"{init}, {act}")
     ax2.set(title="std of z, layer after layer", ylabel="std(z)")
-    ax2.legend(fontsize=7)
+    ax2.legend(loc="upper left")
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.9, wspace=0.25)
     return fig
 
@@ -211,9 +217,9 @@ def plot_schemes(result, fig):
         layerplots.plot_per_layer([s["std"] for s in r["stats"]], ax1, label=label)
         layerplots.plot_per_layer([s["grad_std"] for s in r["stats"]], ax2, label=label)
     ax1.set(title="std of the activations", ylim=(0.1, 10))
-    ax2.set(title="std of dL/dz (back-propagated)")
-    ax1.legend(fontsize=7)
-    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.14, top=0.9, wspace=0.2)
+    ax2.set(title="std of dL/dz (back-propagated)", ylim=(0.1, 10))   # the same range: the two compare
+    fig.legend(*ax1.get_legend_handles_labels(), loc="lower center", ncols=3, frameon=False)
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.3, top=0.92, wspace=0.2)
     return fig
 
 
@@ -262,11 +268,12 @@ def plot_glorot(result, fig):
     g_all = np.concatenate([np.ravel(d) for r in result.values() for d in r["dz"]])
     g_lim = float(np.percentile(np.abs(g_all), 99.5))
     for col, (init, r) in enumerate(result.items()):
-        layerplots.plot_layer_histograms(r["a"], axes[0, col], value_range=(-1, 1), bins=50,
+        # one legend for all four panels (the same layer colours), where the standard init's panel is empty
+        layerplots.plot_layer_histograms(r["a"], axes[0, col], value_range=(-1, 1), bins=50, legend=col == 0,
                                          title=f"activations, {titles[init]}", xlabel="tanh(z)")
         layerplots.plot_layer_histograms(r["dz"], axes[1, col], value_range=(-g_lim, g_lim), bins=50,
-                                         title=f"gradients dL/dz, {titles[init]}", xlabel="dL/dz")
-    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.08, top=0.95, wspace=0.2, hspace=0.35)
+                                         legend=False, title=f"gradients dL/dz, {titles[init]}", xlabel="dL/dz")
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.08, top=0.95, wspace=0.22, hspace=0.4)
     return fig
 
 
@@ -292,6 +299,16 @@ def run_he_depth(depth=30, width=256, n=200, seed=0):
     return out
 
 
+def he_depth_table(result):
+    """Per init: std of z in the first and the last layer, the average factor per layer measured, and the factor
+    the variance argument predicts, sqrt(n Var(W) / 2): 1/sqrt(2) under 1/n, 1 under 2/n."""
+    predicted = {"lecun_normal": 1 / np.sqrt(2), "he_normal": 1.0}
+    var = {"lecun_normal": "1/n", "he_normal": "2/n"}
+    return [{"init": init, "Var(W)": var[init], "std(z) layer 1": r["z_std"][0],
+             f"std(z) layer {len(r['z_std'])}": r["z_std"][-1], "factor per layer": r["ratio"],
+             "predicted factor": predicted[init]} for init, r in result.items()]
+
+
 @one_blas_thread
 def run_he_training(depth=30, width=32, n=200, lr=0.02, steps=150, seed=0, dataset="moons"):
     """Train the `depth`-layer ReLU classifier (narrow, so it runs in a blink) from both inits; returns
@@ -313,12 +330,12 @@ def plot_he(depth_result, train_result, fig):
     for init, r in depth_result.items():
         layerplots.plot_per_layer(r["z_std"], ax1, label=labels[init])
     ax1.set(title="std of the pre-activations", ylabel="std(z)")
-    ax1.legend(fontsize=8)
+    ax1.legend()
     for init, r in train_result.items():
         plot_loss(r["history"], ax2, label=labels[init], log=False)
     ax2.set(title="training loss, 30 narrow ReLU layers")
-    ax2.legend(fontsize=8)
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.9, wspace=0.2)
+    ax2.legend()
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.9, wspace=0.25)
     return fig
 
 
@@ -350,14 +367,21 @@ def run_regression_inits(seed=0, n=200, lr=1e-3, steps=500):
 
 
 def plot_regression_inits(result, fig):
-    """The loss curves side by side, one panel per start."""
-    axes = fig.subplots(1, len(result))
-    for ax, (name, r) in zip(axes, result.items()):
+    """The loss curves, one panel per start, three panels a row."""
+    cols = 3
+    rows = -(-len(result) // cols)
+    axes = np.atleast_2d(fig.subplots(rows, cols)).ravel()
+    for i, (ax, (name, r)) in enumerate(zip(axes, result.items())):
         plot_loss(r["history"], ax, log=True)
-        ax.set_title(name, fontsize=9)
-        if ax is not axes[0]:
+        layerplots.plain_log_labels(ax)   # a panel spanning less than a decade still gets labelled ticks
+        ax.set_title(name, fontsize=10)
+        if i % cols:
             ax.set_ylabel("")
-    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.17, top=0.88, wspace=0.4)
+        if i < len(result) - cols:
+            ax.set_xlabel("")
+    for ax in axes[len(result):]:
+        ax.axis("off")
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.1, top=0.93, wspace=0.35, hspace=0.45)
     return fig
 
 
@@ -436,15 +460,18 @@ def plot_histograms(result, fig):
     """Activation histograms and back-propagated gradient histograms of at most 5 layers; one legend gives each
     layer's two stds. Two axes, one legend, a fixed layout: drawing dominates a slider move, so keep it lean."""
     ax1, ax2 = fig.subplots(1, 2)
-    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.16, top=0.9, wspace=0.18)
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.33, top=0.92, wspace=0.2)
     shown = layerplots.pick_layers(len(result["a"]))
     stats = result["stats"]
     labels = [f"layer {i + 1}: std {stats[i]['std']:.3g} | {stats[i]['grad_std']:.3g}" for i in shown]
-    layerplots.plot_layer_histograms([result["a"][i] for i in shown], ax1, bins=40, labels=labels,
-                                     title="activations (std | gradient std)", xlabel=result["activation"])
+    layerplots.plot_layer_histograms([result["a"][i] for i in shown], ax1, bins=40, labels=labels, legend=False,
+                                     title="activations", xlabel=result["activation"])
     layerplots.plot_layer_histograms([result["dz"][i] for i in shown], ax2, bins=40, labels=labels, legend=False,
                                      title="back-propagated gradients dL/dz", xlabel="dL/dz")
     ax2.set_ylabel("")
+    # below the axes, so that no layer's histogram hides behind it
+    fig.legend(*ax1.get_legend_handles_labels(), loc="lower center", ncols=3, frameon=False,
+               title="std of the activations | of the gradients")
     for ax in (ax1, ax2):
         ax.locator_params(nbins=5)
     return fig
@@ -454,18 +481,19 @@ def histogram_summary(result):
     """Text for a checked cell: std of the activations and of dL/dz, first and last layer."""
     s = result["stats"]
     return (f"{result['init']} x {result['scale']:g}, {result['activation']}: activation std "
-            f"{s[0]['std']:.4g} (layer 1) -> {s[-1]['std']:.4g} (layer {len(s)}); gradient std "
-            f"{s[0]['grad_std']:.4g} -> {s[-1]['grad_std']:.4g}")
+            f"{s[0]['std']:.3g} (layer 1) -> {s[-1]['std']:.3g} (layer {len(s)}); gradient std "
+            f"{s[0]['grad_std']:.3g} -> {s[-1]['grad_std']:.3g}")
 
 
 def histogram_panel(**overrides):
     """Sliders: initializer, scale, depth, width, activation; the histograms update live."""
     from ..widgets import dropdown, int_slider, log_slider, slider_panel
-    values = dict(init="glorot_uniform", scale=1.0, depth=5, width=100, activation_name="tanh")
+    # opens on the failure of section 4 (standard init, tanh, 10 layers): both histograms shrink layer by layer
+    values = dict(init="glorot_standard", scale=1.0, depth=10, width=100, activation_name="tanh")
     for name in overrides:
         _validate.choice("setting", name, values)
     values.update(overrides)
-    return slider_panel(run_histograms, plot_histograms, fixed={"n": 100, "seed": 0}, figsize=(10, 3.2),
+    return slider_panel(run_histograms, plot_histograms, fixed={"n": 100, "seed": 0}, figsize=(9, 4.2),
                         init=dropdown(PANEL_INITS, values["init"], "initializer"),
                         scale=log_slider(0.01, 100, values["scale"], "scale"),
                         depth=int_slider(1, 10, values["depth"], description="depth"),
@@ -565,8 +593,8 @@ def plot_report(examples, fig):
     const = next(iter(examples.values()))["constant_loss"]
     ax.axhline(const, color="k", ls=":", lw=1.2, label=f"constant prediction, Var(y) = {const:.2g}")
     ax.set(xscale="log", yscale="log", xlabel="step", ylabel="training loss (MSE)", ylim=(1e-2, 1e60))
-    ax.legend(fontsize=9, loc="upper right")
-    fig.subplots_adjust(left=0.1, right=0.98, bottom=0.14, top=0.95)
+    fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncols=2, frameon=False)   # below: no curve hidden
+    fig.subplots_adjust(left=0.1, right=0.98, bottom=0.27, top=0.96)
     return fig
 
 

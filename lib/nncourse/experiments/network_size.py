@@ -44,7 +44,7 @@ class WidthRun:
 
     @property
     def status(self):
-        return f"width {self.width}: final loss {self.history.final_loss:.4g}, accuracy {self.train_accuracy:.3f}"
+        return f"width {self.width}: final loss {self.history.final_loss:.3g}, accuracy {self.train_accuracy:.3f}"
 
 
 def run_width(width=4, seed=0, dataset="circles", n=200, noise=0.1, lr=0.5, epochs=300, data_seed=0):
@@ -101,15 +101,19 @@ def plot_width_sweep(result, fig):
     ax1, ax2 = fig.subplots(1, 2)
     x = np.arange(len(result.widths))
     for j in range(result.n_seeds):
-        ax1.scatter(x, result.final_loss[:, j], s=12, color="C0", alpha=0.5)
+        ax1.scatter(x, result.final_loss[:, j], s=12, color="C0", alpha=0.5, label="one seed" if j == 0 else None)
     ax1.plot(x, np.median(result.final_loss, axis=1), color="C0", label="median")
     ax1.set(yscale="log", xlabel="hidden units", ylabel="final training loss", title="final loss per seed")
+    ticks = [t for t in (0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
+             if result.final_loss.min() / 2 <= t <= 2 * result.final_loss.max()]
+    ax1.set_yticks(ticks, [f"{t:g}" for t in ticks])     # plain numbers, not 6x10^-1
+    ax1.minorticks_off()
     ax2.bar(x, result.successes, color="C2")
     ax2.set(xlabel="hidden units", ylabel=f"seeds out of {result.n_seeds}", ylim=(0, result.n_seeds + 0.3),
             title=f"training accuracy >= {result.threshold:g}")
     for ax in (ax1, ax2):
         ax.set_xticks(x, [str(w) for w in result.widths])
-    ax1.legend(fontsize=8)
+    ax1.legend()
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.9, wspace=0.3)
     return fig
 
@@ -208,7 +212,7 @@ def dead_grid_table(grid, lrs=(0.03, 0.3, 1.0, 3.0), inits=("he_normal", "normal
 
 
 def draw_network(ax, sizes, weights=None, dead=None, masks=None, max_edges=3000):
-    """A network diagram on `ax`: one column of circles per layer, lines for the weights (blue positive, red
+    """A network diagram on `ax`: one column of circles per layer, lines for the weights (blue positive, vermilion
     negative, opacity by |w|; pruned weights, mask 0, are not drawn). dead[l] (bool per unit of hidden layer
     l) draws those units hollow and grey with their outgoing weights removed from the picture."""
     sizes = list(sizes)
@@ -241,6 +245,17 @@ def draw_network(ax, sizes, weights=None, dead=None, masks=None, max_edges=3000)
     return ax
 
 
+def network_key(dead=False):
+    """Legend handles for draw_network's colours: positive and negative weights (and dead units)."""
+    from matplotlib.lines import Line2D
+    handles = [Line2D([], [], color=to_rgba("C0"), label="positive weight"),    # resolved now, as the edges are
+               Line2D([], [], color=to_rgba("C3"), label="negative weight")]
+    if dead:
+        handles.append(Line2D([], [], ls="", marker="X", ms=8, color="0.85", markeredgecolor="0.6",
+                              label="dead unit"))
+    return handles
+
+
 def plot_dead_units(result, fig):
     """Left: dead fraction per hidden layer against epoch. Right: the trained net, dead units crossed out."""
     ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.3]})
@@ -248,11 +263,13 @@ def plot_dead_units(result, fig):
         ax1.plot(np.arange(result.dead.shape[0]), result.dead[:, l], label=f"hidden layer {l + 1}")
     ax1.set(xlabel="epoch", ylabel="fraction of units dead", ylim=(-0.03, 1.03),
             title=f"lr = {result.lr:g}, init = {result.init}")
-    ax1.legend(fontsize=8)
+    ax1.legend()
     sizes = [result.weights[0].shape[0]] + [W.shape[1] for W in result.weights]
     draw_network(ax2, sizes, result.weights, dead=result.final_dead)
-    ax2.set_title("after training (crossed: dead units)")
-    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.14, top=0.9, wspace=0.15)
+    ax2.set_title("after training")
+    ax2.legend(handles=network_key(dead=True), loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=3,
+               frameon=False, handlelength=1.5, columnspacing=1.2)
+    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.22, top=0.9, wspace=0.15)
     return fig
 
 
@@ -262,7 +279,7 @@ def dead_units_panel(**overrides):
     for name in overrides:
         _validate.choice("setting", name, values)
     values.update(overrides)
-    return slider_panel(run_dead_units, plot_dead_units, figsize=(9, 3.6),
+    return slider_panel(run_dead_units, plot_dead_units, figsize=(9, 3.9),
                         lr=log_slider(0.01, 10, values["lr"], description="learning rate"),
                         init=dropdown(INITS, values["init"], description="init"))
 
@@ -408,10 +425,11 @@ def progress_bar(description="rounds trained"):
     return widgets.IntProgress(description=description, style={"description_width": "initial"})
 
 
-def plot_lottery(result, fig):
+def plot_lottery(result, fig, others=None):
     """Test accuracy and early-stopping iteration against the percentage of weights remaining (log axis,
     decreasing to the right), the pruned-and-reset net against the random re-initialization; and which input
-    pixels keep their weights."""
+    pixels keep their weights. `others` (a TicketSeeds of the same settings) adds the other seeds' accuracies as
+    faint points, so that this run's differences can be read against the spread between seeds."""
     ax1, ax2, ax3 = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1, 0.55]})
     pct = 100 * result.column("total_fraction")
     name = "winning ticket (rewound)" if result.rewind else "pruned, trained values kept"
@@ -428,15 +446,32 @@ def plot_lottery(result, fig):
         ax.set_xticks(ticks, [str(t) for t in ticks])
         ax.minorticks_off()
     lo = np.nanmin(np.r_[result.column("ticket_accuracy"), result.column("random_accuracy")].astype(float))
+    if others is not None:
+        _plot_other_seeds(ax1, [r for r in others.runs if r is not result], pct, name)
     ax2.set_ylim(0, 1.1 * np.nanmax(np.r_[result.column("ticket_iteration"),
                                          result.column("random_iteration")].astype(float)))
     ax1.set_ylim(min(0.9, np.floor(100 * lo) / 100 - 0.01), 1.0)   # a fixed span: a 1-point wobble stays small
-    ax1.legend(fontsize=9)
     im = ax3.imshow(result.rounds[-1].input_kept.reshape(8, 8), cmap="viridis", vmin=0, vmax=1)
     ax3.set(title=f"weights kept per pixel\n(round {result.rounds[-1].round})", xticks=[], yticks=[])
     fig.colorbar(im, ax=ax3, fraction=0.046)
-    fig.subplots_adjust(left=0.07, right=0.94, bottom=0.16, top=0.86, wspace=0.35)
+    handles, labels = ax1.get_legend_handles_labels()
+    top = 0.86 if len(labels) <= 2 else 0.79
+    fig.subplots_adjust(left=0.08, right=0.94, bottom=0.16, top=top, wspace=0.38)
+    x0, x1 = ax1.get_position().x0, ax2.get_position().x1      # one key above both line plots
+    fig.legend(handles, labels, loc="lower center", bbox_to_anchor=((x0 + x1) / 2, top + 0.01), ncols=2,
+               frameon=False, columnspacing=1.5)
     return fig
+
+
+def _plot_other_seeds(ax, runs, pct, name):
+    """Faint points: each other seed's ticket (every round) and control (the rounds that have one)."""
+    for i, run in enumerate(runs):
+        rand = run.column("random_accuracy").astype(float)
+        ok = ~np.isnan(rand)
+        ax.plot(pct, run.column("ticket_accuracy"), "o", ms=3, color="C0", alpha=0.3, zorder=1,
+                label=f"{name.split(' (')[0]}, other {len(runs)} seeds" if i == 0 else None)
+        ax.plot(pct[ok], rand[ok], "s", ms=3, color="C1", alpha=0.45, zorder=1,
+                label=f"random re-init, other {len(runs)} seeds" if i == 0 else None)
 
 
 @dataclass
@@ -478,6 +513,18 @@ class TicketSeeds:
                         f"{s['ahead']:>6} of {n}")
         return "\n".join(rows)
 
+    def markdown_table(self):
+        """The same rows as a markdown table, for a lesson's prose (its test compares the two)."""
+        n = len(self.seeds)
+        rows = ["| round | % of weights left | ticket, % | random re-init, % | gap, points | ticket ahead |",
+                "|---:|---:|---:|---:|---:|---:|"]
+        for k in self.control_rounds:
+            s = self.summary(k)
+            rows.append(f"| {k} | {100 * self.fraction[k]:.1f} | {s['ticket']:.1f} ± {s['ticket_sd']:.1f} | "
+                        f"{s['random']:.1f} ± {s['random_sd']:.1f} | {s['gap']:+.1f} ± {s['gap_sd']:.1f} | "
+                        f"{s['ahead']} of {n} |")
+        return "\n".join(rows)
+
 
 def run_ticket_seeds(n_seeds=5, first_seed=0, rounds=9, control_every=3, progress=None, **kw):
     """run_lottery_ticket for seeds first_seed, ..., first_seed + n_seeds - 1, the random re-initialization
@@ -502,25 +549,29 @@ def plot_ticket_seeds(result, fig):
     ax1, ax2 = fig.subplots(1, 2)
     k = list(result.control_rounds)
     pct = 100 * result.fraction[k]
+    lo = 90.0
     for acc, fmt, color, label in ((result.ticket, "o-", "C0", "winning ticket (rewound)"),
                                    (result.random, "s--", "C1", "random re-init")):
         a = 100 * acc[:, k]
-        ax1.errorbar(pct, a.mean(axis=0), yerr=a.std(axis=0, ddof=1), fmt=fmt, ms=4, capsize=3, color=color,
-                     label=label)
-    ax1.set(ylim=(90, 100), ylabel="test accuracy, % (mean ± sd)", title=f"{len(result.seeds)} seeds")
+        mean, sd = a.mean(axis=0), a.std(axis=0, ddof=1) if len(a) > 1 else np.zeros(len(k))
+        ax1.errorbar(pct, mean, yerr=sd, fmt=fmt, ms=4, capsize=3, color=color, label=label)
+        lo = min(lo, np.floor(np.min(mean - sd) / 5) * 5)
+    # accuracy over at least 10 points, the gap over at least ±5: a one-point difference looks as small as it is
+    ax1.set(ylim=(lo, 100), ylabel="test accuracy, % (mean ± sd)", title=f"{len(result.seeds)} seeds")
     gap = 100 * (result.ticket[:, k] - result.random[:, k])
+    span = max(5.0, np.ceil(np.max(np.abs(gap)) + 0.5))
     for j in range(len(result.seeds)):
         ax2.plot(pct, gap[j], "o", ms=4, color="0.55", label="one seed" if j == 0 else None)
     ax2.plot(pct, gap.mean(axis=0), "-", color="C0", label="mean")
     ax2.axhline(0, color="k", lw=0.8)
-    ax2.set(ylim=(-5, 5), ylabel="ticket − random, points", title="the gap, seed by seed")
+    ax2.set(ylim=(-span, span), ylabel="ticket − random, points", title="the gap, seed by seed")
     for ax in (ax1, ax2):
         ax.set(xscale="log", xlabel="% of weights remaining")
         ax.set_xlim(105, min(pct) * 0.9)
         ticks = [t for t in (100, 50, 20, 10, 5) if t >= min(pct) * 0.9]
         ax.set_xticks(ticks, [str(t) for t in ticks])
         ax.minorticks_off()
-        ax.legend(fontsize=9)
+        ax.legend()
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.16, top=0.9, wspace=0.3)
     return fig
 
@@ -562,4 +613,4 @@ def lottery_panel(**overrides):
                     rate=dropdown((0.1, 0.2, 0.3, 0.5), values["rate"], description="pruning rate"),
                     rounds=int_slider(0, values["max_rounds"], values["rounds"], description="rounds"),
                     rewind=toggle(values["rewind"], description="rewind to initial weights"))
-    return _ProgressPanel(_lottery_prefix, plot_lottery, controls, fixed=fixed, figsize=(10, 3.4))
+    return _ProgressPanel(_lottery_prefix, plot_lottery, controls, fixed=fixed, figsize=(9, 3.4))

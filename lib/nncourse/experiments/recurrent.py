@@ -9,7 +9,7 @@ Hinton (2015) for ReLU with identity recurrent weights (IRNN).
 from dataclasses import dataclass, field
 
 import numpy as np
-from matplotlib.ticker import FuncFormatter, NullLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 from ..clipping import clipper
 from ..diagnostics import dead_unit_fraction
@@ -22,7 +22,8 @@ from ..train import History
 from ..widgets import dropdown, float_slider, int_slider, slider_panel
 from .. import _validate
 
-COLORS = {"normal": "tab:blue", "orthogonal": "tab:orange", "identity": "tab:green"}
+COLORS = {"normal": "C0", "orthogonal": "C1", "identity": "C2"}   # the course style's Okabe-Ito colours
+DASHES = {"normal": "-", "orthogonal": "-", "identity": "--"}      # dashed: an orthogonal line under it shows
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -67,7 +68,7 @@ class GradientThroughTime:
 
     @property
     def status(self):
-        return (f"{self.activation}, {self.init}, scale {self.scale:g}: gradient x {self.rate:.3f} per step back, "
+        return (f"{self.activation}, {self.init}, scale {self.scale:g}: gradient x {self.rate:.3g} per step back, "
                 f"{self.ratio[-1]:.3g} of it reaches {self.steps - 1} steps back")
 
 
@@ -119,6 +120,17 @@ def run_seed_spread(activation="identity", inits=("normal", "orthogonal"), seeds
             for init in inits}
 
 
+def format_seed_spread(spreads, steps):
+    """spreads: {activation: run_seed_spread(activation, ...)}. One line per (activation, init): the lowest and the
+    highest factor per step over the seeds, and what each makes of the gradient after steps - 1 steps back."""
+    k = _validate.positive_int("steps", steps) - 1
+    rows = [(act, init, r) for act, by_init in spreads.items() for init, r in by_init.items()]
+    head = (f"{'activation':10s} {'init':10s} {'seeds':>5s} {'per step: lowest':>17s} {'highest':>8s} "
+            f"{f'after {k} steps: lowest':>23s} {'highest':>8s}")
+    return "\n".join([head] + [f"{act:10s} {init:10s} {len(r):5d} {r.min():17.3f} {r.max():8.3f} "
+                                f"{r.min() ** k:23.3g} {r.max() ** k:8.3g}" for act, init, r in rows])
+
+
 @dataclass
 class GradientPanelResult:
     """The panel's runs: one GradientThroughTime per recurrent init, same activation, scale and length."""
@@ -127,7 +139,7 @@ class GradientPanelResult:
 
     @property
     def status(self):
-        return "; ".join(f"{init}: x {r.rate:.3f} per step" for init, r in self.runs.items())
+        return "; ".join(f"{init}: x {r.rate:.3g} per step" for init, r in self.runs.items())
 
 
 def run_gradient_panel(activation="tanh", scale=1.0, steps=50, hidden=64, batch=32, seed=0):
@@ -170,18 +182,25 @@ def plot_gradient_through_time(result, fig):
     ax1, ax2 = fig.subplots(1, 2)
     for init, r in runs.items():
         k = np.arange(r.steps)
-        ax1.plot(k, _finite_positive(r.ratio), color=COLORS[init], label=f"{init} (x{r.rate:.3g}/step)")
-        ax2.plot(k, _finite_positive(r.state_norm), color=COLORS[init], label=init)
+        ax1.plot(k, _finite_positive(r.ratio), DASHES[init], color=COLORS[init], label=f"{init} (x{r.rate:.3g}/step)")
+        ax2.plot(k, _finite_positive(r.state_norm), DASHES[init], color=COLORS[init], label=init)
     ax1.axhline(1.0, color="0.6", lw=0.8, ls=":")
     _fast_log_axis(ax1.yaxis)
+    ratios = np.concatenate([_finite_positive(r.ratio) for r in runs.values()])
+    if np.nanmax(ratios) < 100 * np.nanmin(ratios):   # under two decades: ticks at 1, 2 and 5 times each power
+        ax1.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
     ax1.set(xlabel="k (steps back from the last step)", ylabel="gradient norm, relative to k = 0")
     r0 = next(iter(runs.values()))
     _title(ax1, f"gradient reaching step T-1-k ({r0.activation}, scale {r0.scale:g})")
-    ax1.legend(fontsize=8)
+    ax1.legend(loc="best")
     states = np.concatenate([_finite_positive(r.state_norm) for r in runs.values()])
     if np.nanmax(states) > 100 * np.nanmin(states):   # log scale only when the state explodes or dies
         _fast_log_axis(ax2.yaxis)
+    elif np.any(np.isfinite(states)):   # from 0: the input's step-to-step noise is small next to the state's size
+        ax2.set_ylim(0, 1.1 * np.nanmax(states))
     ax2.set(xlabel="step t", ylabel="state norm |h_t|")
+    for ax in (ax1, ax2):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     _title(ax2, "forward pass: size of the state")
     fig.subplots_adjust(left=0.1, right=0.98, bottom=0.16, top=0.9, wspace=0.3)   # tight_layout is slow
     return fig
@@ -244,7 +263,7 @@ class EchoResult:
         clip = "no clipping" if s["clip"] is None else f"clipped at global norm {s['clip']:g}"
         dead = "" if self.dead_fraction is None else f"; dead units {self.dead_fraction:.0%}"
         run = h.status if h.diverged or h.final_loss >= 1e-3 else f"finished {h.steps} steps, final loss below 0.001"
-        return f"lag {s['lag']}, {s['activation']}, {clip}: {run}; test accuracy {self.test_accuracy:.1%}{dead}"
+        return f"lag {s['lag']}, {s['activation']}, {clip}: {run}; test accuracy {_percent(self.test_accuracy)}{dead}"
 
 
 def echo_model(hidden, rng, activation="tanh", init="orthogonal", scale=1.0):
@@ -310,27 +329,35 @@ def run_clipping_seeds(seeds, clip=1.0, **settings):
     return ClippingSeeds(clip, {s: run_clipping_comparison(clip, **{**settings, "seed": s}) for s in seeds})
 
 
-def plot_echo_training(results, fig):
+def _percent(share):
+    """An accuracy as a learner reads it, to 3 figures: '100%', '50.6%'."""
+    return f"{100 * share:.3g}%"
+
+
+def plot_echo_training(results, fig, accuracy=True):
     """Left: training loss per step. Right: the global gradient norm per step (before clipping), log scale.
-    `results`: an EchoResult or a dict of them (e.g. from run_clipping_comparison)."""
+    `results`: an EchoResult or a dict of them (e.g. from run_clipping_comparison). accuracy=False leaves the
+    test accuracy out of the legend (for chaotic runs, whose accuracy changes from machine to machine)."""
     if isinstance(results, EchoResult):
         results = {"run": results}
     ax1, ax2 = fig.subplots(1, 2)
     for i, (name, r) in enumerate(results.items()):
         steps = np.arange(1, r.history.steps + 1)
-        label = f"{name} (test acc. {r.test_accuracy:.1%})"
+        label = f"{name} (test acc. {_percent(r.test_accuracy)})" if accuracy else name
         z = 3 + len(results) - i   # the first run on top: runs often share their first steps
         ax1.plot(steps, r.history.loss, label=label, zorder=z)
         ax2.plot(steps, np.sqrt(np.sum(r.history.grad_norm_array() ** 2, axis=1)), label=name, zorder=z)
         if r.settings["clip"] is not None:
             ax2.axhline(r.settings["clip"], color="0.5", ls=":", lw=1)
     ax1.set(xlabel="step", ylabel="loss (binary cross-entropy)")
-    ax1.set_title("training loss", fontsize=9)
-    ax1.legend(fontsize=8)
+    ax1.set_title("training loss")
+    ax1.legend()
     ax2.set_yscale("log")
     ax2.set(xlabel="step", ylabel="global gradient norm")
-    ax2.set_title("gradient norm before clipping", fontsize=9)
-    ax2.legend(fontsize=8)
+    ax2.set_title("gradient norm before clipping")
+    ax2.legend()
+    for ax in (ax1, ax2):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     fig.tight_layout()
     return fig
 

@@ -7,6 +7,7 @@ one output logit: a sigmoid output unit folded into the loss (`losses.bce_with_l
 from dataclasses import dataclass, field
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from .. import _validate
 from ..callbacks import EarlyStopping, EvalCurves, restore_state, snapshot_state
@@ -20,8 +21,8 @@ from ..optim import SGD
 from ..plots import plot_decision_boundary
 from ..regularization import near_zero_fraction, penalized, weight_penalty
 from ..residual import ResidualBlock
-from ..train import fit
-from ..widgets import dropdown, float_slider, int_slider, log_slider, slider_panel, toggle
+from ..train import Training, fit
+from ..widgets import Stepper, dropdown, float_slider, int_slider, log_slider, slider_panel, toggle
 
 DATASETS = tuple(CLASSIFICATION_SETS)
 HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid")
@@ -153,7 +154,7 @@ class ClassifierRun:
         if self.diverged:
             return self.history.status
         f = self.final
-        line = (f"train loss {f['train_loss']:.4f}, test loss {f['test_loss']:.4f}, "
+        line = (f"train loss {f['train_loss']:.3g}, test loss {f['test_loss']:.3g}, "
                 f"train accuracy {f['train_acc']:.3f}, test accuracy {f['test_acc']:.3f}")
         if self.early_stopping is not None and self.early_stopping.stopped_epoch is not None:
             line += f"; stopped at epoch {self.early_stopping.stopped_epoch}, kept epoch {self.early_stopping.best_epoch}"
@@ -178,30 +179,83 @@ def train_classifier(model, split, lr=0.5, epochs=200, l1=0.0, l2=0.0, patience=
     watches (the test set stays untouched); the model then keeps the weights of its best validation epoch, and
     the "train" curves and metrics are those of the points it actually trained on.
     """
-    X, y = split.X_train, split.y_train
-    stopper, kw = None, {}
-    if patience is not None:
-        X, X_val, y, y_val = train_test_split(X, y, _validate.generator([seed, 2]), val_fraction)
-        stopper = EarlyStopping(patience=patience)
-        kw = dict(X_val=X_val, y_val=y_val)
-    sets = {"train": (X, y), "test": (split.X_test, split.y_test)}
-    curves = EvalCurves(LOSS, **sets)
-    hist = fit(model, X, y, loss=LOSS, optimizer=SGD(lr), epochs=epochs, regularizer=weight_penalty(l1, l2),
-               callbacks=[curves] + ([stopper] if stopper else []), record_grad_norms=False, **kw)
-    return ClassifierRun(model, split, hist, curves, _metrics(model, sets), dict(settings or {}), stopper)
+    play = ClassifierTraining(model, split, lr, epochs, l1, l2, patience, val_fraction, seed, settings)
+    play.training.run()
+    return play.result()
+
+
+class ClassifierTraining:
+    """train_classifier's run an epoch at a time (what the playground's play button advances): `advance(k)`
+    trains k more epochs, `result()` is the ClassifierRun so far, `done` once the run has ended."""
+
+    def __init__(self, model, split, lr=0.5, epochs=200, l1=0.0, l2=0.0, patience=None, val_fraction=0.25,
+                 seed=0, settings=None):
+        X, y = split.X_train, split.y_train
+        self.stopper, kw = None, {}
+        if patience is not None:
+            X, X_val, y, y_val = train_test_split(X, y, _validate.generator([seed, 2]), val_fraction)
+            self.stopper = EarlyStopping(patience=patience)
+            kw = dict(X_val=X_val, y_val=y_val)
+        self.sets = {"train": (X, y), "test": (split.X_test, split.y_test)}
+        self.curves = EvalCurves(LOSS, **self.sets)
+        self.model, self.split, self.settings = model, split, dict(settings or {})
+        self.training = Training(model, X, y, loss=LOSS, optimizer=SGD(lr), epochs=epochs,
+                                 regularizer=weight_penalty(l1, l2), record_grad_norms=False,
+                                 callbacks=[self.curves] + ([self.stopper] if self.stopper else []), **kw)
+
+    @property
+    def done(self):
+        return self.training.done
+
+    def advance(self, epochs=1):
+        self.training.advance(epochs)
+        return self.result()
+
+    def result(self):
+        return ClassifierRun(self.model, self.split, self.training.history, self.curves,
+                             _metrics(self.model, self.sets), self.settings, self.stopper)
 
 
 def run_classifier(dataset="moons", n=240, noise=0.2, depth=2, width=8, activation="relu", init="default",
                    lr=0.5, epochs=200, l1=0.0, l2=0.0, dropout=0.0, batchnorm=False, residual=False,
                    patience=None, n_test=None, seed=0):
     """Draw the data, build the network, train it: the whole running example as one pure function."""
+    play = start_classifier(**locals())
+    play.training.run()
+    return play.result()
+
+
+def start_classifier(dataset="moons", n=240, noise=0.2, depth=2, width=8, activation="relu", init="default",
+                     lr=0.5, epochs=200, l1=0.0, l2=0.0, dropout=0.0, batchnorm=False, residual=False,
+                     patience=None, n_test=None, seed=0):
+    """run_classifier's data and network, not yet trained: a ClassifierTraining to advance."""
     settings = dict(locals())
     split = make_split(dataset, n, noise, seed, n_test=n_test)
     model = build_classifier(depth, width, activation, init, batchnorm, dropout, residual, seed)
-    return train_classifier(model, split, lr, epochs, l1, l2, patience, seed=seed, settings=settings)
+    return ClassifierTraining(model, split, lr, epochs, l1, l2, patience, seed=seed, settings=settings)
+
+
+EPOCHS_PER_FRAME = 4      # the playground plays 200 epochs in 50 frames: 5 s at 10 frames per second
+
+
+def _play_done(play):
+    if play.training.history.diverged:
+        return play.training.history.status
+    if play.done:
+        return f"finished {play.training.epoch} epochs: {play.result().status}"
+    return None
+
+
+PLAYGROUND_STEPPER = Stepper(start=start_classifier, advance=lambda play: play.advance(EPOCHS_PER_FRAME),
+                             done=_play_done, view=lambda play: play.result())
 
 
 # --- drawing ------------------------------------------------------------------------------------------------
+def _epoch_ticks(ax):
+    """Whole epochs on the x axis, at round steps (0, 50, 100, ...)."""
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
+
+
 def plot_split(split, ax, title=None):
     """Training points filled, test points as open rings, coloured by class."""
     colors = np.array(["#2166ac", "#b2182b"])
@@ -211,16 +265,16 @@ def plot_split(split, ax, title=None):
                linewidths=1.0, label="test")
     ax.set(xlabel="$x_1$", ylabel="$x_2$", title=title or f"{split.name}: {len(split.X_train)} train, "
            f"{len(split.X_test)} test")
-    legend = ax.legend(fontsize=7, loc="best")
+    legend = ax.legend(loc="best")
     for handle in legend.legend_handles:        # legend markers in grey: colour is the class, not the set
         handle.set_edgecolor("0.3")
     legend.legend_handles[0].set_facecolor("0.3")
     return ax
 
 
-def plot_boundary(run, ax, title=None, resolution=50):
+def plot_boundary(run, ax, title=None, resolution=50, test_points=True):
     """The TensorFlow-Playground picture: the predicted probability of class 1 shaded over the plane, the
-    training points on top (test points as rings)."""
+    training points on top (test points as rings, unless test_points=False)."""
     if run.diverged:
         ax.text(0.5, 0.5, run.history.status, ha="center", va="center", transform=ax.transAxes, fontsize=8)
         ax.set(title=title or "", xticks=[], yticks=[])
@@ -229,22 +283,28 @@ def plot_boundary(run, ax, title=None, resolution=50):
     # wide enough a margin that the test points, drawn over it, fall inside the shaded square too
     margin = max(0.3, float(np.max(np.r_[Xtr.min(axis=0) - Xte.min(axis=0), Xte.max(axis=0) - Xtr.max(axis=0)])))
     plot_decision_boundary(run.model, Xtr, run.split.y_train, ax, resolution=resolution, margin=margin)
-    ax.scatter(*run.split.X_test.T, facecolors="none", edgecolors="k", s=16, linewidths=0.5)
+    if test_points:
+        ax.scatter(*run.split.X_test.T, facecolors="none", edgecolors="k", s=16, linewidths=0.5)
     ax.set(title=title or f"test accuracy {run.final['test_acc']:.3f}")
     return ax
 
 
-def plot_curves(run, ax, metric="loss", label="", color=None):
+def plot_curves(run, ax, metric="loss", label="", color=None, from_zero=True):
     """Train (solid) and test (dashed) `metric` ('loss' or 'accuracy') per epoch; a dotted line marks the epoch
-    early stopping kept."""
+    early stopping kept. The loss axis starts at 0 unless from_zero=False: a flat curve then looks flat instead
+    of its last digits filling the axis."""
     train, test = (run.train_loss, run.test_loss) if metric == "loss" else (run.train_acc, run.test_acc)
     epochs = np.arange(1, len(train) + 1)
     line, = ax.plot(epochs, train, color=color, label=f"{label} train".strip())
     ax.plot(epochs, test, ls="--", color=line.get_color(), label=f"{label} test".strip())
     if metric == "loss":
         ax.set(xlabel="epoch", ylabel="loss (cross-entropy)")
+        finite = np.array([v for v in (*train, *test) if np.isfinite(v)])
+        if from_zero and finite.size:
+            ax.set_ylim(0, 1.1 * finite.max())
     else:
         ax.set(xlabel="epoch", ylabel="accuracy", ylim=(0.4, 1.02))
+    _epoch_ticks(ax)
     es = run.early_stopping
     if es is not None and es.stopped_epoch is not None:
         ax.axvline(es.best_epoch, color=line.get_color(), ls=":", lw=1)
@@ -259,7 +319,7 @@ def plot_run(run, fig):
     plot_boundary(run, ax_b)
     plot_curves(run, ax_l, "loss")
     plot_curves(run, ax_a, "accuracy")
-    ax_l.legend(fontsize=7)
+    ax_l.legend()
     return fig
 
 
@@ -271,7 +331,8 @@ def plot_panel(run, fig):
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.15, top=0.9, wspace=0.25)
     plot_boundary(run, ax_b, resolution=40)
     plot_curves(run, ax_l, "loss")
-    ax_l.legend(fontsize=7)
+    ax_l.set_xlim(0, run.settings.get("epochs") or max(len(run.train_loss), 1))   # a playing run grows into it
+    ax_l.legend()
     if not run.diverged:
         ax_l.set_title(f"accuracy: train {run.final['train_acc']:.3f}, test {run.final['test_acc']:.3f}", fontsize=9)
     for ax in (ax_b, ax_l):
@@ -279,9 +340,10 @@ def plot_panel(run, fig):
     return fig
 
 
-def plot_side_by_side(results, fig, rows=("boundary", "loss"), resolution=40):
+def plot_side_by_side(results, fig, rows=("boundary", "loss"), resolution=40, own_scale=False):
     """One column per run in `results` ({label: ClassifierRun}); rows from 'boundary', 'loss', 'accuracy'.
-    Each axis keeps its own scale, as in the lecture: read the numbers on the axes before comparing."""
+    The loss axes of a row share one scale from 0; with own_scale=True each keeps its own, as in the lecture's
+    plots (section 2's point: read the numbers on the axes before comparing)."""
     axes = fig.subplots(len(rows), len(results), squeeze=False)
     for j, (label, run) in enumerate(results.items()):
         for i, row in enumerate(rows):
@@ -289,11 +351,43 @@ def plot_side_by_side(results, fig, rows=("boundary", "loss"), resolution=40):
                 plot_boundary(run, axes[i, j], resolution=resolution, title=label if run.diverged else
                               f"{label}: test accuracy {run.final['test_acc']:.3f}")
             else:
-                plot_curves(run, axes[i, j], row)
+                plot_curves(run, axes[i, j], row, from_zero=not own_scale)
                 axes[i, j].set_title(f"{label}: {row}", fontsize=9)
     for i, row in enumerate(rows):
         if row != "boundary":
-            axes[i, 0].legend(fontsize=7)
+            axes[i, 0].legend()
+        if row == "loss" and not own_scale:
+            top = max(ax.get_ylim()[1] for ax in axes[i])
+            for ax in axes[i]:
+                ax.set_ylim(0, top)
+    fig.tight_layout()
+    return fig
+
+
+def plot_remedies(results, fig, resolution=40):
+    """Runs of one set-up side by side ({label: ClassifierRun}): a decision boundary per run on top, with the
+    training points only (the test set is large: its rings would hide the boundary); below, the training and the
+    test loss of every run on two axes of one scale, a colour per run (the first, the unregularized baseline, in
+    black); a dotted line marks the epoch early stopping kept."""
+    top, bottom = fig.add_gridspec(2, 1, height_ratios=(1, 1.3))
+    ax_b = [fig.add_subplot(cell) for cell in top.subgridspec(1, len(results))]
+    ax_tr, ax_te = (fig.add_subplot(cell) for cell in bottom.subgridspec(1, 2))
+    colours = ["black"] + [f"C{k}" for k in range(len(results) - 1)]
+    for ax, colour, (label, run) in zip(ax_b, colours, results.items()):
+        plot_boundary(run, ax, resolution=resolution, test_points=False, title=label if run.diverged else
+                      f"{label}\ntest acc. {run.final['test_acc']:.3f}")
+        ax.set(xticks=[], yticks=[], xlabel="", ylabel="")
+        for ax_l, curve in ((ax_tr, run.train_loss), (ax_te, run.test_loss)):
+            ax_l.plot(np.arange(1, len(curve) + 1), curve, color=colour, lw=1.2, label=label)
+        if run.early_stopping is not None and run.early_stopping.stopped_epoch is not None:
+            ax_te.axvline(run.early_stopping.best_epoch, color=colour, ls=":", lw=1.2)
+    ax_tr.set(xlabel="epoch", ylabel="loss (cross-entropy)", title="training loss")
+    ax_te.set(xlabel="epoch", title="test loss")
+    ymax = max(ax.get_ylim()[1] for ax in (ax_tr, ax_te))
+    for ax in (ax_tr, ax_te):
+        ax.set_ylim(0, ymax)
+        _epoch_ticks(ax)
+    ax_te.legend(loc="upper center", ncols=2)     # one key for both: the same colours
     fig.tight_layout()
     return fig
 
@@ -493,21 +587,23 @@ def logistic_loss_grid(X, y, w_range=6.0, resolution=81):
 
 
 def plot_input_scaling(result, fig):
-    """Left: training loss of the best run of each version. Middle and right: the logistic-loss surface over
-    (w1, w2) for unscaled and standardized inputs, on the same square, equal-aspect window."""
-    ax_l, *ax_s = fig.subplots(1, 3)
-    for version, run in result.best.items():
-        ax_l.plot(np.arange(1, len(run.train_loss) + 1), run.train_loss,
-                  label=f"{version}, best lr = {result.best_lr[version]:g}")
-    ax_l.set(xlabel="epoch", ylabel="training loss", title="best learning rate of each")
-    ax_l.legend(fontsize=7)
+    """Left: training loss of the best run of each version, each line labelled. Middle and right: contours of
+    the logistic-loss surface over (w1, w2) (b = 0) for unscaled and standardized inputs, on the same square,
+    equal-aspect window: the shape is the point, so the contours are one colour."""
+    ax_l, *ax_s = fig.subplots(1, 3, width_ratios=(1.3, 1, 1))
+    for k, (version, run) in enumerate(result.best.items()):
+        curve = run.train_loss
+        line, = ax_l.plot(np.arange(1, len(curve) + 1), curve, color=f"C{k}")
+        ax_l.text(len(curve), 1.25 * max(curve[len(curve) // 2:]), f"{version}, lr {result.best_lr[version]:g}",
+                  color=line.get_color(), ha="right", va="bottom")
+    ax_l.set(xlabel="epoch", ylabel="training loss (log scale)", yscale="log", title="best learning rate of each")
+    _epoch_ticks(ax_l)
     for ax, (version, sp) in zip(ax_s, result.splits.items()):
         W1, W2, L = logistic_loss_grid(sp.X_train, sp.y_train)
-        levels = np.geomspace(L.min(), L.max(), 15)
-        ax.contour(W1, W2, L, levels=levels, cmap="viridis", linewidths=0.8)
+        ax.contour(W1, W2, L, levels=np.geomspace(L.min(), L.max(), 15), colors="0.3", linewidths=0.8)
         cond = condition_number(logistic_hessian(sp.X_train))
         ax.set(xlabel="$w_1$", ylabel="$w_2$", aspect="equal",
-               title=f"{version}: curvature ratio {cond:.3g}")
+               title=f"{version}: loss contours\ncurvature ratio {cond:.2g}")
     fig.tight_layout()
     return fig
 
@@ -523,6 +619,7 @@ def playground_panel(**overrides):
     v.update(overrides)
     return slider_panel(
         run_classifier, plot_panel, fixed={"n": v["n"], "epochs": v["epochs"], "seed": v["seed"]},
+        stepper=PLAYGROUND_STEPPER,
         dataset=dropdown(DATASETS, v["dataset"], "data set"),
         noise=float_slider(0.0, 0.5, 0.05, v["noise"], "noise"),
         activation=dropdown(HIDDEN_ACTIVATIONS, v["activation"], "activation"),
