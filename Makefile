@@ -57,6 +57,7 @@ run: install
 notebooks: install
 	for nb in notebooks/[0-9]*.ipynb; do \
 	    echo "== $$nb"; \
+	    $(BIN)/python scripts/strip_widget_state.py "$$nb"; \
 	    $(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=600 \
 	    --ExecutePreprocessor.store_widget_state=False "$$nb" || exit 1; \
 	done

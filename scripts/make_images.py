@@ -3,6 +3,7 @@ import pathlib
 import sys
 
 import matplotlib
+import matplotlib.style
 
 matplotlib.use("Agg")
 
@@ -12,5 +13,6 @@ out = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else pathlib.Path(__file__)
 out.mkdir(parents=True, exist_ok=True)
 for name in diagrams.all_images():
     fig = diagrams.render(name)
-    fig.savefig(out / name, metadata={"Software": None})
+    with matplotlib.style.context("nncourse.course"):    # "C0".."C7" are looked up when the picture is drawn
+        fig.savefig(out / name, metadata={"Software": None})
     print(f"images/{name}")

@@ -157,8 +157,13 @@ def install(path):
             found = [f"the figure audit failed: {type(exc).__name__}: {exc}"]
         if found:
             try:
+                import inspect
+
                 from IPython import get_ipython
                 cell = get_ipython().execution_count
+                # the inline backend shows a cell's figures after the cell, when the count has moved on
+                if any(frame.function == "flush_figures" for frame in inspect.stack(0)):
+                    cell -= 1
             except Exception:
                 cell = None
             with open(path, "a", encoding="utf-8") as fh:

@@ -66,20 +66,30 @@ def test_stated_example_is_the_computed_one():
         assert text in MD
 
 
+def three(value):
+    """A number, or a tuple of numbers as "(u, v)", rounded to three significant figures as the lesson writes it."""
+    return f"({', '.join(format(v, '.3g') for v in value)})" if isinstance(value, (tuple, list)) else f"{value:.3g}"
+
+
 def test_stated_forward_backward_numbers():
+    """The hand calculation's table (three significant figures, as the cell prints them) and the step after it."""
     h = neurons.neuron_by_hand(**neurons.HAND_EXAMPLE)
     assert abs(h["z"] - 0.1) < 1e-15 and "+ 0.1 = 0.1$" in MD
-    for literal, value in [("0.524979", h["a"]), ("0.112822", h["loss"]), ("-0.475021", h["dE_da"]),
-                           ("0.249376", h["da_dz"]), ("-0.118459", h["dE_dz"]), ("-0.118459", h["dE_dw"][0]),
-                           ("-0.236918", h["dE_dw"][1]), ("-0.118459", h["dE_db"]),
-                           ("-0.059229", h["dE_dx"][0]), ("0.029615", h["dE_dx"][1])]:
-        stated(literal, value, ".6f")
-    assert h["dE_dw"][1] == 2 * h["dE_dw"][0]          # "twice w_1's"
+    d = "$\\partial E/\\partial"
+    rows = {"| output $a$ | $\\sigma(z)$ |": h["a"], "| error $E$ | $\\tfrac12 (a - t)^2$ |": h["loss"],
+            f"| {d} a$ | $a - t$ |": h["dE_da"], "| $\\partial a/\\partial z$ | $a(1 - a)$ |": h["da_dz"],
+            f"| {d} z$ | {d} a \\cdot \\partial a/\\partial z$ |": h["dE_dz"],
+            f"| {d} w$ | {d} z \\cdot x$ |": h["dE_dw"], f"| {d} b$ | {d} z \\cdot 1$ |": h["dE_db"],
+            f"| {d} x$ | {d} z \\cdot w$ |": h["dE_dx"]}
+    for row, value in rows.items():
+        assert f"{row} {three(value)} |" in MD, (row, three(value))
+    assert abs(h["da_dz"] - 0.25) < 1e-3 and "close to its maximum 0.25" in MD
+    assert h["dE_dw"][1] == 2 * h["dE_dw"][0] and "exactly twice $w_1$'s" in MD
     step = neurons.neuron_after_step(**neurons.HAND_EXAMPLE, lr=1.0)
-    for literal, value in [("0.618459", step["w"][0]), ("-0.013082", step["w"][1]), ("0.218459", step["b"]),
-                           ("0.692270", step["a"]), ("0.047349", step["loss"])]:
-        stated(literal, value, ".6f")
-    assert step["loss"] < h["loss"]
+    assert f"$({three(step['w'][0])}, {three(step['w'][1])})$ and the bias {three(step['b'])};" in MD
+    assert f"from {three(h['a'])} to {three(step['a'])}" in MD
+    assert f"from {three(h['loss'])} to {three(step['loss'])}, to less than half" in MD
+    assert step["loss"] < 0.5 * h["loss"]
 
 
 def test_step_matches_library_update():
@@ -101,11 +111,11 @@ def test_stated_activation_facts():
     assert "\\sigma'(0) = 0.25$" in MD
     assert tanh["f'(0)"] == 1.0 and "\\tanh'(0) = 1$" in MD
     assert tanh["f'(0)"] / sig["f'(0)"] == 4 and "four times the sigmoid's" in MD
-    stated("0.0452", sig["f'(3)"], ".4f")
-    stated("0.0099", tanh["f'(3)"], ".4f")
-    stated("1.0507", selu["f'(3)"], ".4f")
-    stated("1.7581", selu["max f'"], ".4f")
-    assert rows["leaky_relu"]["f'(-3)"] == 0.01 and "(0.01 here)" in MD
+    stated("0.045", sig["f'(3)"], ".2g")
+    stated("0.0099", tanh["f'(3)"], ".2g")
+    stated("1.05", selu["f'(3)"], ".3g")
+    stated("1.76", selu["max f'"], ".3g")
+    assert rows["leaky_relu"]["f'(-3)"] == 0.01 and "0.01 by default, as in the table (0.1 in the plot)" in MD
     assert rows["relu"]["f'(-3)"] == 0.0 and rows["relu"]["f'(3)"] == 1.0
 
 
@@ -114,8 +124,12 @@ def test_plot_draws_leaky_relu_with_the_stated_slope():
     from nncourse.plots import plot_activations
     ax_f, ax_df = Figure().subplots(1, 2)
     plot_activations(ax_f, ax_df, names=("relu", "leaky_relu"))
-    line = next(l for l in ax_df.lines if l.get_label() == "leaky_relu")
+    line = next(l for l in ax_df.lines if l.get_label().startswith("leaky_relu"))
     assert line.get_ydata()[0] == 0.1 and "with slope 0.1 for negative $z$" in MD
+    assert line.get_label() == "leaky_relu, slope 0.1 for z < 0"
+    ax_f, ax_df = Figure().subplots(1, 2)
+    plot_activations(ax_f, ax_df, names=("leaky_relu",), leaky_alpha=0.01)     # the slope drawn is the one named
+    assert ax_df.lines[0].get_ydata()[0] == 0.01 and ax_df.lines[0].get_label() == "leaky_relu, slope 0.01 for z < 0"
 
 
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
@@ -163,11 +177,12 @@ def test_hand_detector_architecture_and_stated_probes():
     assert [type(l).__name__ for l in model.layers] == ["Dense", "Sigmoid", "Dense"]
     assert model.layers[0].params["W"].shape == (3, 4) and np.all(model.layers[0].params["W"][0] == 0)
     p = neurons.probability(model, np.array([[0, 2, -6], [10, 2, -6], [0, 2, -3], [0, -1, -6]])).ravel()
-    stated("0.9933", p[0], ".4f")
+    stated("0.993", p[0], ".3g")
     assert p[1] == p[0]                                       # x1 is ignored
-    stated("0.0067", p[2], ".4f")
+    stated("0.0067", p[2], ".3g")
     assert abs(p[3] - 0.5) < 1e-6 and "($x_2 = -1$) it cannot decide: 0.5" in MD
-    stated("0.9933", 1 / (1 + math.exp(-10 * 0.5)), ".4f")     # sigma(5), half a unit inside an edge
+    stated("0.993", 1 / (1 + math.exp(-10 * 0.5)), ".3g")      # sigma(5), half a unit inside an edge
+    assert "$\\sigma(5) \\approx 0.993$" in MD
 
 
 def test_stated_grid_agreements():
@@ -246,13 +261,12 @@ def test_heads_as_stated():
     res = neurons.run_heads()
     lin, sig = res.fits[("real target", "linear + MSE")], res.fits[("real target", "sigmoid + MSE")]
     logi, lin01 = res.fits[("0/1 labels", "logistic + BCE")], res.fits[("0/1 labels", "linear + MSE")]
-    stated("0.0209", lin["mse"], ".4f")
-    stated("1.2904", sig["mse"], ".4f")
-    stated("0.0002", sig["min"], ".4f")
-    stated("0.9982", sig["max"], ".4f")
-    stated("0.0020", logi["min"], ".4f")
-    stated("0.8925", logi["max"], ".4f")
-    stated("-0.0706", lin01["min"], ".4f")
+    stated("0.0209", lin["mse"], ".3g")
+    stated("1.29", sig["mse"], ".3g")
+    assert f"from {sig['min']:.1g} to {sig['max']:.3g})" in MD           # "from 0.0002 to 0.998"
+    assert round(sig["mse"] / lin["mse"], -1) == 60 and "about 60 times the linear head's" in MD
+    assert f"from {logi['min']:.1g} to {logi['max']:.3g} here" in MD      # "from 0.002 to 0.892"
+    stated("-0.0706", lin01["min"], ".3g")
     assert 0 < sig["min"] and sig["max"] < 1 and 0 < logi["min"] and logi["max"] < 1
     assert lin01["min"] < 0
     assert res.y_real.min() < -1.9 and res.y_real.max() > 1.9    # "swings between -2 and 2"
@@ -331,20 +345,24 @@ def test_diagrams_render_and_are_shown(name):
 
 def test_lesson_figure_labels_the_leaky_slope_it_draws():
     """The lesson's activation figure, run as the notebook runs it: the leaky ReLU line's legend names the slope
-    it draws (0.1), and the prose says the table and the library default use 0.01."""
+    it draws (0.1), and the prose says the table and the library default use 0.01 (item of issue 12: "Lesson 01's
+    leaky-ReLU slope matches the text")."""
     import nbformat
     from matplotlib.figure import Figure
     from nncourse.layers import activation
     from nncourse.plots import plot_activations
     cell = nbformat.read(ROOT / "notebooks" / "01_neurons.ipynb", 4).cells[5].source
-    code = cell.replace("fig, (ax_f, ax_df) = plt.subplots(1, 2, figsize=(10, 3.6))",
-                        "fig = Figure(figsize=(10, 3.6)); ax_f, ax_df = fig.subplots(1, 2)")
+    code = cell.replace('fig, (ax_f, ax_df) = plt.subplots(1, 2, figsize=(9, 4.2), layout="constrained")',
+                        'fig = Figure(figsize=(9, 4.2), layout="constrained"); ax_f, ax_df = fig.subplots(1, 2)')
+    assert code != cell
     code = code.split("plt.show()")[0]
     scope = {"Figure": Figure, "plot_activations": plot_activations}
     exec(code, scope)
     ax_f, ax_df = scope["ax_f"], scope["ax_df"]
     line = next(l for l in ax_df.lines if l.get_label().startswith("leaky_relu"))
-    assert line.get_label() == "leaky_relu (slope 0.1 in this plot)" and line.get_ydata()[0] == 0.1
-    assert ax_f.get_legend() is not None and ax_df.get_legend() is not None
+    assert line.get_label() == "leaky_relu, slope 0.1 for z < 0" and line.get_ydata()[0] == 0.1
+    legend, = scope["fig"].legends        # one legend, under the panels, names the lines of both
+    assert [t.get_text() for t in legend.get_texts()] == [l.get_label() for l in ax_df.lines if len(l.get_xdata()) > 2]
+    assert "One legend, under the two panels, names the lines of both." in " ".join(MD.split())
     assert activation("leaky_relu").alpha == 0.01
     assert "the table and the library's default, `activation(\"leaky_relu\")`, use 0.01" in " ".join(MD.split())

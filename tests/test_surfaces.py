@@ -111,6 +111,8 @@ def test_divergence_stops_cleanly_and_reports_the_step():
     assert path.diverged_at == 7
     assert path.steps == 6 and len(path.points) == 7
     assert "diverged at step 7" in path.status
+    # a finished path's status rounds to 3 figures, as a learner reads it
+    assert run_path(quadratic(1.0, 10.0), SGD(0.1)).status == "100 steps, loss 5.64e-09, 0.000106 from a minimum"
     assert path.nearest_minimum() is None and path.distance_to_minimum() == float("inf")
     inf_path = run_path(quadratic(1.0, 10.0), SGD(1.0), steps=1000, bound=1e300)
     assert inf_path.diverged and np.all(np.isfinite(inf_path.points))

@@ -346,7 +346,7 @@ def test_a_control_that_does_not_apply_is_disabled_and_the_panel_says_why():
                                  momentum=widgets.float_slider(0, 0.9, 0.1, 0.5),
                                  applies={"momentum": lambda v: None if v["kind"] == "cos" else "only for cos"})
     assert panel.controls["momentum"].disabled and panel.entries["momentum"].disabled
-    assert "momentum</b> is off: only for cos" in panel.note.value
+    assert "momentum</b> off: only for cos" in panel.note.value
     assert "off: momentum (only for cos)" in panel.summary()
     panel.controls["kind"].value = "cos"
     assert not panel.controls["momentum"].disabled and panel.note.value == ""

@@ -4,16 +4,22 @@ import numpy as np
 from .layers import ACTIVATIONS, activation
 
 
-def plot_activations(ax_f, ax_df, names=("sigmoid", "tanh", "relu", "leaky_relu", "selu"), z=None):
-    """Each activation f(z) on ax_f and its derivative f'(z) on ax_df."""
+def plot_activations(ax_f, ax_df, names=("sigmoid", "tanh", "relu", "leaky_relu", "selu"), z=None, leaky_alpha=0.1):
+    """Each activation f(z) on ax_f and its derivative f'(z) on ax_df, with one legend for both under the two
+    panels (their figure should use layout="constrained", which makes room for it).
+
+    Leaky ReLU is drawn with slope `leaky_alpha` for z < 0 and its legend entry says so: the library's default,
+    0.01, would be drawn on top of ReLU's line."""
     z = np.linspace(-4, 4, 401) if z is None else z
     for name in names:
-        act = activation(name, alpha=0.1) if name == "leaky_relu" else activation(name)
-        ax_f.plot(z, act.function(z), label=name)
-        ax_df.plot(z, act.derivative(z), label=name)
+        leaky = name == "leaky_relu"
+        act = activation(name, alpha=leaky_alpha) if leaky else activation(name)
+        label = f"{name}, slope {leaky_alpha:g} for z < 0" if leaky else name
+        ax_f.plot(z, act.function(z), label=label)
+        ax_df.plot(z, act.derivative(z), label=label)
     ax_f.set(title="activation f(z)", xlabel="z")
     ax_df.set(title="derivative f'(z)", xlabel="z")
-    ax_f.legend(fontsize=9)
+    ax_f.figure.legend(*ax_f.get_legend_handles_labels(), loc="outside lower center", ncols=min(len(names), 3))
     for ax in (ax_f, ax_df):
         ax.axhline(0, color="0.8", lw=0.8)
         ax.axvline(0, color="0.8", lw=0.8)

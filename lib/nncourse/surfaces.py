@@ -136,7 +136,7 @@ class Path:
     def status(self):
         if self.diverged:
             return f"diverged at step {self.diverged_at}"
-        return f"{self.steps} steps, loss {self.values[-1]:.4g}, {self.distance_to_minimum():.3g} from a minimum"
+        return f"{self.steps} steps, loss {self.values[-1]:.3g}, {self.distance_to_minimum():.3g} from a minimum"
 
 
 def run_path(surface, optimizer, start=None, steps=100, bound=1e6):

@@ -321,8 +321,15 @@ class SliderPanel:
                 self.entries[name].disabled = bool(reason)
             if reason:
                 self.off[name] = reason
-        self.note.value = ("<small>" + "; ".join(f"<b>{html.escape(n)}</b> is off: {html.escape(r)}"
-                                                 for n, r in self.off.items()) + "</small>") if self.off else ""
+        self.note.value = ("<small>" + "; ".join(f"<b>{html.escape(', '.join(names))}</b> off: {html.escape(r)}"
+                                                 for r, names in self._off_by_reason()) + "</small>") if self.off else ""
+
+    def _off_by_reason(self):
+        """[(reason, [names])] of the controls that are off, one entry per reason."""
+        grouped = {}
+        for name, reason in self.off.items():
+            grouped.setdefault(reason, []).append(name)
+        return list(grouped.items())
 
     @property
     def widget(self):
@@ -365,7 +372,7 @@ class SliderPanel:
     def summary(self):
         """Settings and the result's status: the panel's text (what a static viewer's text shows, nbval checks)."""
         status = getattr(self.result, "status", None)
-        off = "".join(f"\noff: {name} ({reason})" for name, reason in self.off.items())
+        off = "".join(f"\noff: {', '.join(names)} ({reason})" for reason, names in self._off_by_reason())
         return f"panel: {self.settings()}" + off + (f"\nresult: {status}" if status else "")
 
     def static_png(self):

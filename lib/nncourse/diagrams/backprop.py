@@ -2,7 +2,8 @@
 chain-rule product, and the 2-2-2 worked example (Mazur 2015) with its weights."""
 from . import image
 
-FORWARD, BACKWARD, NODE = "black", "#c0392b", "#eaf2fb"
+# backward in Okabe-Ito vermillion (told apart from black by every colour-vision type; a pure red is not)
+FORWARD, BACKWARD, NODE = "black", "#D55E00", "#eaf2fb"
 
 
 def _node(ax, xy, text, r=0.055, color=NODE, fontsize=11):
@@ -43,7 +44,7 @@ def _blank(fig):
 @image("backprop_graph.png", figsize=(9.0, 4.2))
 def neuron_graph(fig):
     """One sigmoid neuron and its squared error as a graph of elementary operations. Black: what flows
-    forward. Red: the local derivative of each node's output with respect to that input."""
+    forward. Orange: the local derivative of each node's output with respect to that input."""
     ax = _blank(fig)
     p = {"x1": (0.06, 0.82), "w1": (0.06, 0.62), "x2": (0.06, 0.40), "w2": (0.06, 0.20), "b": (0.30, 0.08),
          "m1": (0.24, 0.72), "m2": (0.24, 0.30), "z": (0.46, 0.50), "a": (0.66, 0.50), "E": (0.88, 0.50)}
@@ -64,13 +65,13 @@ def neuron_graph(fig):
     _label(ax, p["m1"], p["z"], "$w_1x_1$", FORWARD, offset=0.07)
     _label(ax, p["z"], p["a"], "z", FORWARD, offset=0.045)
     _label(ax, p["a"], p["E"], "a", FORWARD, offset=0.045)
-    ax.text(0.5, 0.97, "forward: values (black).  backward: local derivative of each node w.r.t. its input (red)",
+    ax.text(0.5, 0.97, "forward: values (black).  backward: local derivative of each node w.r.t. its input (orange)",
             ha="center", va="top", fontsize=9.5)
-    ax.text(0.62, 0.14, "∂E/∂$w_1$ = (a − t) · a(1 − a) · 1 · $x_1$\nmultiply the red labels along the path "
+    ax.text(0.62, 0.14, "∂E/∂$w_1$ = (a − t) · a(1 − a) · 1 · $x_1$\nmultiply the orange labels along the path "
             "from E back to $w_1$", ha="center", va="center", fontsize=10, color=BACKWARD)
 
 
-@image("backprop_chain.png", figsize=(10.0, 3.8))
+@image("backprop_chain.png", figsize=(9.0, 3.8))
 def layered_chain(fig):
     """The gradient of the loss with respect to the first layer's weights as a product of one factor per
     layer, read right to left: dL/dA_n, then for each layer dA/dZ (the activation's slope) and W^T."""
@@ -92,7 +93,7 @@ def layered_chain(fig):
         if lab:
             _label(ax, (xs[i], yb), (xs[i + 1], yb), lab, BACKWARD, offset=-0.07, fontsize=10)
     ax.text(0.5, 0.93, "forward (black): $Z_k = A_{k-1} W_k + b_k$,  $A_k = f(Z_k)$", ha="center", fontsize=10)
-    ax.text(0.5, 0.52, "backward (red), right to left: multiply by one factor per step to reach "
+    ax.text(0.5, 0.52, "backward (orange), right to left: multiply by one factor per step to reach "
             "$\\partial L/\\partial W_1$", ha="center", fontsize=10, color=BACKWARD)
     ax.text(0.5, 0.13, "$\\frac{\\partial L}{\\partial W_1} = \\frac{\\partial L}{\\partial A_n}\\cdot"
             "\\frac{\\partial A_n}{\\partial Z_n}\\cdot W_n\\cdot\\frac{\\partial A_{n-1}}{\\partial Z_{n-1}}"

@@ -283,7 +283,7 @@ def plot_worked_example(result, fig):
                 color=line.get_color())
     ax.set(xscale="log", yscale="log", xlabel="updates", ylabel="E",
            title="2-2-2 example: error after k updates (lines: by hand, circles: library)")
-    ax.legend(fontsize=8)
+    ax.legend(loc="lower left")
     return ax
 
 
@@ -451,7 +451,7 @@ def plot_relative_losses(runs, ax, legend=True):
     _plain_log_labels(ax.yaxis)
     _plain_log_labels(ax.xaxis)
     if legend:
-        ax.legend(fontsize=7)
+        ax.legend()
     return ax
 
 

@@ -7,6 +7,7 @@ lesson's slider panels with default settings.
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 from .. import _validate, data, surfaces
@@ -14,8 +15,8 @@ from ..model import mlp
 from ..optim import OPTIMIZERS, get_optimizer
 from ..plots import plot_decision_boundary, plot_loss
 from ..schedules import SCHEDULES, get_schedule
-from ..train import accuracy, fit
-from ..widgets import dropdown, float_slider, int_slider, log_slider, set_control, slider_panel
+from ..train import Training, accuracy, fit
+from ..widgets import Stepper, dropdown, float_slider, int_slider, log_slider, set_control, slider_panel
 
 OPTIMIZER_NAMES = tuple(OPTIMIZERS)
 REGIME_COLORS = {"crawls": "#0072B2", "converges": "#009E73", "converges, oscillating": "#56B4E9",
@@ -97,26 +98,32 @@ def run_surface(surface="quadratic", optimizer="sgd", lr=0.1, momentum=0.9, beta
     return SurfaceRun(surf, path, repr(opt), float(lr), regime, measured)
 
 
+GLOBAL_STAR, LOCAL_STAR = "#F0E442", "0.75"    # minima: Okabe-Ito yellow (global), grey (local)
+
+
 def _contours(ax, surf):
     P1, P2, F = surf.grid(100)
     low = F.min()   # levels evenly spaced in log(f - min): valleys and steep walls both get lines
     levels = low + np.geomspace(1e-2, np.quantile(F, 0.9) - low, 14)
     ax.contour(P1, P2, F, levels=levels, colors="0.6", linewidths=0.7, negative_linestyles="solid")
     for k, m in enumerate(surf.minima):
-        ax.plot(*m, marker="*", ms=12, color="gold" if k == 0 else "silver", mec="k", zorder=5)
+        ax.plot(*m, marker="*", ms=13, color=GLOBAL_STAR if k == 0 else LOCAL_STAR, mec="k", zorder=5)
     a, b, c, d = surf.extent
     ax.set(xlim=(a, b), ylim=(c, d), xlabel="p1", ylabel="p2")
     ax.xaxis.set_major_locator(MaxNLocator(3))
     ax.yaxis.set_major_locator(MaxNLocator(3))
 
 
-def _draw_path(ax, run, color="tab:red", label=None):
+def _draw_path(ax, run, color="C3", label=None):
+    """The path as dots joined by a line, its start in black; a diverged path says so in the corner (unless a
+    legend label does)."""
     pts = run.path.points
-    ax.plot(pts[:, 0], pts[:, 1], "-o", color=color, ms=2.5, lw=1, label=label)
-    ax.plot(*pts[0], "ko", ms=5)
-    if run.path.diverged:
-        ax.text(0.02, 0.02, f"diverged at step {run.path.diverged_at}", transform=ax.transAxes, fontsize=8,
-                color=color, va="bottom")
+    ax.plot(pts[:, 0], pts[:, 1], "-o", color=color, ms=2.5, lw=1, label=label,
+            zorder=1.9 if run.path.diverged else 2.1)      # a path that flies off stays under the others
+    ax.plot(*pts[0], "ko", ms=5, zorder=3)
+    if run.path.diverged and label is None:
+        ax.text(0.02, 0.02, f"diverged at step {run.path.diverged_at}", transform=ax.transAxes, fontsize=9,
+                color=color, va="bottom", bbox={"fc": "white", "ec": "none", "alpha": 0.85, "pad": 1})
 
 
 def plot_surface(result, fig):
@@ -129,20 +136,23 @@ def plot_surface(result, fig):
     if result.regime:
         title += f": {result.measured} (theory: {result.regime}; 2/lam_max = " \
                  f"{surfaces.critical_lr(result.surface.curvatures):g})"
-    ax.set_title(title, fontsize=9, color=color)
+    ax.set_title(title, fontsize=10, color=color)
     vals = result.path.values
     floor = float(result.surface.value(np.asarray(result.surface.minima[0])))   # the global minimum's loss
     gap = np.asarray(vals, dtype=float) - floor
     # a log axis cannot show 0: leave those points out rather than lift them (a floor would draw a false plateau)
     ax_loss.plot(np.arange(len(vals)), np.where(gap > 0, gap, np.nan), color=color)
     _plain_log(ax_loss)
+    p = result.path
     ax_loss.set(xlabel="step", ylabel="loss" if floor == 0 else "loss - global minimum",
-                title=result.path.status, xlim=(0, max(len(vals) - 1, 1)))
-    ax_loss.title.set_fontsize(8)
+                xlim=(0, max(len(vals) - 1, 1)))
+    ax_loss.set_title(p.status if p.diverged else
+                      f"loss {vals[-1]:.3g} after {p.steps} steps\n{p.distance_to_minimum():.3g} from a minimum",
+                      fontsize=10)
+    ax_loss.xaxis.set_major_locator(MaxNLocator(4, integer=True))
     if result.path.diverged:
         ax_loss.axvline(result.path.diverged_at, color=color, ls=":")
-    _few_ticks(ax_loss)
-    _layout(fig)
+    _layout(fig, top=0.84)
 
 
 def surface_panel(**overrides):
@@ -152,7 +162,7 @@ def surface_panel(**overrides):
                     momentum=float_slider(0.0, 0.99, 0.01, 0.9), beta1=float_slider(0.0, 0.99, 0.01, 0.9),
                     beta2=float_slider(0.9, 0.999, 0.001, 0.999))
     _set_values(controls, overrides)
-    return slider_panel(run_surface, plot_surface, fixed={"steps": 100}, **controls)
+    return slider_panel(run_surface, plot_surface, fixed={"steps": 100}, applies=KNOBS_APPLY, **controls)
 
 
 @dataclass
@@ -199,15 +209,18 @@ def run_optimizer_paths(surface="rosenbrock", lrs=(0.001, 0.003, 0.01, 0.03, 0.1
     return out
 
 
-def plot_surface_comparison(runs, fig):
-    """One contour plot per optimizer, side by side."""
-    axes = fig.subplots(1, len(runs), sharex=True, sharey=True, squeeze=False)[0]
+def plot_surface_comparison(runs, fig, ncols=3):
+    """One contour plot per optimizer, `ncols` to a row."""
+    nrows = -(-len(runs) // ncols)
+    axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False).ravel()
     for ax, (name, run) in zip(axes, runs.items()):
         _contours(ax, run.surface)
         _draw_path(ax, run)
-        ax.set_title(f"{name}, lr={run.lr:g}\nloss {run.path.values[-1]:.2g}", fontsize=8)
+        ax.set_title(f"{name}, lr={run.lr:g}: loss {run.path.values[-1]:.2g}", fontsize=10)
         ax.label_outer()
-    _layout(fig, left=0.05, wspace=0.08)
+    for ax in axes[len(runs):]:
+        ax.set_axis_off()
+    _layout(fig, left=0.07, bottom=0.1, top=0.93, wspace=0.08, hspace=0.25)
 
 
 def escape_map(lrs, optimizer="sgd", steps=200, surface="two_minima"):
@@ -227,13 +240,17 @@ def run_local_minima(lrs=(0.03, 0.1, 0.178), steps=200, optimizer="sgd"):
 
 
 def plot_local_minima(runs, fig):
-    """Paths of a small and a larger step on the two-minima surface (gold star: global minimum)."""
+    """Paths of a small and a larger step on the two-minima surface (yellow star: global minimum, grey: local);
+    the legend, beside the plot, says where each run ended."""
     ax = fig.subplots(1, 1)
     _contours(ax, next(iter(runs.values())).surface)
-    for (label, run), color in zip(runs.items(), ("tab:blue", "tab:red", "tab:purple", "tab:green")):
-        _draw_path(ax, run, color, label=f"{label}: {run.path.status}")
-    ax.legend(fontsize=7, loc="lower left")
-    _layout(fig)
+    for (label, run), color in zip(runs.items(), ("C0", "C2", "C3", "C4", "C1")):
+        k = run.path.nearest_minimum()
+        where = (f"diverged at step {run.path.diverged_at}" if k is None else
+                 f"{'global' if k == 0 else 'local'} minimum, loss {run.path.values[-1]:.3g}")
+        _draw_path(ax, run, color, label=f"{label}: {where}")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
+    _layout(fig, left=0.08, right=0.6)
 
 
 # --- training runs ----------------------------------------------------------------------------------------
@@ -301,6 +318,12 @@ def train(task, optimizer, seed=0, epochs=None, schedule=None, batch_size=None, 
     """Train a fresh network for `task` (a Task) with an Optimizer; init and shuffling drawn from `seed`.
     nudge: scale every initial weight by 1 + nudge (1e-12: a change in the twelfth digit), to see whether the
     run is chaotic."""
+    model, training = start_train(task, optimizer, seed, epochs, schedule, batch_size, callbacks, nudge)
+    return model, training.run()
+
+
+def start_train(task, optimizer, seed=0, epochs=None, schedule=None, batch_size=None, callbacks=(), nudge=0.0):
+    """`train`'s network and a train.Training not yet run: (model, training), to advance epoch by epoch."""
     rng = _validate.generator(seed)
     model = mlp(task.sizes, rng=rng)
     if nudge:
@@ -308,9 +331,8 @@ def train(task, optimizer, seed=0, epochs=None, schedule=None, batch_size=None, 
             layer.params[name] *= 1.0 + nudge
     epochs = TASKS[task.name]["epochs"] if epochs is None else epochs
     cbs = ([] if schedule is None else [schedule]) + list(callbacks)
-    hist = fit(model, task.X, task.y, loss=task.loss, optimizer=optimizer, epochs=epochs,
-               batch_size=batch_size, rng=rng, callbacks=cbs)
-    return model, hist
+    return model, Training(model, task.X, task.y, loss=task.loss, optimizer=optimizer, epochs=epochs,
+                           batch_size=batch_size, rng=rng, callbacks=cbs)
 
 
 SCHEDULE_DEFAULTS = {"constant": {}, "step": {"factor": 0.5, "step_size": 50},
@@ -322,13 +344,58 @@ def run_training(task="regression", optimizer="sgd", lr=0.03, momentum=0.9, beta
                  schedule="constant", seed=1, epochs=None, n=200, data_seed=0, schedule_kwargs=None, nudge=0.0):
     """One training run of a lesson task with a named optimizer and schedule (knobs: SCHEDULE_DEFAULTS,
     overridden by schedule_kwargs; nudge: see `train`)."""
+    play = start_training(task, optimizer, lr, momentum, beta1, beta2, schedule, seed, epochs, n, data_seed,
+                          schedule_kwargs, nudge)
+    play.training.run()
+    return play.result()
+
+
+class TrainingPlay:
+    """run_training's run an epoch at a time (what the training panel's play button advances)."""
+
+    def __init__(self, task, model, training, name, schedule, seed, lr):
+        self.task, self.model, self.training = task, model, training
+        self.name, self.schedule, self.seed, self.lr = name, schedule, seed, lr
+        self.per_frame = max(1, training.epochs // FRAMES)
+
+    def advance(self):
+        self.training.advance(self.per_frame)
+        return self.result()
+
+    def result(self):
+        return TrainingRun(self.task, self.training.history, self.model, self.name, self.schedule, self.seed,
+                           self.lr)
+
+    def done(self):
+        """Why the run can go no further (it finished or diverged), or None."""
+        h = self.training.history
+        if h.diverged:
+            return h.status
+        return h.status if self.training.done else None
+
+
+FRAMES = 50     # a played run shows its epochs in about 50 frames: 5 s at 10 frames per second
+
+
+def start_training(task="regression", optimizer="sgd", lr=0.03, momentum=0.9, beta1=0.9, beta2=0.999,
+                   schedule="constant", seed=1, epochs=None, n=200, data_seed=0, schedule_kwargs=None, nudge=0.0):
+    """run_training's task, network and optimizer, not yet trained: a TrainingPlay."""
     t = make_task(task, n, data_seed)
     opt = make_optimizer(optimizer, lr, momentum, beta1, beta2)
     _validate.choice("schedule", schedule, SCHEDULES)
     sched = get_schedule(schedule, **{**SCHEDULE_DEFAULTS[schedule], **(schedule_kwargs or {})})
     name = repr(opt)             # before training: a schedule changes opt.lr
-    model, hist = train(t, opt, seed, epochs, sched, nudge=nudge)
-    return TrainingRun(t, hist, model, name, schedule, seed, float(lr))
+    model, training = start_train(t, opt, seed, epochs, sched, nudge=nudge)
+    return TrainingPlay(t, model, training, name, schedule, seed, float(lr))
+
+
+# The panels' momentum and betas apply only to the optimizers that use them (make_optimizer): disabled otherwise.
+KNOBS_APPLY = {
+    "momentum": lambda v: None if v["optimizer"] in ("momentum", "nesterov") else
+    f"{v['optimizer']} has no momentum; only momentum and nesterov use it",
+    "beta1": lambda v: None if v["optimizer"] == "adam" else "only adam uses beta1 and beta2",
+    "beta2": lambda v: None if v["optimizer"] == "adam" else "only adam uses beta1 and beta2",
+}
 
 
 CHAOS_NUDGE, CHAOS_GAP = 1e-12, 1e-4
@@ -350,7 +417,8 @@ def mark_chaotic(run, **settings):
 def _plot_fit(run, ax):
     """What the network learned: predicted against true targets, or the decision boundary."""
     if run.history.diverged:
-        ax.text(0.5, 0.5, run.history.status, ha="center", va="center", transform=ax.transAxes, fontsize=8)
+        ax.text(0.5, 0.5, run.history.status.replace(" (", "\n("), ha="center", va="center",
+                transform=ax.transAxes, fontsize=10)
         ax.set_axis_off()
         return
     if run.task.name == "regression":
@@ -371,11 +439,11 @@ def plot_training(result, fig):
     plot_loss(result.history, ax_loss)
     if ax_loss.get_yscale() == "log":
         _plain_log(ax_loss)
-    ax_loss.set_title(result.status, fontsize=8)
+    ax_loss.set_title(result.status, fontsize=9)
     ax_loss.set_xlabel("")
     if result.history.lr:
         lrs = result.history.lr
-        ax_lr.plot(np.arange(1, len(lrs) + 1), lrs, color="tab:purple")
+        ax_lr.plot(np.arange(1, len(lrs) + 1), lrs, color="C4")
         _plain_log(ax_lr)
         ax_lr.set_ylim(min(lrs) / 2, max(lrs) * 2)
     ax_lr.set(xlabel="step", ylabel="lr")
@@ -383,7 +451,7 @@ def plot_training(result, fig):
     ax_fit = fig.add_subplot(gs[:, 1])
     _plot_fit(result, ax_fit)
     _few_ticks(ax_loss, ax_lr, ax_fit)
-    _layout(fig)
+    _layout(fig, left=0.1)
 
 
 def training_panel(schedule_kwargs=None, **overrides):
@@ -399,7 +467,11 @@ def training_panel(schedule_kwargs=None, **overrides):
     def run(schedule, **values):
         return run_training(schedule=schedule, schedule_kwargs=knobs.get(schedule), **values)
 
-    return slider_panel(run, plot_training, figsize=(9, 3.8), **controls)
+    def start(schedule, **values):
+        return start_training(schedule=schedule, schedule_kwargs=knobs.get(schedule), **values)
+
+    stepper = Stepper(start=start, advance=TrainingPlay.advance, done=TrainingPlay.done, view=TrainingPlay.result)
+    return slider_panel(run, plot_training, figsize=(9, 3.8), applies=KNOBS_APPLY, stepper=stepper, **controls)
 
 
 def lr_cuts(history):
@@ -424,26 +496,29 @@ def run_lr_sweep(lrs=None, optimizer="sgd", seed=1):
 
 
 def _clip_ylim(ax, histories):
-    """A diverged run's loss reaches 1e300: keep the axis on the runs that stayed finite."""
-    finite = [v for h in histories for v in h.loss if np.isfinite(v)]
-    first = [h.loss[0] for h in histories if h.loss and np.isfinite(h.loss[0])]
-    if finite and first and min(finite) > 0:
-        ax.set_ylim(min(finite) / 2, 10 * max(first))
+    """A diverged run's loss reaches 1e300: keep the axis on the runs that stayed finite, with a little room."""
+    kept = [v for h in histories if not h.diverged for v in h.loss if np.isfinite(v)]
+    if kept and min(kept) > 0:
+        ax.set_ylim(min(kept) / 1.5, max(kept) * 1.5)
 
 
 def plot_curves(result, fig, label="lr"):
-    """One axes per task, one loss curve per run (label: 'lr', 'optimizer' or 'schedule')."""
+    """One axes per task, one loss curve per run (label: 'lr', 'optimizer' or 'schedule'); each key sits
+    above its axes, titled with the task, so that it hides no curve."""
     axes = fig.subplots(1, len(result), squeeze=False)[0]
     for ax, (task, runs) in zip(axes, result.items()):
         for run in runs:
-            text = {"lr": f"lr={run.lr:g}" + (" (diverged)" if run.history.diverged else ""),
-                    "optimizer": run.optimizer.split("(")[0],
+            h = run.history
+            text = {"lr": f"lr={run.lr:g}" + (f" (diverged at step {h.diverged_at})" if h.diverged else ""),
+                    "optimizer": f"{run.optimizer.split('(')[0]}, lr={run.lr:g}",
                     "schedule": run.schedule}[label]
-            plot_loss(run.history, ax, label=text, lw=1.2)
+            plot_loss(h, ax, label=text, lw=1.2)
+            if h.diverged:      # the key says where; plot_loss's own note can fall outside the axes
+                ax.texts[-1].remove()
         _clip_ylim(ax, [run.history for run in runs])
-        ax.set_title(task)
-        ax.legend(fontsize=7)
-    _layout(fig)
+        ax.legend(title=task, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False,
+                  handlelength=1.5, columnspacing=1.0, labelspacing=0.25, borderaxespad=0.2)
+    _layout(fig, top=0.7, bottom=0.13)
 
 
 def best_lr(task, optimizer, lrs, seed=1):
@@ -476,13 +551,15 @@ def plot_schedules(result, fig):
     """Loss curves (top) and learning rates (under them) for each schedule."""
     (task, runs), = result.items()
     ax_loss, ax_lr = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1.3]})
-    for run in runs:
-        plot_loss(run.history, ax_loss, label=f"{run.schedule}: {run.history.final_loss:.3g}", lw=1.2)
+    for run in runs:     # a chaotic run's final loss depends on the machine: the legend does not quote it
+        end = "chaotic" if run.chaotic else f"{run.history.final_loss:.3g}"
+        plot_loss(run.history, ax_loss, label=f"{run.schedule}: {end}", lw=1.2)
         ax_lr.semilogy(np.arange(1, len(run.history.lr) + 1), run.history.lr, lw=1.2)
-    ax_loss.set(title=f"{task}, SGD", xlabel="")
-    ax_loss.legend(fontsize=7)
+    ax_loss.set(xlabel="")
+    ax_loss.legend(title=f"{task}, SGD: schedule and final loss", loc="lower center", bbox_to_anchor=(0.5, 1.0),
+                   ncol=len(runs), frameon=False, handlelength=1.5, columnspacing=1.2, borderaxespad=0.2)
     ax_lr.set(xlabel="step (= epoch, full batch)", ylabel="lr")
-    _layout(fig)
+    _layout(fig, top=0.86, bottom=0.11, hspace=0.15)
 
 
 # --- randomness -------------------------------------------------------------------------------------------
@@ -533,18 +610,23 @@ def plot_seeds(study, fig):
     """Left: each seed's final loss; right: each seed's first-layer weights (one dot per hidden unit)."""
     ax_l, ax_w = fig.subplots(1, 2)
     stuck = study.final_losses > study.stuck_threshold
-    ax_l.scatter(study.seeds, study.final_losses, c=np.where(stuck, "tab:red", "tab:green"))
+    colours = np.where(stuck, "C3", "C0")        # vermillion: stuck, blue: fitted (Okabe-Ito)
+    ax_l.scatter(study.seeds, study.final_losses, c=colours)
     ax_l.set(yscale="log", xlabel="seed", ylabel="final training loss",
              title=f"{study.stuck} of {len(study.seeds)} seeds end above {study.stuck_threshold:g}")
+    ax_l.xaxis.set_major_locator(MaxNLocator(integer=True))
+    key = [Line2D([], [], ls="", marker="o", color="C0", label=f"fitted (loss <= {study.stuck_threshold:g})"),
+           Line2D([], [], ls="", marker="o", color="C3", label="stuck")]
+    ax_l.legend(handles=key, loc="center right")
     W = study.first_layer
     for j in range(W.shape[2]):
-        ax_w.scatter(W[:, 0, j], W[:, 1, j], c=np.where(stuck, "tab:red", "tab:green"), s=14,
-                     marker="os^v"[j % 4], label=f"hidden unit {j + 1}")
+        ax_w.scatter(W[:, 0, j], W[:, 1, j], c=colours, s=16, marker="os^v"[j % 4])
     ax_w.axhline(0, color="0.8", lw=0.8)
     ax_w.axvline(0, color="0.8", lw=0.8)
     ax_w.set(xlabel="weight from $x_1$", ylabel="weight from $x_2$", title="learned first-layer weights")
-    ax_w.legend(fontsize=7)
-    _layout(fig)
+    ax_w.legend(handles=[Line2D([], [], ls="", marker="os^v"[j % 4], color="0.4", label=f"hidden unit {j + 1}")
+                         for j in range(W.shape[2])], loc="best")
+    _layout(fig, wspace=0.3)
 
 
 # --- data size and input range ----------------------------------------------------------------------------
@@ -599,17 +681,17 @@ def plot_data_scaling(cases, fig):
     ax = fig.subplots(1, 1)
     labels = [f"n={c.n}\n{c.x_range}\n{'scaled' if c.scaled else 'raw'}" for c in cases]
     heights = [c.epochs_needed or 0 for c in cases]
-    ax.bar(range(len(cases)), heights, color="tab:green")
+    ax.bar(range(len(cases)), heights, color="C0")
     for i, c in enumerate(cases):
         if c.epochs_needed is None:
             bad = "diverged" in c.status
             ax.text(i, 0.5, c.status.split(" (")[0].replace(" at ", "\nat "), ha="center", va="bottom",
-                    fontsize=7, color="tab:red" if bad else "0.4", rotation=0)
+                    fontsize=9, color="C3" if bad else "0.4", rotation=0)
         else:
-            ax.text(i, c.epochs_needed, f"{c.epochs_needed}", ha="center", va="bottom", fontsize=8)
-    ax.set_xticks(range(len(cases)), labels, fontsize=7)
+            ax.text(i, c.epochs_needed, f"{c.epochs_needed}", ha="center", va="bottom", fontsize=9)
+    ax.set_xticks(range(len(cases)), labels, fontsize=9)
     ax.set(ylabel="epochs to R$^2$ >= 0.9", ylim=(0, max(heights + [1]) * 1.2))
-    _layout(fig, bottom=0.22)
+    _layout(fig, bottom=0.3)
 
 
 # --- the exercise report's input-range experiment, as written ---------------------------------------------

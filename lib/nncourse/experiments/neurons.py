@@ -242,7 +242,7 @@ def plot_detectors(result, fig):
     wrong = ((result.model.predict(result.X_test) > 0) != (result.y_test > 0.5)).ravel()
     axes[1].scatter(result.X_test[wrong, 1], result.X_test[wrong, 2], marker="x", c="k", s=18,
                     label="test errors")
-    axes[1].legend(loc="upper right", fontsize=8)
+    axes[1].legend(loc="upper right")
     axes[1].set_ylabel("")
     fig.colorbar(im, ax=axes, label="probability the detector fires", shrink=0.9)
     return axes
@@ -315,22 +315,25 @@ def format_heads(result):
     return "\n".join(lines)
 
 
+HEAD_COLOURS = {"linear + MSE": "C0", "sigmoid + MSE": "C1", "logistic + BCE": "C2"}   # one colour per head
+
+
 def plot_heads(result, fig):
     """Left: the real target and the two heads fitted to it. Right: the 0/1 labels, the true probability and
-    the two heads fitted to them."""
+    the two heads fitted to them. A head has the same colour in both panels."""
     axes = fig.subplots(1, 2)
     for ax, task, y in ((axes[0], "real target", result.y_real), (axes[1], "0/1 labels", result.y_label)):
         ax.scatter(result.x.ravel(), y.ravel(), s=10, c="0.5", label="data")
         for (t, head), curve in result.curves.items():
             if t == task:
-                ax.plot(result.x_curve, curve, lw=2, label=head)
+                ax.plot(result.x_curve, curve, lw=2, color=HEAD_COLOURS[head], label=head)
         ax.set(xlabel="x", title=task)
     axes[1].plot(result.x.ravel(), result.p.ravel(), "k:", lw=1.5, label="true p(y=1 | x)")
     axes[1].axhspan(0, 1, color="0.93", zorder=-1)
-    axes[0].set_ylim(-2.4, 3.4)              # room for the legend above the data
+    axes[0].set_ylim(-2.4, 3.7)              # room for the legends above the data
     axes[1].set_ylim(-0.15, 1.45)
-    axes[0].legend(fontsize=8, loc="upper center", ncols=3)
-    axes[1].legend(fontsize=8, loc="upper center", ncols=2)
+    for ax in axes:
+        ax.legend(loc="upper center", ncols=2)
     return axes
 
 
