@@ -4,14 +4,12 @@
     .venv/bin/python scripts/build_site.py --out /tmp/site --keep-source /tmp/site-src
 
 Steps: copy the notebooks into a temporary Sphinx source folder, the start page as index.ipynb; replace every
-slider panel (an ipywidgets output) by the PNG its Image widget holds in the notebook's widget state, with the
-panel's status line, its settings and how to run it live; drop the widget state, so the pages need no widget
-JavaScript; turn mentions of lessons (`02_backpropagation.ipynb`) into links; point `../images/` at the copied
+slider panel (an ipywidgets output) by the PNG of its default figure that its output holds, with its settings,
+its status line and how to run it live, so the pages need no widget JavaScript; turn mentions of lessons (`02_backpropagation.ipynb`) into links; point `../images/` at the copied
 images/; add a page of sources and credits (README.md's "Sources" and each lesson's **Credits** paragraph)
 and docs/instructors.md; then run Sphinx with site/conf.py (myst-nb, MathJax from a local copy).
 """
 import argparse
-import html
 import pathlib
 import re
 import shutil
@@ -24,17 +22,12 @@ import nbformat
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 START_PAGE = "00_start_here.ipynb"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 LIVE_LINE = "Interactive in JupyterLab: <code>make lab</code>, then run this lesson and move the sliders."
 SITE_NOTE = """```{note}
 You are reading the course's website: every lesson as it was executed, each slider panel shown as its figure at
 the default settings. To run the lessons and move the sliders, open the course in JupyterLab (`make lab` in the
 course folder, or the link your instructor gave you).
 ```"""
-CONTROL_MODELS = {"FloatSliderModel", "FloatLogSliderModel", "IntSliderModel", "DropdownModel",
-                  "ToggleButtonsModel", "RadioButtonsModel", "CheckboxModel", "SelectionSliderModel"}
-
-
 def page_name(notebook_name):
     """The site's source name of a notebook: the start page becomes the home page."""
     return "index.ipynb" if notebook_name == START_PAGE else notebook_name
@@ -42,114 +35,39 @@ def page_name(notebook_name):
 
 # --- slider panels -> static figures ---------------------------------------------------------------------
 
-def _model(state, ref):
-    """The model a widget reference ('IPY_MODEL_<id>' or '<id>') points at, or None."""
-    return state.get(ref[len("IPY_MODEL_"):] if ref.startswith("IPY_MODEL_") else ref)
-
-
-def _hidden(state, model):
-    layout = _model(state, model["state"].get("layout") or "")
-    return bool(layout) and layout["state"].get("display") == "none"
-
-
-def _walk(state, model):
-    """Every visible model of a widget tree, depth first."""
-    if model is None or _hidden(state, model):
-        return
-    yield model
-    for child in model["state"].get("children", []):
-        yield from _walk(state, _model(state, child))
-
-
-def _control_text(model):
-    """'learning rate 0.1' for a slider or drop-down at its stored value."""
-    s = model["state"]
-    label = s.get("description") or ""
-    if "_options_labels" in s:
-        index = s.get("index")
-        value = s["_options_labels"][index] if isinstance(index, int) else ""
-    elif isinstance(s.get("value"), bool):
-        value = "on" if s["value"] else "off"
-    elif isinstance(s.get("value"), float):
-        value = format(s["value"], s.get("readout_format") or ".3g")
-    else:
-        value = str(s.get("value"))
-    return f"{label} {value}".strip()
+def panel_outputs(output):
+    """The outputs that stand for one widget output on the website (possibly none). A slider panel's output
+    holds, besides the widget view, a PNG of its default figure with the settings under it and its settings and
+    status as text (nncourse.widgets.SliderPanel); another widget (a progress bar) has no static form."""
+    data = output.get("data", {})
+    if "image/png" not in data:
+        return []
+    # the PNG shows the settings and the status under the figure: the page adds only how to run it live
+    return [nbformat.v4.new_output("display_data", data={"image/png": data["image/png"]}),
+            _html_output(f'<p class="nncourse-panel-live">{LIVE_LINE}</p>')]
 
 
 def _html_output(body):
     return nbformat.v4.new_output("display_data", data={"text/html": body})
 
 
-def panel_outputs(state, model_id):
-    """The outputs that stand for one widget view on the website (possibly none)."""
-    root = state.get(model_id)
-    if root is None:
-        return []
-    if root["model_name"] in ("IntProgressModel", "FloatProgressModel"):
-        s = root["state"]
-        return [_html_output(f'<p class="nncourse-progress">{html.escape(s.get("description") or "")} '
-                             f'<progress max="{s.get("max")}" value="{s.get("value")}"></progress> '
-                             f'{s.get("value")}/{s.get("max")}</p>')]
-    models = list(_walk(state, root))
-    images = [m for m in models if m["model_name"] == "ImageModel"]
-    if not images:
-        return []
-    settings = [_control_text(m) for m in models if m["model_name"] in CONTROL_MODELS]
-    status = [m["state"].get("value", "") for m in models if m["model_name"] == "HTMLModel"]
-    outputs = []
-    head = ""
-    if settings:
-        head += ('<p class="nncourse-panel-settings">Slider panel at its default settings: '
-                 + html.escape(" · ".join(settings)) + "</p>")
-    head += "".join(f'<p class="nncourse-panel-status">{text}</p>' for text in status if text)
-    if head:
-        outputs.append(_html_output(f'<div class="nncourse-panel-static">{head}</div>'))
-    for image in images:
-        fmt = image["state"].get("format", "png")
-        for buffer in image.get("buffers", []):
-            if buffer.get("path") == ["value"] and buffer.get("encoding") == "base64":
-                outputs.append(nbformat.v4.new_output("display_data", data={f"image/{fmt}": buffer["data"]}))
-    outputs.append(_html_output(f'<p class="nncourse-panel-live">{LIVE_LINE}</p>'))
-    return outputs
-
-
 def replace_widgets(nb):
-    """Replace every widget view by its static outputs; drop the widget state. Returns the panels replaced."""
-    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    """Replace every widget view by its static outputs; drop any widget state. Returns the panels replaced."""
     replaced = 0
-    for index, cell in enumerate(nb.cells):
+    for cell in nb.cells:
         if cell.cell_type != "code":
             continue
         outputs = []
         for output in cell.get("outputs", []):
-            view = output.get("data", {}).get(WIDGET_VIEW)
-            if view is None:
+            if WIDGET_VIEW not in output.get("data", {}):
                 outputs.append(output)
                 continue
-            static = panel_outputs(state, view["model_id"])
-            if any("image/png" in o.get("data", {}) for o in static):
-                replaced += 1
-                drop_echoed_figure(cell, nb.cells[index + 1] if index + 1 < len(nb.cells) else None)
+            static = panel_outputs(output)
+            replaced += any("image/png" in o.get("data", {}) for o in static)
             outputs.extend(static)
         cell.outputs = outputs
     nb.metadata.pop("widgets", None)
     return replaced
-
-
-def drop_echoed_figure(panel_cell, next_cell):
-    """A lesson shows a panel's default figure once more in the next, checked cell (`panel.figure`,
-    `Image(panel.image.value)`): live, the panel moves on and the copy stays. On a static page the two are the
-    same picture one above the other, so the copy's figure is left out (its printed lines stay)."""
-    lines = panel_cell.source.strip().splitlines()
-    match = re.fullmatch(r"(?:display\()?([A-Za-z_]\w*)\)?", lines[-1].strip()) if lines else None
-    if match is None or next_cell is None or next_cell.cell_type != "code" or not next_cell.source.strip():
-        return
-    name = re.escape(match.group(1))
-    last = next_cell.source.strip().splitlines()[-1].strip()
-    if re.fullmatch(rf"{name}\.figure|Image\({name}\.image\.value\)", last):
-        next_cell.outputs = [o for o in next_cell.get("outputs", [])
-                             if not (o.get("output_type") == "execute_result" and "image/png" in o.get("data", {}))]
 
 
 # --- links ------------------------------------------------------------------------------------------------

@@ -262,14 +262,15 @@ def move_control(panel, forward=True):
     """Move the panel's first slider one step with the keyboard (as a learner using the arrow keys would; the
     sliders update on release, which a key press is). Falls back to the next choice of a dropdown when the
     panel has no slider. Returns a description of what was moved."""
-    handles = panel.locator(".widget-slider .noUi-handle")
+    handles = panel.locator(".widget-slider .noUi-target:not([disabled]) .noUi-handle")   # an enabled slider
     if handles.count():
         handle = handles.first
         before = handle.get_attribute("aria-valuenow")
         at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
         handle.focus()
         handle.press("ArrowLeft" if (at_max or not forward) else "ArrowRight")
-        label = panel.locator(".widget-slider").first.locator(".widget-label").first.inner_text()
+        label = handle.evaluate("h => { const c = h.closest('.nncourse-control'); const l = c && "
+                                "c.querySelector('.nncourse-label'); return l ? l.textContent : ''; }")
         return f"slider {label!r} from {before} to {handle.get_attribute('aria-valuenow')}"
     selects = panel.locator(".widget-dropdown select")
     if selects.count():
