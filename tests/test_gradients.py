@@ -255,3 +255,12 @@ def test_case_study_panel_opens_on_the_exploding_run(md, outputs):
     text = md.replace("\n", " ")
     assert f"the run *{G.outcome(r)}*" in text
     assert f"from {rounded(g[-2], 2)} in layer {len(g) - 1} to {rounded(g[0], 2)} in layer 1" in text
+
+
+def test_case_study_panel_takes_steps_and_seed():
+    """`steps` and `seed` (no slider) reach the run; the panel opens at 50 steps and seed 0."""
+    assert G.case_study_panel().fixed == {"steps": 50, "seed": 0}
+    panel = G.case_study_panel(steps=3, seed=2, depth=4)
+    assert panel.fixed == {"steps": 3, "seed": 2} and panel.result["history"].steps == 3
+    with pytest.raises(ValueError, match="setting"):
+        G.case_study_panel(step=3)

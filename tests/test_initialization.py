@@ -354,3 +354,14 @@ def test_histogram_panel_opens_on_the_lessons_point(md, outputs):
     assert factor < 4
     assert (f"within a factor of about {rounded(factor, 1)} ({rounded(u[0]['std'])} → {rounded(u[-1]['std'])} and "
             f"{rounded(u[-1]['grad_std'])} → {rounded(u[0]['grad_std'])})") in text
+
+
+def test_histogram_panel_takes_the_lessons_seed():
+    """`seed` (no slider) reaches the run: another seed, other draws; an unknown setting is refused by name."""
+    assert E.histogram_panel().fixed["seed"] == 0
+    panel = E.histogram_panel(seed=3, depth=2)
+    assert panel.fixed["seed"] == 3
+    assert panel.result["stats"][0]["std"] == E.run_histograms(init="glorot_standard", depth=2, n=100, seed=3,
+                                                               activation_name="tanh")["stats"][0]["std"]
+    with pytest.raises(ValueError, match="setting"):
+        E.histogram_panel(seeed=3)

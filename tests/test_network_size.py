@@ -259,3 +259,16 @@ def test_bad_settings_raise():
         ns.run_lottery_ticket(width=0)
     with pytest.raises(ValueError):
         ns.run_lottery_ticket(rate=1.0, rounds=1, epochs=1, width=4)
+
+
+def test_panels_take_the_lessons_settings():
+    """seed, and the lottery panel's epochs and width, reach the runs (papermill parameters of the lesson)."""
+    assert ns.width_panel(seed=4).result.train_accuracy == ns.run_width(3, 4).train_accuracy
+    dead = ns.dead_units_panel(seed=2, lr=0.3)
+    assert dead.fixed == {"seed": 2} and dead.result.status == ns.run_dead_units(lr=0.3, seed=2).status
+    lot = ns.lottery_panel(width=8, rounds=1, max_rounds=1, epochs=1, seed=3)
+    assert (lot.fixed["seed"], lot.fixed["epochs"]) == (3, 1)
+    direct = ns.run_lottery_ticket(width=8, rounds=1, epochs=1, seed=3)
+    assert [r.ticket_accuracy for r in lot.result.rounds] == [r.ticket_accuracy for r in direct.rounds]
+    with pytest.raises(ValueError, match="setting"):
+        ns.dead_units_panel(seeds=2)

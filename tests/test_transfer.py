@@ -216,3 +216,13 @@ def test_close_task_numbers(prose):
     tr.plot_budget_sweep(tr.run_close_sweep(budgets=(1, 2), n_seeds=1, frozen=(2,), steps=5), fig, task="pairs")
     assert fig.axes[0].get_ylabel() == "test accuracy on pairs"
     assert "mean gap" in sweep.gap_table(2)
+
+
+def test_panel_takes_the_lessons_network_and_steps():
+    """width, steps and pretrain_epochs (no control) reach the panel's runs, as the lesson's parameters say."""
+    assert tr.transfer_panel().fixed == {"width": 64, "steps": 100, "pretrain_epochs": 20}
+    panel = tr.transfer_panel(per_class=1, seed=2, width=16, steps=5, pretrain_epochs=2)
+    want = tr.run_close_transfer(1, 2, 2, width=16, steps=5, pretrain_epochs=2)
+    assert panel.result.transfer_accuracy == want.transfer_accuracy and panel.result.seed == 2
+    with pytest.raises(ValueError, match="setting"):
+        tr.transfer_panel(widths=16)

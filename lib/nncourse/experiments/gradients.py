@@ -355,13 +355,16 @@ def case_summary(result):
 
 
 def case_study_panel(**overrides):
-    """Sliders: depth, initial weight, learning rate, clipping mode and threshold, activation."""
+    """Sliders: depth, initial weight, learning rate, clipping mode and threshold, activation; `steps` and
+    `seed` (no slider) as in run_case_study."""
     from ..widgets import dropdown, int_slider, log_slider, slider_panel
-    values = dict(depth=9, weight=0.5, lr=1.0, clip_mode="none", threshold=1.0, activation_name="identity")
+    values = dict(depth=9, weight=0.5, lr=1.0, clip_mode="none", threshold=1.0, activation_name="identity",
+                  steps=50, seed=0)
     for name in overrides:
         _validate.choice("setting", name, values)
     values.update(overrides)
-    return slider_panel(run_case_panel, plot_case_panel, fixed={"steps": 50, "seed": 0}, figsize=(9, 3.2),
+    return slider_panel(run_case_panel, plot_case_panel, fixed={"steps": values["steps"], "seed": values["seed"]},
+                        figsize=(9, 3.2),
                         depth=int_slider(2, 30, values["depth"], description="depth"),
                         weight=log_slider(1e-4, 10, values["weight"], "initial weight"),
                         lr=log_slider(1e-4, 10, values["lr"], "learning rate"),

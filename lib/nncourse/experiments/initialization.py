@@ -486,14 +486,15 @@ def histogram_summary(result):
 
 
 def histogram_panel(**overrides):
-    """Sliders: initializer, scale, depth, width, activation; the histograms update live."""
+    """Sliders: initializer, scale, depth, width, activation; the histograms update live. `seed` (no slider)
+    draws the inputs, the weights and the gradient."""
     from ..widgets import dropdown, int_slider, log_slider, slider_panel
     # opens on the failure of section 4 (standard init, tanh, 10 layers): both histograms shrink layer by layer
-    values = dict(init="glorot_standard", scale=1.0, depth=10, width=100, activation_name="tanh")
+    values = dict(init="glorot_standard", scale=1.0, depth=10, width=100, activation_name="tanh", seed=0)
     for name in overrides:
         _validate.choice("setting", name, values)
     values.update(overrides)
-    return slider_panel(run_histograms, plot_histograms, fixed={"n": 100, "seed": 0}, figsize=(9, 4.2),
+    return slider_panel(run_histograms, plot_histograms, fixed={"n": 100, "seed": values["seed"]}, figsize=(9, 4.2),
                         init=dropdown(PANEL_INITS, values["init"], "initializer"),
                         scale=log_slider(0.01, 100, values["scale"], "scale"),
                         depth=int_slider(1, 10, values["depth"], description="depth"),

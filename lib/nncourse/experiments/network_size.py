@@ -274,12 +274,13 @@ def plot_dead_units(result, fig):
 
 
 def dead_units_panel(**overrides):
-    """Sliders: learning rate and initializer of a 2-16-16-16-1 ReLU net."""
-    values = dict(lr=1.0, init="he_normal")
+    """Sliders: learning rate and initializer of a 2-16-16-16-1 ReLU net; `seed` (no slider) draws the initial
+    weights and the batches."""
+    values = dict(lr=1.0, init="he_normal", seed=0)
     for name in overrides:
         _validate.choice("setting", name, values)
     values.update(overrides)
-    return slider_panel(run_dead_units, plot_dead_units, figsize=(9, 3.9),
+    return slider_panel(run_dead_units, plot_dead_units, fixed={"seed": values["seed"]}, figsize=(9, 3.9),
                         lr=log_slider(0.01, 10, values["lr"], description="learning rate"),
                         init=dropdown(INITS, values["init"], description="init"))
 
@@ -602,13 +603,14 @@ def _lottery_prefix(rounds, max_rounds, progress=None, **settings):
 def lottery_panel(**overrides):
     """Sliders: hidden width, pruning rate per round (output layer at half), rounds shown, rewind on/off.
     Changing width, rate or rewind retrains max_rounds rounds (seconds; the bar shows progress); the rounds
-    slider picks among the cached rounds."""
-    values = dict(width=64, rate=0.2, rounds=8, rewind=True, max_rounds=8, epochs=20)
+    slider picks among the cached rounds. `max_rounds`, `epochs` and `seed` have no slider."""
+    values = dict(width=64, rate=0.2, rounds=8, rewind=True, max_rounds=8, epochs=20, seed=0)
     for name in overrides:
         _validate.choice("setting", name, values)
     values.update(overrides)
     _validate.positive_int("max_rounds", values["max_rounds"])   # the rounds slider's top
-    fixed = dict(max_rounds=values["max_rounds"], epochs=values["epochs"], progress=progress_bar())
+    fixed = dict(max_rounds=values["max_rounds"], epochs=values["epochs"], seed=values["seed"],
+                 progress=progress_bar())
     controls = dict(width=int_slider(8, 128, values["width"], step=8, description="hidden units"),
                     rate=dropdown((0.1, 0.2, 0.3, 0.5), values["rate"], description="pruning rate"),
                     rounds=int_slider(0, values["max_rounds"], values["rounds"], description="rounds"),

@@ -276,12 +276,14 @@ def plot_transfer(result, fig):
 
 def transfer_panel(**overrides):
     """Menus and a slider: the target task, labels per digit, layers frozen, seed. It opens on the close task,
-    where transfer pays (the lesson's point); the far task is one menu choice away."""
-    values = dict(task="close", per_class=5, n_frozen=2, seed=0)
+    where transfer pays (the lesson's point); the far task is one menu choice away. `width`, `steps` and
+    `pretrain_epochs` (no control) as in run_transfer."""
+    values = dict(task="close", per_class=5, n_frozen=2, seed=0, width=64, steps=100, pretrain_epochs=20)
     for name in overrides:
         _validate.choice("setting", name, values)
     values.update(overrides)
-    return slider_panel(run_task_transfer, plot_transfer, figsize=(9, 2.8),   # 9 in: room for the status line
+    fixed = {k: values[k] for k in ("width", "steps", "pretrain_epochs")}
+    return slider_panel(run_task_transfer, plot_transfer, fixed=fixed, figsize=(9, 2.8),  # 9 in: the status line
                         task=dropdown([(TASKS[t], t) for t in TASKS], values["task"], description="target task"),
                         per_class=dropdown(BUDGETS, values["per_class"], description="labels per digit"),
                         n_frozen=dropdown((0, 1, 2), values["n_frozen"], description="layers frozen"),
