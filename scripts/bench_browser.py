@@ -91,7 +91,8 @@ def _moves(panel):
         select = selects.nth(k)
         if select.is_disabled():
             continue
-        name = select.evaluate("s => s.closest('.widget-dropdown').querySelector('label').textContent")
+        name = select.evaluate("s => { const c = s.closest('.nncourse-control'); "
+                               "return c ? c.querySelector('.nncourse-label').textContent : ''; }")
         options = select.locator("option").all_inner_texts()
         default = options[select.evaluate("s => s.selectedIndex")]
         for choice in [o for o in options if o != default] + [default]:

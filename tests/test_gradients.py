@@ -264,3 +264,11 @@ def test_case_study_panel_takes_steps_and_seed():
     assert panel.fixed == {"steps": 3, "seed": 2} and panel.result["history"].steps == 3
     with pytest.raises(ValueError, match="setting"):
         G.case_study_panel(step=3)
+
+
+def test_the_clipping_threshold_is_off_without_clipping():
+    """With clip_mode 'none' the threshold changes nothing: the panel disables it and says why."""
+    panel = G.case_study_panel()
+    assert panel.controls["threshold"].disabled and "no clipping" in panel.note.value
+    panel.controls["clip_mode"].value = "norm"
+    assert not panel.controls["threshold"].disabled and panel.note.value == ""

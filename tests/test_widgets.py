@@ -391,6 +391,7 @@ def test_play_ticks_advance_frames_and_drop_a_backlog():
     player._last -= 1.0                    # as if an interval had passed
     player.play.value = 3
     assert player.frames == 2
+    assert player.play.interval >= 100     # never faster than asked; slower when a frame takes longer
     panel.controls["scale"].value = 2.0    # a control moved while playing: restart from the new setting
     assert player.frames == 0 and player.state.scale == 2.0 and player.play.playing
     player.play.value = 0                  # the Play's stop button

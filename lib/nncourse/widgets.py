@@ -449,9 +449,10 @@ class Stepper:
 
 class _Player:
     """Play / pause / step / reset for a SliderPanel. An ipywidgets Play ticks in the browser every
-    `interval_ms`; each tick advances the run one frame in the kernel and redraws. A tick that arrives less than
-    half an interval after the last frame was drawn is dropped, so a kernel slower than the clock does not pile
-    up a backlog of frames (pause takes effect at once). Moving a control while playing restarts the run from
+    `interval_ms`; each tick advances the run one frame in the kernel and redraws. After each frame the Play's
+    interval is set to the time the frame took (at least `interval_ms`), so the browser does not tick faster than
+    the kernel draws, and a tick that still arrives right after a frame (queued while it was drawn) is dropped:
+    no backlog of frames piles up, and pause takes effect at once. Moving a control while playing restarts the run from
     the new setting and plays on."""
 
     def __init__(self, panel, stepper, interval_ms):
@@ -485,6 +486,7 @@ class _Player:
         if self.state is None:
             self.state, self.frames = self.stepper.start(**self.panel.fixed, **self.panel.values), 0
         message = self.stepper.done(self.state)
+        started = time.monotonic()
         if message is None:
             self.panel.show(self.stepper.advance(self.state))
             self.frames += 1
@@ -494,12 +496,14 @@ class _Player:
             self.play.playing = False
             self.panel.status.value = f"<code>{html.escape(message)}</code>"
         self._last = time.monotonic()
+        # the browser's clock ticks no faster than the kernel draws: no backlog of ticks, every tick a frame
+        self.play.interval = int(min(1000, max(1000 * self.interval, 1100 * (self._last - started))))
         return message
 
     def _on_tick(self, change):
         if change.new == 0:            # the Play's own stop button: back to the start
             self.reset()
-        elif time.monotonic() - self._last >= 0.5 * self.interval:
+        elif time.monotonic() - self._last >= 0.3 * self.play.interval / 1000:
             self.step()
 
     def restart_if_playing(self):

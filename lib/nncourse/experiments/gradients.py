@@ -365,6 +365,7 @@ def case_study_panel(**overrides):
     values.update(overrides)
     return slider_panel(run_case_panel, plot_case_panel, fixed={"steps": values["steps"], "seed": values["seed"]},
                         figsize=(9, 3.2),
+                        applies={"threshold": lambda v: "no clipping" if v["clip_mode"] == "none" else None},
                         depth=int_slider(2, 30, values["depth"], description="depth"),
                         weight=log_slider(1e-4, 10, values["weight"], "initial weight"),
                         lr=log_slider(1e-4, 10, values["lr"], "learning rate"),
