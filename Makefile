@@ -14,7 +14,7 @@ export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
 JOBS   ?= 2
 
-.PHONY: install lab test test-fast run notebooks bench images portability sweep clean
+.PHONY: install lab lint test test-fast run notebooks bench images portability sweep clean
 
 # .venv gets requirements-dev.txt: the learners' requirements.txt, the test and instructors' tools, and nncourse
 # editable (the learners' environment alone, as a hub or Binder installs it: tests/test_learner_env.py).
@@ -32,9 +32,19 @@ lab: install
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR) \
 	    --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb $(if $(filter 0,$(shell id -u)),--allow-root)
 
-# Everything: unit tests, every notebook under nbval, papermill runs, browser tests (installs Debian's
+# Ruff's lint and format checks (configured in pyproject.toml) over the library, tests, scripts, solutions and the
+# lessons' code cells; `make test` (so CI) runs them first. To fix what they find, then review the diff:
+#   .venv/bin/ruff check --fix lib tests scripts solutions notebooks
+#   .venv/bin/ruff format lib tests scripts solutions notebooks
+LINTED := lib tests scripts solutions notebooks
+
+lint: install
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+
+# Everything: lint, unit tests, every notebook under nbval, papermill runs, browser tests (installs Debian's
 # chromium when it is missing and we may use apt-get).
-test: install
+test: install lint
 	bash scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval --nbval-current-env \
 	    --nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks

@@ -9,7 +9,7 @@ c = get_config()  # noqa: F821 (nbgrader's config loader defines get_config)
 
 # What replaces each `### BEGIN SOLUTION` ... `### END SOLUTION` region in the learners' version: the same stub
 # as in the lessons, so a learner's unchanged function is "not attempted yet" for exercises.check.
-c.ClearSolutions.code_stub = {"python": "raise NotImplementedError    # your code here"}
+c.ClearSolutions.code_stub = {"python": "raise NotImplementedError  # your code here"}
 c.ClearSolutions.text_stub = "Your answer here."
 
 # Autograding runs each submission in a fresh kernel; a check takes well under a second, so 60 s a cell only

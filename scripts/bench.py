@@ -16,6 +16,7 @@
 Targets (docs/benchmarks.md): library / hand loop <= 1.25 at every size; slider update median < 150 ms;
 whole course < 60 s headless. Prints Markdown tables.
 """
+
 import argparse
 import importlib
 import inspect
@@ -40,26 +41,33 @@ NOTEBOOKS = ROOT / "notebooks"
 
 # --- the machine -------------------------------------------------------------------------------------------
 
+
 def machine_report():
-    lines = [f"- Python {platform.python_version()}, NumPy {np.__version__}, {os.cpu_count()} cores "
-             f"({_cpu_model()})"]
+    lines = [f"- Python {platform.python_version()}, NumPy {np.__version__}, {os.cpu_count()} cores ({_cpu_model()})"]
     try:
         from threadpoolctl import threadpool_info
+
         for info in threadpool_info():
             if info.get("user_api") == "blas":
-                lines.append(f"- BLAS: {info.get('internal_api')} {info.get('version')}, kernel "
-                             f"{info.get('architecture')}, {info.get('num_threads')} threads")
+                lines.append(
+                    f"- BLAS: {info.get('internal_api')} {info.get('version')}, kernel "
+                    f"{info.get('architecture')}, {info.get('num_threads')} threads"
+                )
     except ImportError:
         lines.append("- BLAS: unknown (threadpoolctl not installed)")
     if hasattr(os, "getloadavg"):
-        lines.append("- load average when the run started (1, 5, 15 min): " +
-                     ", ".join(f"{x:.1f}" for x in os.getloadavg()))
+        lines.append(
+            "- load average when the run started (1, 5, 15 min): " + ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        )
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS"):
         if var in os.environ:
             lines.append(f"- {var}={os.environ[var]}")
     torch = _torch()
-    lines.append(f"- PyTorch {torch.__version__}, {torch.get_num_threads()} threads" if torch else
-                 "- PyTorch: not installed (its column is skipped; `make bench` installs it)")
+    lines.append(
+        f"- PyTorch {torch.__version__}, {torch.get_num_threads()} threads"
+        if torch
+        else "- PyTorch: not installed (its column is skipped; `make bench` installs it)"
+    )
     return "\n".join(lines)
 
 
@@ -76,6 +84,7 @@ def _cpu_model():
 def _torch():
     try:
         import torch
+
         return torch
     except ImportError:
         return None
@@ -88,7 +97,7 @@ def interleaved_medians(fns, repeats, pause=0.2):
     times = {name: [] for name in fns}
     names = list(fns)
     for r in range(repeats + 1):
-        for name in names[r % len(names):] + names[:r % len(names)]:
+        for name in names[r % len(names) :] + names[: r % len(names)]:
             time.sleep(pause)
             t = time.perf_counter()
             fns[name]()
@@ -99,10 +108,12 @@ def interleaved_medians(fns, repeats, pause=0.2):
 
 # --- 1. training -------------------------------------------------------------------------------------------
 
+
 def training_problems():
     """The course's sizes: (label, X, Y, layer sizes, loss name, lr, batch size or None, epochs per timing)."""
     from nncourse.data import make_classification
     from nncourse.digits import load_digits, one_hot
+
     X2, y2 = make_classification("moons", 300, np.random.default_rng(0))
     Xd, labels = load_digits()
     Yd = one_hot(labels, 10)
@@ -129,14 +140,24 @@ def library_trainer(X, Y, sizes, loss, lr, batch_size, epochs, weights):
     from nncourse.model import mlp
     from nncourse.optim import SGD
     from nncourse.train import fit
+
     model = mlp(sizes, rng=np.random.default_rng(0))
     loss_fn = "bce_with_logits" if loss == "bce" else softmax_cross_entropy
 
     def train():
         model.set_weights(weights)
-        hist = fit(model, X, Y, loss=loss_fn, optimizer=SGD(lr), epochs=epochs, batch_size=batch_size,
-                   rng=np.random.default_rng(1))
+        hist = fit(
+            model,
+            X,
+            Y,
+            loss=loss_fn,
+            optimizer=SGD(lr),
+            epochs=epochs,
+            batch_size=batch_size,
+            rng=np.random.default_rng(1),
+        )
         return hist.loss[-1]
+
     return train
 
 
@@ -171,13 +192,14 @@ def hand_trainer(X, Y, sizes, loss, lr, batch_size, epochs, weights):
                 Ws[i] -= lr * dW
                 bs[i] -= lr * db
         return value
+
     return train
 
 
 def torch_trainer(X, Y, sizes, loss, lr, batch_size, epochs, weights):
     torch = _torch()
     layers = []
-    weights = [w for w in weights if w]   # the Dense layers' {W, b}
+    weights = [w for w in weights if w]  # the Dense layers' {W, b}
     for i, w in enumerate(weights):
         lin = torch.nn.Linear(*w["W"].shape, dtype=torch.float64)
         with torch.no_grad():
@@ -188,9 +210,12 @@ def torch_trainer(X, Y, sizes, loss, lr, batch_size, epochs, weights):
     start = [p.detach().clone() for p in net.parameters()]
     Xt = torch.from_numpy(np.ascontiguousarray(X))
     Yt = torch.from_numpy(Y) if loss == "bce" else torch.from_numpy(np.argmax(Y, axis=1))
-    batches = [(Xt[torch.from_numpy(np.asarray(idx))], Yt[torch.from_numpy(np.asarray(idx))])
-               if not isinstance(idx, slice) else (Xt, Yt)
-               for idx in batch_indices(len(X), batch_size, epochs)]
+    batches = [
+        (Xt[torch.from_numpy(np.asarray(idx))], Yt[torch.from_numpy(np.asarray(idx))])
+        if not isinstance(idx, slice)
+        else (Xt, Yt)
+        for idx in batch_indices(len(X), batch_size, epochs)
+    ]
     loss_fn = torch.nn.BCEWithLogitsLoss() if loss == "bce" else torch.nn.CrossEntropyLoss()
 
     def train():
@@ -204,11 +229,13 @@ def torch_trainer(X, Y, sizes, loss, lr, batch_size, epochs, weights):
             value.backward()
             opt.step()
         return float(value.detach())
+
     return train
 
 
 def bench_training(repeats):
     from nncourse.model import mlp
+
     rows = []
     for label, X, Y, sizes, loss, lr, batch_size, epochs in training_problems():
         weights = mlp(sizes, rng=np.random.default_rng(0)).get_weights()
@@ -217,33 +244,41 @@ def bench_training(repeats):
         if _torch():
             fns["torch"] = torch_trainer(*args)
         finals = {name: fn() for name, fn in fns.items()}
-        for name, value in finals.items():   # the same computation, or the timings mean nothing
+        for name, value in finals.items():  # the same computation, or the timings mean nothing
             if not np.isclose(value, finals["hand"], rtol=1e-6, atol=1e-12):
                 raise SystemExit(f"{label}: {name} ends at loss {value!r}, the hand loop at {finals['hand']!r}")
         steps = len(batch_indices(len(X), batch_size, epochs))
         med = interleaved_medians(fns, repeats)
         per_step = {name: 1e6 * t / steps for name, t in med.items()}
         rows.append((label, steps, per_step, finals["hand"]))
-    lines = ["| network and data | steps | hand loop µs/step | library µs/step | PyTorch µs/step "
-             "| library / hand | PyTorch / hand |", "|---|---:|---:|---:|---:|---:|---:|"]
-    for label, steps, per, final in rows:
-        torch_cols = (f"{per['torch']:.0f} | ", f"{per['torch'] / per['hand']:.2f}") if "torch" in per else \
-            ("– | ", "–")
-        lines.append(f"| {label} | {steps} | {per['hand']:.0f} | {per['library']:.0f} | {torch_cols[0]}"
-                     f"{per['library'] / per['hand']:.2f} | {torch_cols[1]} |")
+    lines = [
+        "| network and data | steps | hand loop µs/step | library µs/step | PyTorch µs/step "
+        "| library / hand | PyTorch / hand |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label, steps, per, _final in rows:
+        torch_cols = (
+            (f"{per['torch']:.0f} | ", f"{per['torch'] / per['hand']:.2f}") if "torch" in per else ("– | ", "–")
+        )
+        lines.append(
+            f"| {label} | {steps} | {per['hand']:.0f} | {per['library']:.0f} | {torch_cols[0]}"
+            f"{per['library'] / per['hand']:.2f} | {torch_cols[1]} |"
+        )
     return "\n".join(lines)
 
 
 # --- 2. slider panels ------------------------------------------------------------------------------------
 
+
 def panel_factories():
     """[(module name, factory name, factory)] for every `*_panel` function defined in nncourse.experiments."""
     from nncourse import experiments
+
     out = []
     for info in sorted(pkgutil.iter_modules(experiments.__path__), key=lambda i: i.name):
         try:
             module = importlib.import_module(f"nncourse.experiments.{info.name}")
-        except Exception as exc:   # a lesson being written: report it, measure the rest
+        except Exception as exc:  # a lesson being written: report it, measure the rest
             out.append((info.name, "(import)", exc))
             continue
         for name, fn in inspect.getmembers(module, inspect.isfunction):
@@ -256,8 +291,10 @@ def _callable_bare(fn):
     """A factory: not a run_/plot_ helper, and callable with no arguments."""
     if fn.__name__.startswith(("run_", "plot_")):
         return False
-    return all(p.default is not p.empty or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
-               for p in inspect.signature(fn).parameters.values())
+    return all(
+        p.default is not p.empty or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+        for p in inspect.signature(fn).parameters.values()
+    )
 
 
 def _lesson_of(factory_name):
@@ -270,9 +307,10 @@ def _lesson_of(factory_name):
 def _neighbour(widget):
     """Another value for a control, one step away (as one arrow-key press or menu choice)."""
     import ipywidgets as w
+
     if isinstance(widget, w.FloatLogSlider):
-        up = widget.value * widget.base ** widget.step
-        return up if up <= widget.base ** widget.max * (1 + 1e-12) else widget.value / widget.base ** widget.step
+        up = widget.value * widget.base**widget.step
+        return up if up <= widget.base**widget.max * (1 + 1e-12) else widget.value / widget.base**widget.step
     if isinstance(widget, (w.FloatSlider, w.IntSlider)):
         up = widget.value + widget.step
         return up if up <= widget.max else widget.value - widget.step
@@ -288,6 +326,7 @@ def time_panel(factory, repeats):
     """(build s, [update s at defaults], {control: update s after one move}, median run s, median redraw s,
     median CPU s of an update: this process's CPU time, which a busy machine inflates less than wall time)."""
     from nncourse.widgets import SliderPanel
+
     t = time.perf_counter()
     panel = factory()
     build = time.perf_counter() - t
@@ -302,7 +341,7 @@ def time_panel(factory, repeats):
         panel.update()
         at_default.append(time.perf_counter() - t)
         cpu.append(time.process_time() - c)
-        if cache is not None:   # the same update in its two parts: run (retrain) and redraw (plot + PNG)
+        if cache is not None:  # the same update in its two parts: run (retrain) and redraw (plot + PNG)
             cache.clear()
         t = time.perf_counter()
         panel.result = panel.compute()
@@ -319,16 +358,18 @@ def time_panel(factory, repeats):
         if cache is not None:
             cache.clear()
         t = time.perf_counter()
-        widget.value = value          # the panel observes it: rerun + redraw, as in the browser
+        widget.value = value  # the panel observes it: rerun + redraw, as in the browser
         moves[name] = time.perf_counter() - t
         widget.value = old
     return build, at_default, moves, statistics.median(runs), statistics.median(redraws), statistics.median(cpu)
 
 
 def bench_sliders(repeats):
-    lines = ["| lesson | panel | update at defaults: median ms | CPU ms | of which run / redraw ms | worst ms "
-             "(defaults, and one move of each control) | slowest move | build ms |",
-             "|---|---|---:|---:|---:|---:|---|---:|"]
+    lines = [
+        "| lesson | panel | update at defaults: median ms | CPU ms | of which run / redraw ms | worst ms "
+        "(defaults, and one move of each control) | slowest move | build ms |",
+        "|---|---|---:|---:|---:|---:|---|---:|",
+    ]
     medians = []
     for module, name, fn in panel_factories():
         if isinstance(fn, Exception):
@@ -337,35 +378,41 @@ def bench_sliders(repeats):
         try:
             build, at_default, moves, run, redraw, cpu = time_panel(fn, repeats)
         except Exception as exc:
-            lines.append(f"| {_lesson_of(name)} | {module}.{name} | failed: {type(exc).__name__}: {exc} "
-                         f"| | | | | |")
+            lines.append(f"| {_lesson_of(name)} | {module}.{name} | failed: {type(exc).__name__}: {exc} | | | | | |")
             continue
         med = statistics.median(at_default)
         medians.append(med)
         worst = max(at_default + list(moves.values()))
         slowest = f"{max(moves, key=moves.get)} ({1e3 * max(moves.values()):.0f} ms)" if moves else "–"
-        lines.append(f"| {_lesson_of(name)} | {module}.{name} | {1e3 * med:.0f} | {1e3 * cpu:.0f} | {1e3 * run:.0f} / "
-                     f"{1e3 * redraw:.0f} | {1e3 * worst:.0f} | {slowest} | {1e3 * build:.0f} |")
+        lines.append(
+            f"| {_lesson_of(name)} | {module}.{name} | {1e3 * med:.0f} | {1e3 * cpu:.0f} | {1e3 * run:.0f} / "
+            f"{1e3 * redraw:.0f} | {1e3 * worst:.0f} | {slowest} | {1e3 * build:.0f} |"
+        )
     if medians:
-        lines.append(f"\n{len(medians)} panels; {sum(m < 0.150 for m in medians)} of {len(medians)} have a median "
-                     f"update under 150 ms; slowest median {1e3 * max(medians):.0f} ms.")
+        lines.append(
+            f"\n{len(medians)} panels; {sum(m < 0.150 for m in medians)} of {len(medians)} have a median "
+            f"update under 150 ms; slowest median {1e3 * max(medians):.0f} ms."
+        )
     return "\n".join(lines)
 
 
 # --- 3. notebooks headless ---------------------------------------------------------------------------------
 
+
 def bench_notebooks():
     import nbformat
     from nbclient import NotebookClient
+
     lines = ["| notebook | headless execution s |", "|---|---:|"]
     total = 0.0
     for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
         nb = nbformat.read(path, as_version=4)
-        client = NotebookClient(nb, timeout=600, kernel_name="python3",
-                                resources={"metadata": {"path": str(NOTEBOOKS)}})
+        client = NotebookClient(
+            nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
+        )
         t = time.perf_counter()
         try:
-            client.execute(stderr=subprocess.DEVNULL)   # the kernel's start-up notice, not the lesson's output
+            client.execute(stderr=subprocess.DEVNULL)  # the kernel's start-up notice, not the lesson's output
         except Exception as exc:
             lines.append(f"| {path.stem} | failed: {type(exc).__name__} |")
             continue

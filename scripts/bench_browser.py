@@ -12,7 +12,7 @@ Targets (issue 13): median at most 150 ms and worst at most 400 ms per panel; at
 while playing. Prints a Markdown table and writes it to build/bench/browser.md. Timings depend on the machine and
 on what else runs on it; run on an otherwise idle machine. Not part of the test suite.
 """
-import json
+
 import pathlib
 import re
 import statistics
@@ -91,8 +91,10 @@ def _moves(panel):
         select = selects.nth(k)
         if select.is_disabled():
             continue
-        name = select.evaluate("s => { const c = s.closest('.nncourse-control'); "
-                               "return c ? c.querySelector('.nncourse-label').textContent : ''; }")
+        name = select.evaluate(
+            "s => { const c = s.closest('.nncourse-control'); "
+            "return c ? c.querySelector('.nncourse-label').textContent : ''; }"
+        )
         options = select.locator("option").all_inner_texts()
         default = options[select.evaluate("s => s.selectedIndex")]
         for choice in [o for o in options if o != default] + [default]:
@@ -129,7 +131,7 @@ def bench_panel(page, i):
         page.wait_for_timeout(4000)
         frames = page.evaluate(f"() => window.__nnFrames[{i}]") - before
         fps = frames / (time.monotonic() - t0)
-        play.click()                                                 # the same button pauses
+        play.click()  # the same button pauses
         page.wait_for_timeout(500)
         stopped = page.evaluate(f"() => window.__nnFrames[{i}]")
         page.wait_for_timeout(1500)
@@ -152,15 +154,19 @@ def bench_lesson(lab, browser, path):
 def main(argv):
     from playwright.sync_api import sync_playwright
 
-    from conftest import NOTEBOOKS
     import test_browser
+
     wanted = [a for a in argv if not a.startswith("-")]
     lessons = [p for p in test_browser.slider_lessons() if not wanted or p.stem in wanted]
-    lines = ["| lesson | panel | moves | median ms | worst ms | slowest move | play fps | pause stops |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| lesson | panel | moves | median ms | worst ms | slowest move | play fps | pause stops |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     summary = []
-    with bl.LabServer(bl.copy_course(ROOT, pathlib.Path(__import__("tempfile").mkdtemp()))) as lab, \
-            sync_playwright() as p:
+    with (
+        bl.LabServer(bl.copy_course(ROOT, pathlib.Path(__import__("tempfile").mkdtemp()))) as lab,
+        sync_playwright() as p,
+    ):
         browser = bl.launch_browser(p)
         for path in lessons:
             for k, (rows, fps, paused) in enumerate(bench_lesson(lab, browser, path), start=1):
@@ -172,15 +178,19 @@ def main(argv):
                 # sends no new picture: it is listed, not timed
                 ok = bool(times) and med <= MEDIAN_TARGET_MS and max(times) <= WORST_TARGET_MS
                 summary.append((path.stem, k, ok, fps))
-                lines.append(f"| {path.stem[:2]} | {k} | {len(rows)} | {med:.0f} | {max(times, default=0):.0f} | "
-                             f"{worst_label}{' (same figure, not timed: ' + ', '.join(missing) + ')' if missing else ''} | "
-                             f"{'' if fps is None else f'{fps:.1f}'} | {'' if paused is None else paused} |")
+                lines.append(
+                    f"| {path.stem[:2]} | {k} | {len(rows)} | {med:.0f} | {max(times, default=0):.0f} | "
+                    f"{worst_label}{' (same figure, not timed: ' + ', '.join(missing) + ')' if missing else ''} | "
+                    f"{'' if fps is None else f'{fps:.1f}'} | {'' if paused is None else paused} |"
+                )
                 print(lines[-1], flush=True)
         browser.close()
     within = sum(ok for *_, ok, _ in summary)
-    lines.append(f"\n{within} of {len(summary)} panels within median {MEDIAN_TARGET_MS} ms and worst "
-                 f"{WORST_TARGET_MS} ms; play: " + ", ".join(f"{s[:2]} panel {k} {fps:.1f} fps"
-                                                        for s, k, _, fps in summary if fps is not None))
+    lines.append(
+        f"\n{within} of {len(summary)} panels within median {MEDIAN_TARGET_MS} ms and worst "
+        f"{WORST_TARGET_MS} ms; play: "
+        + ", ".join(f"{s[:2]} panel {k} {fps:.1f} fps" for s, k, _, fps in summary if fps is not None)
+    )
     out = ROOT / "build" / "bench" / "browser.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")

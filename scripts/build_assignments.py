@@ -10,7 +10,7 @@ then per exercise a read-only markdown cell (its title and what to write), an nb
 exercise's signature and docstring, then the instructors' solution from solutions/lessonNN.py, read with
 inspect, between `### BEGIN SOLUTION` and `### END SOLUTION`) and a read-only nbgrader autograder cell worth
 POINTS that runs the lesson's own check (`assert exercises.check(name, fn).passed`). It copies
-grading/nbgrader_config.py to `<out>/nbgrader_config.py` (the stub text `raise NotImplementedError    # your
+grading/nbgrader_config.py to `<out>/nbgrader_config.py` (the stub text `raise NotImplementedError  # your
 code here`, as in the lessons) and runs `nbgrader generate_assignment lessonNN --force` in `<out>`, which writes
 the learners' version to `<out>/release/lessonNN/lessonNN.ipynb` and records the assignment in
 `<out>/gradebook.db`.
@@ -18,6 +18,7 @@ the learners' version to `<out>/release/lessonNN/lessonNN.ipynb` and records the
 Before writing anything it checks that every exercise has a solution and that each solution passes its check:
 a source notebook whose own solutions fail would grade every learner against a broken key.
 """
+
 import argparse
 import ast
 import importlib.util
@@ -38,7 +39,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
 NOTEBOOKS = ROOT / "notebooks"
 CONFIG = ROOT / "grading" / "nbgrader_config.py"
-POINTS = 1            # per exercise, unless an Exercise carries its own `points`
+POINTS = 1  # per exercise, unless an Exercise carries its own `points`
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
@@ -72,6 +73,7 @@ def load_solutions(lesson, folder=SOLUTIONS):
 
 # --- source code of a solution -----------------------------------------------------------------------------
 
+
 def _function_node(source):
     tree = ast.parse(source)
     funcs = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
@@ -90,20 +92,20 @@ def _split_function(fn):
     lines = source.splitlines()
     node = _function_node(source)
     first = node.body[0]
-    if first.lineno == node.lineno:        # `def f(a): return a`: no body lines of its own
+    if first.lineno == node.lineno:  # `def f(a): return a`: no body lines of its own
         raise BuildError(f"{fn.__name__}: write the body on its own lines, not on the `def` line")
-    header = lines[node.lineno - 1:first.lineno - 1]
-    lead = []                               # comments between the signature and the first statement
+    header = lines[node.lineno - 1 : first.lineno - 1]
+    lead = []  # comments between the signature and the first statement
     while header and (not header[-1].strip() or header[-1].lstrip().startswith("#")):
         lead.insert(0, header.pop())
     doc = None
     if _is_docstring(first):
-        doc = lines[first.lineno - 1:first.end_lineno]
+        doc = lines[first.lineno - 1 : first.end_lineno]
         if len(node.body) == 1:
             raise BuildError(f"{fn.__name__}: the solution has only a docstring")
-        body = lines[first.end_lineno:node.end_lineno]
+        body = lines[first.end_lineno : node.end_lineno]
     else:
-        body = lead + lines[first.lineno - 1:node.end_lineno]
+        body = lead + lines[first.lineno - 1 : node.end_lineno]
     return header, doc, body, first.col_offset
 
 
@@ -150,7 +152,7 @@ def _module_parts(module):
     imports, defs = [], {}
     for node in ast.parse(source).body:
         start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-        text = "\n".join(lines[start - 1:node.end_lineno])
+        text = "\n".join(lines[start - 1 : node.end_lineno])
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             imports.append(text)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -172,8 +174,11 @@ def _helpers(fn, module):
     seen = {fn.__name__}
     while todo:
         node = todo.pop()
-        names = _free_module_names(node) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else {
-            n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        names = (
+            _free_module_names(node)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            else {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        )
         for name in sorted(names):
             if name in defs and name not in seen:
                 seen.add(name)
@@ -203,9 +208,16 @@ def solution_cell_source(name, solution, module):
 
 # --- the notebook ------------------------------------------------------------------------------------------
 
+
 def _meta(grade_id, *, grade=False, solution=False, locked=False, points=None):
-    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3,
-            "solution": solution, "task": False}
+    meta = {
+        "grade": grade,
+        "grade_id": grade_id,
+        "locked": locked,
+        "schema_version": 3,
+        "solution": solution,
+        "task": False,
+    }
     if points is not None:
         meta["points"] = points
     return {"nbgrader": meta}
@@ -232,39 +244,49 @@ def build_notebook(lesson, names, module):
     title, notebook = lesson_title(lesson)
     total = sum(getattr(exercises.get(n), "points", POINTS) for n in names)
     where = f" (`notebooks/{notebook}`)" if notebook else ""
-    cells = [nbformat.v4.new_markdown_cell(
-        f"# Graded exercises · {title}\n\n"
-        f"The exercises of lesson {lesson:02d}{where}, graded: {len(names)} function"
-        f"{'s' if len(names) != 1 else ''} to complete, {total} point{'s' if total != 1 else ''} in all.\n\n"
-        "In each exercise, replace the line `raise NotImplementedError    # your code here` by your code, then "
-        "run the cell after it: it runs the lesson's own check and says what is wrong, with a hint. Before you "
-        "submit, restart the kernel and run all cells (*Kernel → Restart Kernel and Run All Cells*): a cell "
-        "that fails there scores zero. Do not change the check cells; they are replaced by the original ones "
-        "when your work is graded.",
-        metadata=_meta(f"{assignment_name(lesson)}_title", locked=True))]
+    cells = [
+        nbformat.v4.new_markdown_cell(
+            f"# Graded exercises · {title}\n\n"
+            f"The exercises of lesson {lesson:02d}{where}, graded: {len(names)} function"
+            f"{'s' if len(names) != 1 else ''} to complete, {total} point{'s' if total != 1 else ''} in all.\n\n"
+            "In each exercise, replace the line `raise NotImplementedError  # your code here` by your code, then "
+            "run the cell after it: it runs the lesson's own check and says what is wrong, with a hint. Before you "
+            "submit, restart the kernel and run all cells (*Kernel → Restart Kernel and Run All Cells*): a cell "
+            "that fails there scores zero. Do not change the check cells; they are replaced by the original ones "
+            "when your work is graded.",
+            metadata=_meta(f"{assignment_name(lesson)}_title", locked=True),
+        )
+    ]
     imports, _ = _module_parts(module)
     if imports:
-        cells.append(nbformat.v4.new_code_cell("\n".join(imports),
-                                               metadata=_meta(f"{assignment_name(lesson)}_imports", locked=True)))
+        cells.append(
+            nbformat.v4.new_code_cell(
+                "\n".join(imports), metadata=_meta(f"{assignment_name(lesson)}_imports", locked=True)
+            )
+        )
     for i, name in enumerate(names, 1):
         ex = exercises.get(name)
         solution = getattr(module, name)
         points = getattr(ex, "points", POINTS)
         summary = (inspect.getdoc(solution) or inspect.getdoc(ex.reference) or "").split("\n\n")[0]
         quoted = "".join(f"\n> {line}" for line in summary.splitlines())
-        cells.append(nbformat.v4.new_markdown_cell(
-            f"## {i}. {ex.title}\n\n"
-            f"Complete `{_signature(solution)}` in the next cell:\n{quoted}\n\n"
-            f"*{points} point{'s' if points != 1 else ''}*, when the check cell after it passes.",
-            metadata=_meta(f"{name}_task", locked=True)))
-        cells.append(nbformat.v4.new_code_cell(solution_cell_source(name, solution, module),
-                                               metadata=_meta(name, solution=True)))
-        cells.append(nbformat.v4.new_code_cell(
-            "from nncourse import exercises\n"
-            f"v = exercises.check({name!r}, {name})\n"
-            "assert v.passed, v.message\n"
-            "v",
-            metadata=_meta(f"check_{name}", grade=True, locked=True, points=points)))
+        cells.append(
+            nbformat.v4.new_markdown_cell(
+                f"## {i}. {ex.title}\n\n"
+                f"Complete `{_signature(solution)}` in the next cell:\n{quoted}\n\n"
+                f"*{points} point{'s' if points != 1 else ''}*, when the check cell after it passes.",
+                metadata=_meta(f"{name}_task", locked=True),
+            )
+        )
+        cells.append(
+            nbformat.v4.new_code_cell(solution_cell_source(name, solution, module), metadata=_meta(name, solution=True))
+        )
+        cells.append(
+            nbformat.v4.new_code_cell(
+                f"from nncourse import exercises\nv = exercises.check({name!r}, {name})\nassert v.passed, v.message\nv",
+                metadata=_meta(f"check_{name}", grade=True, locked=True, points=points),
+            )
+        )
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     nb.metadata["language_info"] = {"name": "python"}
@@ -273,6 +295,7 @@ def build_notebook(lesson, names, module):
 
 
 # --- the course --------------------------------------------------------------------------------------------
+
 
 def check_solutions(plan):
     """Every exercise has a solution that passes its own check (BuildError listing every problem if not)."""
@@ -285,8 +308,9 @@ def check_solutions(plan):
                 continue
             verdict = exercises.check(name, solution)
             if not verdict.passed:
-                problems.append(f"{name}: the solution in solutions/{assignment_name(lesson)}.py fails its check: "
-                                f"{verdict.message}")
+                problems.append(
+                    f"{name}: the solution in solutions/{assignment_name(lesson)}.py fails its check: {verdict.message}"
+                )
     if problems:
         raise BuildError("cannot build the assignments:\n  " + "\n  ".join(problems))
 
@@ -301,8 +325,9 @@ def nbgrader_env():
 
 def nbgrader(args, course):
     """Run `nbgrader ARGS` in the course folder with this Python; returns the CompletedProcess."""
-    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, capture_output=True, text=True,
-                          env=nbgrader_env())
+    return subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args], cwd=course, capture_output=True, text=True, env=nbgrader_env()
+    )
 
 
 def build(out, only=None, generate=True, solutions=SOLUTIONS, log=print):
@@ -312,17 +337,21 @@ def build(out, only=None, generate=True, solutions=SOLUTIONS, log=print):
     wanted = sorted(found) if not only else sorted(set(only))
     missing = [n for n in wanted if n not in found]
     if missing:
-        raise BuildError(f"no exercises in lesson(s) {', '.join(f'{n:02d}' for n in missing)}; lessons with "
-                         f"exercises: {', '.join(f'{n:02d}' for n in sorted(found)) or 'none'}")
+        raise BuildError(
+            f"no exercises in lesson(s) {', '.join(f'{n:02d}' for n in missing)}; lessons with "
+            f"exercises: {', '.join(f'{n:02d}' for n in sorted(found)) or 'none'}"
+        )
     plan = {lesson: (found[lesson], load_solutions(lesson, solutions)) for lesson in wanted}
     check_solutions(plan)
     if generate and importlib.util.find_spec("nbgrader") is None:
-        raise BuildError("nbgrader is not installed: .venv/bin/pip install -r requirements-grading.txt "
-                         "(make assignments does it), or pass --no-generate for the source notebooks only")
+        raise BuildError(
+            "nbgrader is not installed: .venv/bin/pip install -r requirements-grading.txt "
+            "(make assignments does it), or pass --no-generate for the source notebooks only"
+        )
     out.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(CONFIG, out / "nbgrader_config.py")
     built = []
-    if not only:                            # every lesson: drop the folders of lessons that have no exercises now
+    if not only:  # every lesson: drop the folders of lessons that have no exercises now
         keep = {assignment_name(lesson) for lesson in plan}
         for kind in ("source", "release"):
             for folder in sorted((out / kind).glob("lesson[0-9][0-9]")):
@@ -342,7 +371,7 @@ def build(out, only=None, generate=True, solutions=SOLUTIONS, log=print):
         # One nbgrader run for the whole course when source/ holds exactly the assignments built (nbgrader takes
         # a glob for the assignment: one start-up instead of one per lesson), else one run per assignment.
         whole = sorted(p.name for p in (out / "source").iterdir() if p.is_dir()) == sorted(built)
-        for target in (["*"] if whole and len(built) > 1 else built):
+        for target in ["*"] if whole and len(built) > 1 else built:
             done = nbgrader(["generate_assignment", target, "--force"], out)
             if done.returncode != 0:
                 raise BuildError(f"nbgrader generate_assignment {target} failed:\n{done.stdout}{done.stderr}")
@@ -356,10 +385,17 @@ def build(out, only=None, generate=True, solutions=SOLUTIONS, log=print):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default=str(ROOT / "build" / "assignments"), help="the nbgrader course folder")
-    ap.add_argument("--lesson", type=int, action="append", help="only this lesson (repeatable); default: every "
-                    "lesson with exercises")
-    ap.add_argument("--no-generate", action="store_true", help="write the source notebooks only; do not run "
-                    "nbgrader generate_assignment")
+    ap.add_argument(
+        "--lesson",
+        type=int,
+        action="append",
+        help="only this lesson (repeatable); default: every lesson with exercises",
+    )
+    ap.add_argument(
+        "--no-generate",
+        action="store_true",
+        help="write the source notebooks only; do not run nbgrader generate_assignment",
+    )
     args = ap.parse_args(argv)
     try:
         built = build(args.out, args.lesson, generate=not args.no_generate)

@@ -9,6 +9,7 @@ its status line and how to run it live, so the pages need no widget JavaScript; 
 images/; add a page of sources and credits (README.md's "Sources" and each lesson's **Credits** paragraph)
 and docs/instructors.md; then run Sphinx with site/conf.py (myst-nb, MathJax from a local copy).
 """
+
 import argparse
 import pathlib
 import re
@@ -28,12 +29,15 @@ You are reading the course's website: every lesson as it was executed, each slid
 the default settings. To run the lessons and move the sliders, open the course in JupyterLab (`make lab` in the
 course folder, or the link your instructor gave you).
 ```"""
+
+
 def page_name(notebook_name):
     """The site's source name of a notebook: the start page becomes the home page."""
     return "index.ipynb" if notebook_name == START_PAGE else notebook_name
 
 
 # --- slider panels -> static figures ---------------------------------------------------------------------
+
 
 def panel_outputs(output):
     """The outputs that stand for one widget output on the website (possibly none). A slider panel's output
@@ -43,8 +47,10 @@ def panel_outputs(output):
     if "image/png" not in data:
         return []
     # the PNG shows the settings and the status under the figure: the page adds only how to run it live
-    return [nbformat.v4.new_output("display_data", data={"image/png": data["image/png"]}),
-            _html_output(f'<p class="nncourse-panel-live">{LIVE_LINE}</p>')]
+    return [
+        nbformat.v4.new_output("display_data", data={"image/png": data["image/png"]}),
+        _html_output(f'<p class="nncourse-panel-live">{LIVE_LINE}</p>'),
+    ]
 
 
 def _html_output(body):
@@ -72,8 +78,10 @@ def replace_widgets(nb):
 
 # --- links ------------------------------------------------------------------------------------------------
 
+
 def rewrite_markdown(text, lessons):
     """Lesson mentions and links -> links to the lesson pages; ../images/ -> images/."""
+
     def target(name):
         return page_name(name)
 
@@ -83,8 +91,9 @@ def rewrite_markdown(text, lessons):
         return f"[`{name}`]({target(name)})" if name in lessons else match.group(0)
 
     text = re.sub(r"(?<!\[)`(\d\d_[A-Za-z0-9_]+\.ipynb)`(?!\]\()", mention, text)
-    text = re.sub(r"\]\((\d\d_[A-Za-z0-9_]+\.ipynb)((?:#[^)]*)?)\)",
-                  lambda m: f"]({target(m.group(1))}{m.group(2)})", text)
+    text = re.sub(
+        r"\]\((\d\d_[A-Za-z0-9_]+\.ipynb)((?:#[^)]*)?)\)", lambda m: f"]({target(m.group(1))}{m.group(2)})", text
+    )
     text = re.sub(r"(?<!\[)`docs/instructors\.md`", "[`docs/instructors.md`](instructors.md)", text)
     text = text.replace("](../images/", "](images/").replace('src="../images/', 'src="images/')
     return text
@@ -93,11 +102,13 @@ def rewrite_markdown(text, lessons):
 def unlink_outside(text, pages):
     """Links from README.md or docs/ to repository files that are not on the site (`../requirements.txt`)
     keep their text and lose the link; web links, anchors and the site's own pages stay."""
+
     def keep(match):
         label, href = match.group(1), match.group(2)
         if re.match(r"[a-z]+:|#", href) or href.split("#")[0] in pages:
             return match.group(0)
         return label
+
     return re.sub(r"(?<!!)\[([^\]]*)\]\(([^)\s]+)\)", keep, text)
 
 
@@ -125,6 +136,7 @@ def lesson_title(nb):
 
 
 # --- generated pages --------------------------------------------------------------------------------------
+
 
 def readme_sources():
     """The body of README.md's '## Sources' section."""
@@ -156,8 +168,7 @@ def credits_page(lessons_prepared):
             parts += [f"### {lesson_title(nb)}", ""]
             parts += [p + "\n" for p in paragraphs[:-1]]
             parts += [f"{paragraphs[-1]} ([the lesson]({page_name(name)}))", ""]
-    parts += ["The lessons without a paragraph of their own credit the papers they redo where they use them.",
-              ""]
+    parts += ["The lessons without a paragraph of their own credit the papers they redo where they use them.", ""]
     return "\n".join(parts)
 
 
@@ -168,6 +179,7 @@ def toctree(names):
 
 
 # --- build ------------------------------------------------------------------------------------------------
+
 
 def prepare_source(src):
     """Write the Sphinx source folder; returns {page: panels replaced}."""
@@ -186,7 +198,7 @@ def prepare_source(src):
     (src / "credits.md").write_text(credits, encoding="utf-8")
     instructors = (ROOT / "docs" / "instructors.md").read_text(encoding="utf-8")
     (src / "instructors.md").write_text(unlink_outside(instructors, pages), encoding="utf-8")
-    for picture in (ROOT / "docs").glob("*.png"):      # the guide's own pictures (screenshots of the site)
+    for picture in (ROOT / "docs").glob("*.png"):  # the guide's own pictures (screenshots of the site)
         shutil.copyfile(picture, src / picture.name)
     for name, nb in prepared:
         if name == START_PAGE:
@@ -210,8 +222,20 @@ def build(out, keep_source=None, quiet=True):
         panels = prepare_source(src)
         if out.exists():
             shutil.rmtree(out)
-        args = ["-b", "html", "-c", str(ROOT / "site"), "-d", str(tmp / "doctrees"), "-j", "1",
-                "--fail-on-warning", "--keep-going", str(src), str(out)]
+        args = [
+            "-b",
+            "html",
+            "-c",
+            str(ROOT / "site"),
+            "-d",
+            str(tmp / "doctrees"),
+            "-j",
+            "1",
+            "--fail-on-warning",
+            "--keep-going",
+            str(src),
+            str(out),
+        ]
         if quiet:
             args.insert(0, "-q")
         if build_main(args) != 0:
@@ -230,8 +254,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
     start = time.perf_counter()
     panels = build(args.out, args.keep_source, quiet=not args.verbose)
-    print(f"site: {args.out}/index.html ({sum(panels.values())} slider panels as figures, "
-          f"{time.perf_counter() - start:.0f} s)")
+    print(
+        f"site: {args.out}/index.html ({sum(panels.values())} slider panels as figures, "
+        f"{time.perf_counter() - start:.0f} s)"
+    )
 
 
 if __name__ == "__main__":

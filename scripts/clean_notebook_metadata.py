@@ -14,6 +14,7 @@ script checks that, and leaves a notebook that already matches untouched (same b
     .venv/bin/python scripts/clean_notebook_metadata.py --check    # report only; exit 1 if a file would change
     .venv/bin/python scripts/clean_notebook_metadata.py some/dir/*.ipynb
 """
+
 import argparse
 import copy
 import pathlib
@@ -43,8 +44,11 @@ def kernel_metadata(kernel_name=KERNEL_NAME):
 def _changes(old, new, prefix):
     """'field: old -> new' for every differing key of two dicts (one level deep)."""
     old, new = old or {}, new or {}
-    return [f"{prefix}.{k}: {old.get(k, '<missing>')!r} -> {new.get(k, '<missing>')!r}"
-            for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+    return [
+        f"{prefix}.{k}: {old.get(k, '<missing>')!r} -> {new.get(k, '<missing>')!r}"
+        for k in sorted(set(old) | set(new))
+        if old.get(k) != new.get(k)
+    ]
 
 
 def normalize(nb, kernelspec, language_info):

@@ -1,4 +1,5 @@
 """Draw every picture registered in nncourse.diagrams into images/ (or the folder given as argument)."""
+
 import pathlib
 import sys
 
@@ -13,6 +14,6 @@ out = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else pathlib.Path(__file__)
 out.mkdir(parents=True, exist_ok=True)
 for name in diagrams.all_images():
     fig = diagrams.render(name)
-    with matplotlib.style.context("nncourse.course"):    # "C0".."C7" are looked up when the picture is drawn
+    with matplotlib.style.context("nncourse.course"):  # "C0".."C7" are looked up when the picture is drawn
         fig.savefig(out / name, metadata={"Software": None})
     print(f"images/{name}")

@@ -12,6 +12,7 @@ kernel actually ran, and reports every test and notebook output that changes.
 Writes build/portability/report.md (and one pytest log per kernel) and exits 1 if any kernel fails a test.
 Takes about 2 minutes per kernel on 2 cores. Not part of `make test`: run it before you stop (make portability).
 """
+
 import json
 import os
 import pathlib
@@ -26,7 +27,7 @@ OUT = ROOT / "build" / "portability"
 # The CPU's own choice, the AVX2 kernel most laptops run, the plain SSE kernel, and an AVX2 laptop's numpy (its own
 # loops without AVX-512 too). Others (SkylakeX, Zen, Sandybridge, ...) by name.
 CANDIDATES = ["default", "Haswell", "Prescott", "Haswell+noavx512"]
-NUMPY_FEATURES_OFF = "X86_V4 AVX512_ICL"   # numpy 2.4 dispatches its AVX-512 loops as these groups
+NUMPY_FEATURES_OFF = "X86_V4 AVX512_ICL"  # numpy 2.4 dispatches its AVX-512 loops as these groups
 
 
 def environment(kernel):
@@ -47,8 +48,10 @@ def environment(kernel):
 
 def kernel_in_use(env):
     """What threadpoolctl reports for numpy's OpenBLAS in that environment (None if it does not start)."""
-    code = ("import numpy, threadpoolctl; "
-            "print([i.get('architecture') for i in threadpoolctl.threadpool_info() if i['user_api'] == 'blas'][0])")
+    code = (
+        "import numpy, threadpoolctl; "
+        "print([i.get('architecture') for i in threadpoolctl.threadpool_info() if i['user_api'] == 'blas'][0])"
+    )
     proc = subprocess.run([str(PYTHON), "-c", code], env=env, capture_output=True, text=True, timeout=60)
     return proc.stdout.strip() if proc.returncode == 0 else None
 
@@ -57,11 +60,32 @@ def run_tests(kernel, env):
     """pytest with nbval on every numeric test and notebook (no browser, nothing marked slow):
     (exit code, {test id: first lines of the failure})."""
     xml = OUT / f"{kernel}.xml"
-    cmd = [str(PYTHON), "-m", "pytest", "-n", "2", "--dist", "loadfile", "--nbval", "--nbval-current-env",
-           "--nbval-sanitize-with", "tests/nbval_sanitize.cfg", "-m", "not browser and not slow", "-q",
-           "-p", "no:randomly", f"--junitxml={xml}",
-           # not numeric: a fresh learners' environment and the nbgrader round trip
-           "--ignore", "tests/test_learner_env.py", "--ignore", "tests/test_assignments.py", "tests", "notebooks"]
+    cmd = [
+        str(PYTHON),
+        "-m",
+        "pytest",
+        "-n",
+        "2",
+        "--dist",
+        "loadfile",
+        "--nbval",
+        "--nbval-current-env",
+        "--nbval-sanitize-with",
+        "tests/nbval_sanitize.cfg",
+        "-m",
+        "not browser and not slow",
+        "-q",
+        "-p",
+        "no:randomly",
+        f"--junitxml={xml}",
+        # not numeric: a fresh learners' environment and the nbgrader round trip
+        "--ignore",
+        "tests/test_learner_env.py",
+        "--ignore",
+        "tests/test_assignments.py",
+        "tests",
+        "notebooks",
+    ]
     log = OUT / f"{kernel}.log"
     with log.open("w") as fh:
         proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
@@ -70,6 +94,7 @@ def run_tests(kernel, env):
 
 def _failures(xml):
     import xml.etree.ElementTree as ET
+
     if not xml.exists():
         return {"(pytest did not finish)": ""}
     out = {}
@@ -96,13 +121,23 @@ def main(argv):
         code, failures = run_tests(kernel, env)
         minutes = (time.time() - start) / 60
         ok &= code == 0 and not failures
-        rows.append(f"| {kernel} | {arch} | {'passed' if code == 0 else f'{len(failures)} failed'} | {minutes:.1f} min |")
+        rows.append(
+            f"| {kernel} | {arch} | {'passed' if code == 0 else f'{len(failures)} failed'} | {minutes:.1f} min |"
+        )
         for name, diff in failures.items():
             details.append(f"### {kernel}: {name}\n```\n{diff}\n```")
         print(rows[-1], flush=True)
-    report = ["# Portability check", "", f"{time.strftime('%Y-%m-%d %H:%M')}, `{' '.join(sys.argv)}`", "",
-              "| kernel asked for | kernel that ran (threadpoolctl) | numeric tests + nbval | time |",
-              "|---|---|---|---|", *rows, "", *(details or ["Every output is identical under every kernel."])]
+    report = [
+        "# Portability check",
+        "",
+        f"{time.strftime('%Y-%m-%d %H:%M')}, `{' '.join(sys.argv)}`",
+        "",
+        "| kernel asked for | kernel that ran (threadpoolctl) | numeric tests + nbval | time |",
+        "|---|---|---|---|",
+        *rows,
+        "",
+        *(details or ["Every output is identical under every kernel."]),
+    ]
     (OUT / "report.md").write_text("\n".join(report) + "\n")
     (OUT / "report.json").write_text(json.dumps({"rows": rows, "ok": ok}, indent=1))
     print("\n".join(report))

@@ -5,6 +5,7 @@ slider move. Writes images/screenshot_lesson.png (or the path given).
     .venv/bin/python scripts/screenshot.py
     .venv/bin/python scripts/screenshot.py --lesson 06_trainability.ipynb --presses 2 --out /tmp/shot.png
 """
+
 import argparse
 import pathlib
 import shutil
@@ -49,7 +50,7 @@ def main(argv=None):
                 raise SystemExit("the lesson shows Python errors:\n" + "\n".join(errors))
             # the panel's code cell at the top of the view, its sliders and figure below it
             panel.evaluate("el => el.closest('.jp-Cell').scrollIntoView({block: 'start'})")
-            page.mouse.click(5, args.height - 5)   # move focus off the slider so its handle is not outlined
+            page.mouse.click(5, args.height - 5)  # move focus off the slider so its handle is not outlined
             page.wait_for_timeout(500)
             page.screenshot(path=args.out)
             browser.close()

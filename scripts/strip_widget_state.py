@@ -4,6 +4,7 @@ then show each panel's PNG instead of an empty widget, and `make notebooks` exec
 
     .venv/bin/python scripts/strip_widget_state.py notebooks/*.ipynb
 """
+
 import json
 import sys
 

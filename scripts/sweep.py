@@ -14,6 +14,7 @@ Values are comma-separated; each is read as a Python literal (3, 0.1, True, None
 holding commas goes in brackets: widths=[1,2,3],[4,8]. Parameter names are checked against the lesson's
 parameters cell before anything runs.
 """
+
 import argparse
 import ast
 import concurrent.futures as cf
@@ -110,11 +111,18 @@ def run_one(lesson, params, out_path):
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     try:
-        papermill.execute_notebook(str(lesson), str(out_path), parameters=params, cwd=str(NOTEBOOKS),
-                                   kernel_name="python3", progress_bar=False, log_output=False)
+        papermill.execute_notebook(
+            str(lesson),
+            str(out_path),
+            parameters=params,
+            cwd=str(NOTEBOOKS),
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=False,
+        )
     except papermill.PapermillExecutionError as err:
         return "error", f"{err.ename}: {err.evalue}".splitlines()[0], {}
-    except Exception as err:   # the kernel died, a timeout, ...: still one row in the table
+    except Exception as err:  # the kernel died, a timeout, ...: still one row in the table
         return "error", f"{type(err).__name__}: {err}".splitlines()[0], {}
     return "ok", "", outcomes.read(nbformat.read(out_path, as_version=4))
 
@@ -122,6 +130,7 @@ def run_one(lesson, params, out_path):
 def plot(rows, names, x, y, path):
     """y (an outcome) against x (a swept parameter), one line per combination of the other parameters."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -148,8 +157,14 @@ def plot(rows, names, x, y, path):
         ax.legend(fontsize=8)
     failed = sum(r["status"] != "ok" for r in rows)
     if failed:
-        ax.text(0.01, 0.01, f"{failed} run(s) rejected or failed: see results.csv", transform=ax.transAxes,
-                fontsize=8, color="#b00020")
+        ax.text(
+            0.01,
+            0.01,
+            f"{failed} run(s) rejected or failed: see results.csv",
+            transform=ax.transAxes,
+            fontsize=8,
+            color="#b00020",
+        )
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -166,6 +181,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     try:
         import papermill
+
         lesson = find_lesson(args.lesson)
         known = list(papermill.inspect_notebook(str(lesson)))
         grid = parse_grid(args.params, known)
@@ -179,13 +195,17 @@ def main(argv=None):
     runs = combinations(grid)
     out = pathlib.Path(args.out or ROOT / "build" / "sweeps" / f"{lesson.stem[:2]}-{'-'.join(grid)}")
     out.mkdir(parents=True, exist_ok=True)
-    print(f"{lesson.name}: {len(runs)} runs of {' x '.join(f'{len(v)} {n}' for n, v in grid.items())}, "
-          f"{args.jobs} at a time, into {out}", flush=True)
+    print(
+        f"{lesson.name}: {len(runs)} runs of {' x '.join(f'{len(v)} {n}' for n, v in grid.items())}, "
+        f"{args.jobs} at a time, into {out}",
+        flush=True,
+    )
     start = time.time()
     rows = [None] * len(runs)
     with cf.ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        futures = {pool.submit(run_one, lesson, params, out / f"run-{i + 1:03d}.ipynb"): i
-                   for i, params in enumerate(runs)}
+        futures = {
+            pool.submit(run_one, lesson, params, out / f"run-{i + 1:03d}.ipynb"): i for i, params in enumerate(runs)
+        }
         for done in cf.as_completed(futures):
             i = futures[done]
             status, error, found = done.result()
@@ -199,19 +219,26 @@ def main(argv=None):
         writer.writeheader()
         for row in rows:
             writer.writerow({k: row.get(k, "") for k in columns})
-    numeric = [k for k in outcome_names
-               if any(isinstance(r.get(k), (int, float)) and not isinstance(r.get(k), bool) for r in rows)]
+    numeric = [
+        k
+        for k in outcome_names
+        if any(isinstance(r.get(k), (int, float)) and not isinstance(r.get(k), bool) for r in rows)
+    ]
     varying = [k for k in numeric if len({r.get(k) for r in rows if r["status"] == "ok"}) > 1]
-    y = args.y or (varying or numeric or [None])[0]   # by default an outcome the sweep changes
+    y = args.y or (varying or numeric or [None])[0]  # by default an outcome the sweep changes
     if y is not None:
         if y not in outcome_names:
-            print(f"sweep: --y must be an outcome the lesson recorded ({', '.join(outcome_names)}), got {y!r}",
-                  file=sys.stderr)
+            print(
+                f"sweep: --y must be an outcome the lesson recorded ({', '.join(outcome_names)}), got {y!r}",
+                file=sys.stderr,
+            )
             return 2
         plot(rows, list(grid), args.x or next(iter(grid)), y, out / "results.png")
     ok = sum(r["status"] == "ok" for r in rows)
-    print(f"{ok} of {len(rows)} runs ok in {time.time() - start:.0f} s; table {out / 'results.csv'}"
-          + (f", plot {out / 'results.png'}" if y else ""))
+    print(
+        f"{ok} of {len(rows)} runs ok in {time.time() - start:.0f} s; table {out / 'results.csv'}"
+        + (f", plot {out / 'results.png'}" if y else "")
+    )
     return 0
 
 

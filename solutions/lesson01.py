@@ -1,4 +1,5 @@
 """Solutions to lesson 01's exercises (for instructors): each function passes nncourse.exercises.check."""
+
 import numpy as np
 
 
@@ -7,7 +8,7 @@ def sigmoid_derivative(a):
 
 
 def tanh_derivative(a):
-    return 1 - a ** 2
+    return 1 - a**2
 
 
 def neuron_step(x, w, b, t):

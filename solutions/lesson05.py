@@ -1,9 +1,10 @@
 """Solutions to lesson 05's exercises (for instructors): each function passes nncourse.exercises.check."""
+
 import numpy as np
 
 
 def first_layer_gradient(weight, depth, width):
-    return -(width ** (depth - 1)) * weight ** depth
+    return -(width ** (depth - 1)) * weight**depth
 
 
 def clip_by_value(grads, threshold):
@@ -11,7 +12,7 @@ def clip_by_value(grads, threshold):
 
 
 def clip_by_global_norm(grads, threshold):
-    norm = np.sqrt(sum(np.sum(g ** 2) for g in grads))
+    norm = np.sqrt(sum(np.sum(g**2) for g in grads))
     if norm < threshold:
         return grads
     return [g * (threshold / norm) for g in grads]

@@ -1,4 +1,5 @@
 """Solutions to lesson 06's exercises (for instructors): each function passes nncourse.exercises.check."""
+
 import numpy as np
 
 

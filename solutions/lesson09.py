@@ -1,4 +1,5 @@
 """Solutions to lesson 09's exercises (for instructors): each function passes nncourse.exercises.check."""
+
 import numpy as np
 
 
@@ -7,7 +8,7 @@ def rnn_step_forward(x_t, h_prev, Wx, Wh, b):
 
 
 def bptt_step(dh_out, dh_next, x_t, h_prev, h_t, Wx, Wh):
-    dz = (dh_out + dh_next) * (1 - h_t ** 2)
+    dz = (dh_out + dh_next) * (1 - h_t**2)
     return x_t.T @ dz, h_prev.T @ dz, dz.sum(axis=0), dz @ Wx.T, dz @ Wh.T
 
 

@@ -4,6 +4,7 @@ run all its cells, find its slider panels, move a slider and read back the panel
 Used by tests/test_browser.py and scripts/screenshot.py. Playwright drives the system's `chromium` (a browser
 download of Playwright's own is not needed). See shared TOOLCHAIN.md, "JupyterLab in headless Chromium".
 """
+
 import contextlib
 import json
 import os
@@ -17,20 +18,29 @@ import tempfile
 import time
 import urllib.request
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 # Lab settings for the test server: no news or update pop-up over the notebook (the course's own environment
 # gets the same from scripts/lab_overrides.json), and no autosave while the test runs a copy.
 LAB_SETTINGS = {
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
-                                                                        "checkForUpdates": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
 }
 
 # What the server's log shows when a kernel or the server itself fails.
-SERVER_FAILURE_MARKERS = ("Traceback (most recent call last)", "Exception in comm_msg", "Kernel died",
-                          "KernelRestarter: restarting kernel")
+SERVER_FAILURE_MARKERS = (
+    "Traceback (most recent call last)",
+    "Exception in comm_msg",
+    "Kernel died",
+    "KernelRestarter: restarting kernel",
+)
 
 
 def free_port():
@@ -71,19 +81,34 @@ class LabServer:
         settings = self._write_settings()
         workspaces = self._tmp / "workspaces"
         workspaces.mkdir()
-        cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-               f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
-               "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
-               f"--ServerApp.root_dir={self.root}", f"--LabApp.workspaces_dir={workspaces}",
-               "--LabApp.expose_app_in_browser=True"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={self.port}",
+            "--ServerApp.port_retries=0",
+            "--IdentityProvider.token=",
+            "--ServerApp.password=",
+            "--ServerApp.disable_check_xsrf=True",
+            f"--ServerApp.root_dir={self.root}",
+            f"--LabApp.workspaces_dir={workspaces}",
+            "--LabApp.expose_app_in_browser=True",
+        ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")
-        env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(workspaces),
-                   PYDEVD_DISABLE_FILE_VALIDATION="1")
-        env.pop("MPLBACKEND", None)   # kernels must keep their inline backend
+        env = dict(
+            os.environ,
+            JUPYTERLAB_SETTINGS_DIR=str(settings),
+            JUPYTERLAB_WORKSPACES_DIR=str(workspaces),
+            PYDEVD_DISABLE_FILE_VALIDATION="1",
+        )
+        env.pop("MPLBACKEND", None)  # kernels must keep their inline backend
         self._log = open(self.log_path, "wb")
-        self.process = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env,
-                                        cwd=self.root, start_new_session=True)
+        self.process = subprocess.Popen(
+            cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env, cwd=self.root, start_new_session=True
+        )
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -102,7 +127,7 @@ class LabServer:
     def new_log(self):
         """The server (and kernel) log written since the last call."""
         text = self.log()
-        new, self._log_offset = text[self._log_offset:], len(text)
+        new, self._log_offset = text[self._log_offset :], len(text)
         return new
 
     def api(self, method, path):
@@ -122,7 +147,7 @@ class LabServer:
 
     def stop(self):
         if self.process is not None and self.process.poll() is None:
-            self.process.terminate()   # the server stops its kernels on the way out
+            self.process.terminate()  # the server stops its kernels on the way out
             try:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
@@ -188,8 +213,10 @@ _JS_IMAGE_DIGEST = """async (img) => {
     return bytes.length + ':' + h1.toString(16) + ':' + h2.toString(16);
 }"""
 
-PYTHON_ERROR_SELECTOR = ('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], '
-                         '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]')
+PYTHON_ERROR_SELECTOR = (
+    '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], '
+    '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]'
+)
 PANEL_SELECTOR = ".nncourse-panel"
 
 
@@ -220,8 +247,10 @@ def open_notebook(page, url, relpath, timeout_ms=120_000):
 # What the kernel writes when JupyterLab's widget manager asks for the widget state over its
 # 'jupyter.widget.control' comm before the lesson has imported ipywidgets (a race at kernel start, seen now and
 # then on a loaded machine), and for that comm's follow-up messages: the front end's probe, not the course's.
-_WIDGET_PROBE_NOISE = re.compile(r"^stderr: (No such comm target registered: jupyter\.widget\.control"
-                                 r"|No such comm: [0-9a-f-]+)\s*$")
+_WIDGET_PROBE_NOISE = re.compile(
+    r"^stderr: (No such comm target registered: jupyter\.widget\.control"
+    r"|No such comm: [0-9a-f-]+)\s*$"
+)
 
 
 def kernel_errors(page):
@@ -262,15 +291,17 @@ def move_control(panel, forward=True):
     """Move the panel's first slider one step with the keyboard (as a learner using the arrow keys would; the
     sliders update on release, which a key press is). Falls back to the next choice of a dropdown when the
     panel has no slider. Returns a description of what was moved."""
-    handles = panel.locator(".widget-slider .noUi-target:not([disabled]) .noUi-handle")   # an enabled slider
+    handles = panel.locator(".widget-slider .noUi-target:not([disabled]) .noUi-handle")  # an enabled slider
     if handles.count():
         handle = handles.first
         before = handle.get_attribute("aria-valuenow")
         at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
         handle.focus()
         handle.press("ArrowLeft" if (at_max or not forward) else "ArrowRight")
-        label = handle.evaluate("h => { const c = h.closest('.nncourse-control'); const l = c && "
-                                "c.querySelector('.nncourse-label'); return l ? l.textContent : ''; }")
+        label = handle.evaluate(
+            "h => { const c = h.closest('.nncourse-control'); const l = c && "
+            "c.querySelector('.nncourse-label'); return l ? l.textContent : ''; }"
+        )
         return f"slider {label!r} from {before} to {handle.get_attribute('aria-valuenow')}"
     selects = panel.locator(".widget-dropdown select")
     if selects.count():
@@ -302,15 +333,19 @@ import pytest  # noqa: E402  (only the test modules import this file)
 
 def browser_marks():
     """The marks of a browser test module (a new list: a module may add its own)."""
-    return [pytest.mark.browser,
-            pytest.mark.skipif(chromium_path() is None,
-                               reason="chromium is not installed (apt-get install chromium, or make test does it)")]
+    return [
+        pytest.mark.browser,
+        pytest.mark.skipif(
+            chromium_path() is None, reason="chromium is not installed (apt-get install chromium, or make test does it)"
+        ),
+    ]
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """JupyterLab on 127.0.0.1 over a temporary copy of the course, stopped after the module."""
     from conftest import ROOT
+
     root = copy_course(ROOT, tmp_path_factory.mktemp("course"))
     with LabServer(root) as server:
         yield server
@@ -320,6 +355,7 @@ def lab(tmp_path_factory):
 def browser():
     """Debian's headless chromium driven by Playwright, closed after the module."""
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         b = launch_browser(p)
         yield b

@@ -1,11 +1,12 @@
 """Shared test helpers: where things are, and a notebook's prose for checking stated numbers."""
+
 import json
 import pathlib
 
 import matplotlib
 import pytest
 
-matplotlib.use("Agg")   # plain unit tests only; notebook kernels keep their inline backend
+matplotlib.use("Agg")  # plain unit tests only; notebook kernels keep their inline backend
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -15,6 +16,7 @@ def pytest_report_header(config):
     """Which BLAS kernel this run uses (scripts/portability.py runs the suite once per kernel)."""
     try:
         import threadpoolctl
+
         info = [i for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
         return f"BLAS: {info[0].get('internal_api')} {info[0].get('version')}, kernel {info[0].get('architecture')}"
     except Exception as err:  # the header is information only
@@ -47,8 +49,9 @@ def notebook_outputs(name):
     """All text the code cells of notebooks/<name> printed (stream outputs), joined: some tests check that a
     stored output shows the number the test recomputes."""
     nb = json.loads((NOTEBOOKS / name).read_text(encoding="utf-8"))
-    return "\n".join("".join(o.get("text", "")) for c in nb["cells"] if c["cell_type"] == "code"
-                     for o in c.get("outputs", []))
+    return "\n".join(
+        "".join(o.get("text", "")) for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])
+    )
 
 
 def notebook_parameters(name):
@@ -77,4 +80,5 @@ def stated_value(prose, value, fmt=".4g"):
 @pytest.fixture
 def rng():
     import numpy as np
+
     return np.random.default_rng(1234)

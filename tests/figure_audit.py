@@ -14,6 +14,7 @@ PNGs, a panel's savefig) appends the rules it breaks to `path`, one JSON line pe
 the cell that does so in a kernel. `python tests/figure_audit.py notebooks/NN_*.ipynb` runs lessons with it and
 prints what it finds.
 """
+
 import json
 import pathlib
 import re
@@ -23,10 +24,37 @@ MIN_PT = 9.0
 MIN_DPI = 100.0
 SHOWN_WIDTH_PX = 900.0
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442"]
-SAFE_CMAPS = {"viridis", "cividis", "magma", "inferno", "plasma", "Greys", "gray", "binary", "bone",
-              "RdBu", "PuOr", "BrBG", "PiYG", "coolwarm", "bwr", "seismic",
-              "Blues", "Oranges", "Purples", "Greens", "Reds", "YlGnBu", "YlOrBr", "YlOrRd", "PuBu", "BuPu",
-              "GnBu", "OrRd", "PuRd"}
+SAFE_CMAPS = {
+    "viridis",
+    "cividis",
+    "magma",
+    "inferno",
+    "plasma",
+    "Greys",
+    "gray",
+    "binary",
+    "bone",
+    "RdBu",
+    "PuOr",
+    "BrBG",
+    "PiYG",
+    "coolwarm",
+    "bwr",
+    "seismic",
+    "Blues",
+    "Oranges",
+    "Purples",
+    "Greens",
+    "Reds",
+    "YlGnBu",
+    "YlOrBr",
+    "YlOrRd",
+    "PuBu",
+    "BuPu",
+    "GnBu",
+    "OrRd",
+    "PuRd",
+}
 # A line or bar colour may also come from an ordered map: a sequence told apart by lightness (viridis(k / n)).
 LINE_CMAPS = ("viridis", "cividis", "magma", "inferno", "plasma", "Blues", "Oranges", "Purples", "Greys")
 COUNTING = re.compile(r"\b(step|epoch|seed|round|layer|iteration|time step)s?\b", re.I)
@@ -34,6 +62,7 @@ COUNTING = re.compile(r"\b(step|epoch|seed|round|layer|iteration|time step)s?\b"
 
 def _rgb(color):
     from matplotlib.colors import to_rgba
+
     return to_rgba(color)[:3]
 
 
@@ -45,6 +74,7 @@ def _safe_colours():
     if _SAFE_SAMPLES is None:
         import numpy as np
         from matplotlib import colormaps
+
         samples = [_rgb(c) for c in OKABE_ITO] + [(1.0, 1.0, 1.0)]
         for name in LINE_CMAPS:
             samples += [tuple(c[:3]) for c in colormaps[name](np.linspace(0, 1, 256))]
@@ -54,8 +84,9 @@ def _safe_colours():
 
 def colour_is_safe(color):
     import numpy as np
+
     rgb = np.array(_rgb(color))
-    if rgb.max() - rgb.min() < 0.03:          # a grey, black or white
+    if rgb.max() - rgb.min() < 0.03:  # a grey, black or white
         return True
     return bool(np.min(np.abs(_safe_colours() - rgb).max(axis=1)) < 0.03)
 
@@ -83,13 +114,19 @@ def problems(fig, dpi=None):
     scale = min(1.0, SHOWN_WIDTH_PX / width_px) * dpi / MIN_DPI
     if dpi < MIN_DPI:
         found.append(f"rendered at {dpi:g} dpi (at least {MIN_DPI:g})")
-    small = sorted({(round(t.get_fontsize() * scale, 1), t.get_text().strip()[:20])
-                    for t in fig.findobj(Text)
-                    if t.get_visible() and t.get_text().strip() and t.get_fontsize() * scale < MIN_PT - 1e-9})
+    small = sorted(
+        {
+            (round(t.get_fontsize() * scale, 1), t.get_text().strip()[:20])
+            for t in fig.findobj(Text)
+            if t.get_visible() and t.get_text().strip() and t.get_fontsize() * scale < MIN_PT - 1e-9
+        }
+    )
     if small:
         shown = ", ".join(f"{text!r} {pt:g} pt" for pt, text in small[:4])
-        found.append(f"text below {MIN_PT:g} pt as shown ({fig.get_figwidth():g} in wide at {dpi:g} dpi): {shown}"
-                     + (f" and {len(small) - 4} more" if len(small) > 4 else ""))
+        found.append(
+            f"text below {MIN_PT:g} pt as shown ({fig.get_figwidth():g} in wide at {dpi:g} dpi): {shown}"
+            + (f" and {len(small) - 4} more" if len(small) > 4 else "")
+        )
     legend_colours = set()
     for legend in fig.legends + [ax.get_legend() for ax in fig.axes if ax.get_legend()]:
         for handle in getattr(legend, "legend_handles", []):
@@ -100,8 +137,7 @@ def problems(fig, dpi=None):
                     legend_colours.add(tuple(np.round(_rgb(c), 3)))
                 except (AttributeError, ValueError, TypeError, IndexError):
                     pass
-    has_colorbar = any(getattr(ax, "_colorbar", None) is not None or ax.get_label() == "<colorbar>"
-                       for ax in fig.axes)
+    has_colorbar = any(getattr(ax, "_colorbar", None) is not None or ax.get_label() == "<colorbar>" for ax in fig.axes)
     for ax in fig.axes:
         if ax.get_label() == "<colorbar>":
             continue
@@ -111,21 +147,33 @@ def problems(fig, dpi=None):
         labelled = sum(1 for t in ax.texts if t.get_visible() and t.get_text().strip())
         if len(colours) > 1 and not (colours <= legend_colours or has_colorbar or labelled >= len(colours)):
             found.append(f"{name!r}: {len(colours)} line colours and no legend, colour bar or label per line")
-        unsafe = sorted({ln.get_color() if isinstance(ln.get_color(), str) else "#%02x%02x%02x" % tuple(
-                         int(255 * v) for v in _rgb(ln.get_color())) for ln in ax.get_lines()
-                         if ln.get_visible() and not colour_is_safe(ln.get_color())})
-        unsafe += sorted({"bar " + "#%02x%02x%02x" % tuple(int(255 * v) for v in _rgb(p.get_facecolor()))
-                          for p in ax.patches if p.get_visible() and p.get_fill()
-                          and not colour_is_safe(p.get_facecolor())})
+        unsafe = sorted(
+            {
+                ln.get_color()
+                if isinstance(ln.get_color(), str)
+                else "#{:02x}{:02x}{:02x}".format(*tuple(int(255 * v) for v in _rgb(ln.get_color())))
+                for ln in ax.get_lines()
+                if ln.get_visible() and not colour_is_safe(ln.get_color())
+            }
+        )
+        unsafe += sorted(
+            {
+                "bar " + "#{:02x}{:02x}{:02x}".format(*tuple(int(255 * v) for v in _rgb(p.get_facecolor())))
+                for p in ax.patches
+                if p.get_visible() and p.get_fill() and not colour_is_safe(p.get_facecolor())
+            }
+        )
         if unsafe:
             found.append(f"{name!r}: colours outside the colour-blind-safe palette: {', '.join(unsafe[:4])}")
         for mappable in ax.images + [c for c in ax.collections if c.get_array() is not None]:
             cmap = mappable.get_cmap()
-            if cmap.name not in colormaps:        # made from colours given (contour(colors=...)): check those
+            if cmap.name not in colormaps:  # made from colours given (contour(colors=...)): check those
                 bad = [c for c in cmap(np.linspace(0, 1, cmap.N)) if not colour_is_safe(c)]
                 if bad:
-                    found.append(f"{name!r}: colours outside the colour-blind-safe palette: "
-                                 + ", ".join("#%02x%02x%02x" % tuple(int(255 * v) for v in c[:3]) for c in bad[:4]))
+                    found.append(
+                        f"{name!r}: colours outside the colour-blind-safe palette: "
+                        + ", ".join("#{:02x}{:02x}{:02x}".format(*tuple(int(255 * v) for v in c[:3])) for c in bad[:4])
+                    )
                     break
             elif _cmap_name(mappable) not in SAFE_CMAPS:
                 found.append(f"{name!r}: colour map {cmap.name!r} is not colour-blind safe")
@@ -136,8 +184,10 @@ def problems(fig, dpi=None):
             lo, hi = sorted(axis.get_view_interval())
             ticks = [t for t in axis.get_ticklocs() if lo - 1e-9 <= t <= hi + 1e-9]
             if any(abs(t - round(t)) > 1e-9 for t in ticks):
-                found.append(f"{name!r}: the {label!r} axis counts, its ticks are not integers "
-                             f"({', '.join(f'{t:g}' for t in ticks[:5])})")
+                found.append(
+                    f"{name!r}: the {label!r} axis counts, its ticks are not integers "
+                    f"({', '.join(f'{t:g}' for t in ticks[:5])})"
+                )
     return [f"{_where(fig)}: {p}" for p in found]
 
 
@@ -153,13 +203,14 @@ def install(path):
         out = original(self, *args, **kwargs)
         try:
             found = problems(self.figure, kwargs.get("dpi") if kwargs.get("dpi") not in (None, "figure") else None)
-        except Exception as exc:       # the audit must never break a lesson; a failure to audit is reported
+        except Exception as exc:  # the audit must never break a lesson; a failure to audit is reported
             found = [f"the figure audit failed: {type(exc).__name__}: {exc}"]
         if found:
             try:
                 import inspect
 
                 from IPython import get_ipython
+
                 cell = get_ipython().execution_count
                 # the inline backend shows a cell's figures after the cell, when the count has moved on
                 if any(frame.function == "flush_figures" for frame in inspect.stack(0)):
@@ -184,8 +235,11 @@ def report(path, executed_cells):
     path = pathlib.Path(path)
     if not path.exists():
         return []
-    by_count = {c.get("execution_count"): c.source.splitlines()[0][:60] if c.source else ""
-                for c in executed_cells if c.cell_type == "code"}
+    by_count = {
+        c.get("execution_count"): c.source.splitlines()[0][:60] if c.source else ""
+        for c in executed_cells
+        if c.cell_type == "code"
+    }
     lines = []
     for record in map(json.loads, path.read_text(encoding="utf-8").splitlines()):
         where = f"cell [{record['cell']}] `{by_count.get(record['cell'], '?')}`"
@@ -206,13 +260,20 @@ def audit_notebook(notebook, workdir):
     src = workdir / f"audited_{pathlib.Path(notebook).name}"
     nbformat.write(nb, src)
     out = workdir / pathlib.Path(notebook).name
-    papermill.execute_notebook(str(src), str(out), cwd=str(pathlib.Path(notebook).resolve().parent),
-                               kernel_name="python3", execution_timeout=600, progress_bar=False)
+    papermill.execute_notebook(
+        str(src),
+        str(out),
+        cwd=str(pathlib.Path(notebook).resolve().parent),
+        kernel_name="python3",
+        execution_timeout=600,
+        progress_bar=False,
+    )
     return report(log, nbformat.read(out, as_version=4).cells)
 
 
 if __name__ == "__main__":
     import tempfile
+
     status = 0
     with tempfile.TemporaryDirectory() as tmp:
         for nb_path in sys.argv[1:]:

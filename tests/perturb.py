@@ -10,6 +10,7 @@ the gradient. A number that survives it is one a learner on another machine sees
 Scaling the change, by one factor per step, keeps what real rounding keeps: a parameter whose gradient is
 exactly 0 (a dead unit, a pruned or frozen weight) does not move, and identical units stay identical.
 """
+
 EPS = 1e-12
 
 
@@ -20,6 +21,7 @@ def install(eps=EPS):
     original = optim.Optimizer.step
     if getattr(original, "_perturbed", False):
         return original
+
     def step(self, model):
         before = [(layer.params[name], layer.params[name].copy()) for layer, name in model.parameters()]
         original(self, model)

@@ -7,6 +7,7 @@ marks), the released notebook unchanged (zero), and the solutions with one exerc
 lesson's assignment is built and released too, and each exercise's source and released cells are run
 in-process against its check (no kernels). Needs nbgrader (requirements-grading.txt); skips otherwise.
 """
+
 import importlib.util
 import textwrap
 
@@ -19,8 +20,11 @@ from nncourse import exercises
 NBGRADER = importlib.util.find_spec("nbgrader") is not None
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not NBGRADER, reason="nbgrader is not installed: .venv/bin/pip install -r "
-                       "requirements-grading.txt, or run make assignments once"),
+    pytest.mark.skipif(
+        not NBGRADER,
+        reason="nbgrader is not installed: .venv/bin/pip install -r "
+        "requirements-grading.txt, or run make assignments once",
+    ),
 ]
 
 spec = importlib.util.spec_from_file_location("build_assignments", ROOT / "scripts" / "build_assignments.py")
@@ -28,7 +32,7 @@ build_assignments = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(build_assignments)
 
 LESSON = "lesson01"
-STUB = "raise NotImplementedError    # your code here"
+STUB = "raise NotImplementedError  # your code here"
 # The known mistake of student (c): tanh's slope without the square (one of lesson 01's known mistakes).
 MISTAKE = ("tanh_derivative", "def tanh_derivative(a):\n    return 1 - a\n")
 
@@ -56,7 +60,7 @@ def graded(tmp_path_factory):
     _, source_cells = _cells(course / "source" / LESSON / f"{LESSON}.ipynb")
 
     def submit(student, answers):
-        nb = nbformat.from_dict(nbformat.from_dict(released))          # a copy of the released notebook
+        nb = nbformat.from_dict(nbformat.from_dict(released))  # a copy of the released notebook
         for cell in nb.cells:
             gid = cell.metadata.get("nbgrader", {}).get("grade_id")
             if gid in answers:
@@ -77,6 +81,7 @@ def graded(tmp_path_factory):
 
 def _scores(db, student):
     from nbgrader.api import Gradebook
+
     with Gradebook(db) as gb:
         sub = gb.find_submission(LESSON, student)
         cells = {n: gb.find_grade(f"check_{n}", LESSON, LESSON, student).score for n in exercises.names(lesson=1)}
@@ -125,7 +130,7 @@ def _run_cells(cells, *ids):
 def test_every_lesson_with_exercises_builds_and_releases(tmp_path):
     """Whatever exercises exist now: one assignment per lesson, each exercise a solution cell whose code passes
     its check and a check cell with points; the released cell is the stub, 'not attempted yet', no solution left."""
-    built = build_assignments.build(tmp_path, log=lambda *_: None)    # runs nbgrader generate_assignment
+    built = build_assignments.build(tmp_path, log=lambda *_: None)  # runs nbgrader generate_assignment
     by_lesson = {}
     for name in exercises.names():
         by_lesson.setdefault(exercises.get(name).lesson, []).append(name)
@@ -157,7 +162,8 @@ def test_the_solution_comes_from_the_solutions_file_with_its_helpers(tmp_path):
     learners); one whose solution is missing stops the build with the exercise's name."""
     folder = tmp_path / "solutions"
     folder.mkdir()
-    (folder / "lesson01.py").write_text(textwrap.dedent('''\
+    (folder / "lesson01.py").write_text(
+        textwrap.dedent('''\
         import numpy as np
 
         SQUARE = 2
@@ -175,7 +181,8 @@ def test_the_solution_comes_from_the_solutions_file_with_its_helpers(tmp_path):
         def tanh_derivative(a):
             """1 - a squared."""
             return 1 - np.power(a, SQUARE)
-        '''))
+        ''')
+    )
     with pytest.raises(build_assignments.BuildError, match="neuron_step"):
         build_assignments.build(tmp_path / "course", only=[1], generate=False, solutions=folder)
     neuron_step = (ROOT / "solutions" / "lesson01.py").read_text().split("def neuron_step", 1)[1]
@@ -186,7 +193,7 @@ def test_the_solution_comes_from_the_solutions_file_with_its_helpers(tmp_path):
     cell = src["sigmoid_derivative"].source
     begin = cell.index("### BEGIN SOLUTION")
     assert cell.index("def _one_minus") > begin and cell.index("# the output times") > begin
-    assert '"""The sigmoid' in cell[:begin]                      # the docstring of the reference, before the region
+    assert '"""The sigmoid' in cell[:begin]  # the docstring of the reference, before the region
     assert "SQUARE = 2" in src["tanh_derivative"].source.split("### BEGIN SOLUTION")[1]
     assert '"""1 - a squared."""' in src["tanh_derivative"].source.split("### BEGIN SOLUTION")[0]
     assert "import numpy as np" in src["lesson01_imports"].source

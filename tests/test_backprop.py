@@ -1,5 +1,6 @@
 """Lesson 02 (backpropagation): the 2-2-2 worked example by hand and by the library, the 2-2-1 ReLU regression,
 gradient checking, the lesson's diagrams, and every number its prose states."""
+
 import math
 
 import autograd.numpy as anp
@@ -34,9 +35,10 @@ def sci(value):
 
 # --- the worked example ------------------------------------------------------------------------------------
 
+
 def test_library_layout_maps_mazur_names():
     X, T, W1, b1, W2, b2 = bp.mazur_arrays()
-    assert np.array_equal(W1, [[0.15, 0.25], [0.20, 0.30]])      # W[i, j]: input i -> unit j
+    assert np.array_equal(W1, [[0.15, 0.25], [0.20, 0.30]])  # W[i, j]: input i -> unit j
     assert np.array_equal(W2, [[0.40, 0.50], [0.45, 0.55]])
     assert np.array_equal(b1, [0.35, 0.35]) and np.array_equal(b2, [0.60, 0.60])
     assert bp.model_state(bp.mazur_model()) == pytest.approx(bp.mazur_initial_state(), abs=0)
@@ -92,7 +94,7 @@ def test_update_is_simultaneous_gradient_step(example):
     for k in bp.WEIGHT_NAMES:
         assert example.updated_hand[k] == pytest.approx(s0[k] - 0.5 * example.hand["dE/d" + k], abs=1e-15)
     for k in bp.BIAS_NAMES:
-        assert example.updated_hand[k] == s0[k]        # held
+        assert example.updated_hand[k] == s0[k]  # held
 
 
 def test_errors_hand_equal_library_for_every_convention(example):
@@ -125,7 +127,7 @@ def test_published_figures_reproduced(example):
     """The post's E after the first round and after 10,000 rounds, and what they correspond to."""
     assert f"{bp.hand_error_hidden_after_output(1):.9f}" == "0.291027924"
     assert f"{example.errors['held', 'hand'][9_999]:.10f}" == "0.0000351085"
-    assert f"{example.errors['held', 'hand'][1]:.9f}" != "0.291027924"      # not the simultaneous update
+    assert f"{example.errors['held', 'hand'][1]:.9f}" != "0.291027924"  # not the simultaneous update
     assert f"{example.errors['held', 'hand'][10_000]:.10f}" != "0.0000351085"
 
 
@@ -135,22 +137,28 @@ def test_worked_example_numbers_in_prose(example, md):
     h, u, e = example.hand, example.updated_hand, example.errors
     md1 = " ".join(md.split())
     assert h["net_h1"] == pytest.approx(0.3775, abs=1e-15) and "0.10 + 0.35 = 0.3775$" in md1
-    assert (f"$\\text{{out}}_{{h1}} \\approx {h['out_h1']:.3g}$, and "
-            f"$\\text{{out}}_{{h2}} \\approx {h['out_h2']:.3g}$. "
-            f"The outputs are {h['out_o1']:.3g} and {h['out_o2']:.3g} against targets 0.01 and 0.99, so the error is "
-            f"$E \\approx {h['E']:.3g}$") in md1
-    assert (f"$\\partial E/\\partial w_5 \\approx {h['dE/dw5']:.2g}$, while $\\partial E/\\partial w_1 \\approx "
-            f"{h['dE/dw1']:.2g}$") in md1
+    assert (
+        f"$\\text{{out}}_{{h1}} \\approx {h['out_h1']:.3g}$, and "
+        f"$\\text{{out}}_{{h2}} \\approx {h['out_h2']:.3g}$. "
+        f"The outputs are {h['out_o1']:.3g} and {h['out_o2']:.3g} against targets 0.01 and 0.99, so the error is "
+        f"$E \\approx {h['E']:.3g}$"
+    ) in md1
+    assert (
+        f"$\\partial E/\\partial w_5 \\approx {h['dE/dw5']:.2g}$, while $\\partial E/\\partial w_1 \\approx "
+        f"{h['dE/dw1']:.2g}$"
+    ) in md1
     assert f"$w_5$ drops from {bp.mazur_initial_state()['w5']:.2f} to {u['w5']:.3g}" in md1
-    assert f"where $w_5$ = `W2[0, 0]` becomes {u['w5']:.3g};" in md1          # exercise 2.1's first check
+    assert f"where $w_5$ = `W2[0, 0]` becomes {u['w5']:.3g};" in md1  # exercise 2.1's first check
     assert f"$w_1$ moves by only ${sci(u['w1'] - bp.mazur_initial_state()['w1'])}$ (half its small gradient)" in md1
     assert u["w1"] - bp.mazur_initial_state()["w1"] == pytest.approx(-0.5 * h["dE/dw1"], abs=1e-15)
     held, unit, shared = (e[c, "hand"] for c in ("held", "per_unit", "shared"))
     assert bp.BIAS_CONVENTIONS == ("held", "per_unit", "shared")
-    assert (f"falls from {held[0]:#.3g} to {held[1]:#.3g} after one update and to ${sci(held[10_000])}$ after 10,000. "
-            f"Updating the biases helps: {unit[1]:#.3g} after one update and ${sci(unit[10_000])}$ after 10,000 with "
-            f"a bias per unit, {shared[1]:#.3g} and ${sci(shared[10_000])}$ with one shared bias per layer.") in md1
-    assert max(unit[1], shared[1]) < held[1] and max(unit[10_000], shared[10_000]) < held[10_000]    # "helps"
+    assert (
+        f"falls from {held[0]:#.3g} to {held[1]:#.3g} after one update and to ${sci(held[10_000])}$ after 10,000. "
+        f"Updating the biases helps: {unit[1]:#.3g} after one update and ${sci(unit[10_000])}$ after 10,000 with "
+        f"a bias per unit, {shared[1]:#.3g} and ${sci(shared[10_000])}$ with one shared bias per layer."
+    ) in md1
+    assert max(unit[1], shared[1]) < held[1] and max(unit[10_000], shared[10_000]) < held[10_000]  # "helps"
     post_first, post_last = bp.hand_error_hidden_after_output(1), held[9_999]
     assert f"| after the first round | {post_first:.9f} | {held[1]:.9f} |" in md
     assert f"| after 10,000 rounds | {post_last:.10f} | {held[10_000]:.10f} |" in md
@@ -171,10 +179,12 @@ def test_bad_arguments_raise():
 
 # --- the 2-2-1 ReLU regression ---------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def comparison():
-    rows = bp.scaling_comparison(lrs=(1e-4, 1e-3, 1e-2), seed=20, epochs=500, n_points=300, weight_range=10.0,
-                                 bias_range=5.0)
+    rows = bp.scaling_comparison(
+        lrs=(1e-4, 1e-3, 1e-2), seed=20, epochs=500, n_points=300, weight_range=10.0, bias_range=5.0
+    )
     return {(r, s, lr): res for r, s, lr, res in rows}
 
 
@@ -192,14 +202,18 @@ def test_scaling_comparison(comparison, md):
     assert not comparison["narrow", False, 1e-3].history.diverged
     md1 = " ".join(md.split())
     assert f"ending at {comparison['narrow', False, 1e-3].relative_loss[-1]:.2g} of the variance" in md1
-    assert (f"ends at {comparison['narrow', True, 1e-2].relative_loss[-1]:.2g} of the variance (the wide one at "
-            f"{comparison['wide', True, 1e-2].relative_loss[-1]:.2g})") in md1
+    assert (
+        f"ends at {comparison['narrow', True, 1e-2].relative_loss[-1]:.2g} of the variance (the wide one at "
+        f"{comparison['wide', True, 1e-2].relative_loss[-1]:.2g})"
+    ) in md1
     assert comparison["narrow", True, 1e-2].relative_loss[-1] > comparison["narrow", False, 1e-3].relative_loss[-1]
     for lr in (1e-4, 1e-3):
         for rng_name in ("narrow", "wide"):
             assert comparison[rng_name, True, lr].relative_loss[-1] > 1, "'the smaller rates end far above 1'"
-    assert (f"starts at {comparison['narrow', True, 1e-2].relative_loss[0]:.3g} times the variance of the target, "
-            f"against {comparison['narrow', False, 1e-2].relative_loss[0]:.2g} unscaled") in md1
+    assert (
+        f"starts at {comparison['narrow', True, 1e-2].relative_loss[0]:.3g} times the variance of the target, "
+        f"against {comparison['narrow', False, 1e-2].relative_loss[0]:.2g} unscaled"
+    ) in md1
 
 
 def test_target_spread_quoted(md):
@@ -211,15 +225,15 @@ def test_target_spread_quoted(md):
 def test_dead_unit_story(default_run, md):
     r = default_run
     assert r.dead == (True, False)
-    h1 = [0, 1, 2, 6]              # h1's incoming weights, bias, and outgoing weight
+    h1 = [0, 1, 2, 6]  # h1's incoming weights, bias, and outgoing weight
     assert list(r.last_change[h1]) == [1, 1, 1, 1]
     assert list(np.delete(r.last_change, h1)) == [500] * 5
     assert np.array_equal(r.trace[1, h1], r.trace[-1, h1]), "dead after step 1: never changes again"
-    assert f"from {r.before[2]:.3g} to {r.after[2]:.3g}." in md                  # h1.b
+    assert f"from {r.before[2]:.3g} to {r.after[2]:.3g}." in md  # h1.b
     moved = np.abs(r.after - r.before)
     assert f"moved by only {moved[3]:.2g} and {moved[4]:.2g} in 500 steps" in md  # h2's input weights
     assert moved[3] < 0.05 and moved[4] < 0.05
-    assert f"`out.w_h2` started at {r.before[7]:.2g}, so" in md                   # out.w_h2
+    assert f"`out.w_h2` started at {r.before[7]:.2g}, so" in md  # out.w_h2
 
 
 def test_dead_unit_gets_exactly_zero_gradient():
@@ -227,6 +241,7 @@ def test_dead_unit_gets_exactly_zero_gradient():
     r = bp.run_relu_regression(input_range="narrow", scale=True, **DEFAULTS)
     X, y = bp.regression_data(300, "narrow", True, np.random.default_rng(20))
     from nncourse import mlp
+
     model = mlp([2, 2, 1], "relu", rng=np.random.default_rng(0))
     p = r.after
     model.layers[0].params["W"][...] = [[p[0], p[3]], [p[1], p[4]]]
@@ -240,8 +255,9 @@ def test_dead_unit_gets_exactly_zero_gradient():
 
 
 def test_sane_init_and_more_data(md):
-    sane = bp.run_relu_regression(lr=0.1, weight_range=1.0, bias_range=0.5, scale=True, seed=20, epochs=500,
-                                  n_points=300)
+    sane = bp.run_relu_regression(
+        lr=0.1, weight_range=1.0, bias_range=0.5, scale=True, seed=20, epochs=500, n_points=300
+    )
     assert sane.dead == (False, False) and not sane.history.diverged
     assert f"ends at {sane.relative_loss[-1]:.2g} of the variance" in " ".join(md.split())
 
@@ -255,22 +271,29 @@ def data_sizes():
 def test_more_data_from_the_same_start(md, data_sizes):
     """Item 11 of issue 12: each start trained on both sizes; the prose quotes the computed summary."""
     runs = data_sizes
-    for r in runs.values():     # the same start for both sizes, different data
+    for r in runs.values():  # the same start for both sizes, different data
         assert np.array_equal(r[300].before, r[3000].before) and r[300].y.shape != r[3000].y.shape
     s = bp.data_size_summary(runs)
     md1 = " ".join(md.split())
-    for text in (f"within {s['median_gap']:.1g} of the variance of each other (median over the {s['starts']} "
-                 f"starts, {s['largest_gap']:.1g} at most)",
-                 f"from {min(s['low'].values()):.2f} to {max(s['high'].values()):.2f} of the variance",
-                 f"{s['dead'][300]} of the {s['starts']} runs end with a dead unit on 300 points, "
-                 f"{s['dead'][3000]} on 3,000", "Instead, each of 20 starts is trained on both sizes"):
+    for text in (
+        f"within {s['median_gap']:.1g} of the variance of each other (median over the {s['starts']} "
+        f"starts, {s['largest_gap']:.1g} at most)",
+        f"from {min(s['low'].values()):.2f} to {max(s['high'].values()):.2f} of the variance",
+        f"{s['dead'][300]} of the {s['starts']} runs end with a dead unit on 300 points, {s['dead'][3000]} on 3,000",
+        "Instead, each of 20 starts is trained on both sizes",
+    ):
         assert text in md1, text
-    assert (f"within 0.02", "0.1 at most", "from 0.20 to 1.00", "7 of the 20", "4 on 3,000") and \
-        (s["median_gap"], s["dead"][300], s["dead"][3000]) == (pytest.approx(0.02, abs=0.005), 7, 4)
+    assert ("within 0.02", "0.1 at most", "from 0.20 to 1.00", "7 of the 20", "4 on 3,000") and (
+        s["median_gap"],
+        s["dead"][300],
+        s["dead"][3000],
+    ) == (pytest.approx(0.02, abs=0.005), 7, 4)
     spread = max(s["high"].values()) - min(s["low"].values())
-    assert s["largest_gap"] < spread / 5     # the start matters far more than the data size
-    assert "300 points: final loss / var(y) from 0.20 to 1.00 over 20 starts; 7 runs end with a dead unit" in \
-        bp.format_data_size_summary(s)
+    assert s["largest_gap"] < spread / 5  # the start matters far more than the data size
+    assert (
+        "300 points: final loss / var(y) from 0.20 to 1.00 over 20 starts; 7 runs end with a dead unit"
+        in bp.format_data_size_summary(s)
+    )
 
 
 def test_relu_run_is_deterministic(default_run):
@@ -282,6 +305,7 @@ def test_relu_run_is_deterministic(default_run):
 def test_relu_model_gradients_match_autograd(rng):
     """The 2-2-1 ReLU network's backward pass against autograd, with inputs away from the kinks."""
     from nncourse import mlp
+
     model = mlp([2, 2, 1], "relu", rng=rng, bias_init="zeros")
     X, y = rng.normal(size=(7, 2)), rng.normal(size=(7, 1))
     W1, b1 = model.layers[0].params["W"], model.layers[0].params["b"]
@@ -292,6 +316,7 @@ def test_relu_model_gradients_match_autograd(rng):
     def loss(W1, b1, W2, b2):
         pred = anp.maximum(anp.dot(X, W1) + b1, 0.0) @ W2 + b2
         return anp.mean((pred - y) ** 2)
+
     for i, (layer, name) in enumerate(((0, "W"), (0, "b"), (2, "W"), (2, "b"))):
         auto = grad(loss, i)(W1, b1, W2, b2)
         assert np.allclose(model.layers[layer].grads[name], auto, rtol=1e-12, atol=1e-14)
@@ -321,16 +346,19 @@ def test_relu_bad_arguments():
 
 def test_relu_plot_draws_diverged_and_finished(comparison):
     from matplotlib.figure import Figure
+
     for key in (("narrow", True, 1e-2), ("wide", False, 1e-2)):
         fig = Figure()
         bp.plot_relu_regression(comparison[key], fig)
         assert len(fig.axes) == 2
     fig = Figure()
-    bp.plot_relative_losses({"a": comparison["narrow", True, 1e-2], "b": comparison["wide", False, 1e-2]},
-                            fig.add_subplot())
+    bp.plot_relative_losses(
+        {"a": comparison["narrow", True, 1e-2], "b": comparison["wide", False, 1e-2]}, fig.add_subplot()
+    )
 
 
 # --- gradient checking --------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def check_report():
@@ -339,7 +367,7 @@ def check_report():
 
 def test_correct_layers_pass_and_bugs_fail(check_report):
     worst = {name: {k: max(v.values()) for k, v in r.items()} for name, r in check_report.items()}
-    for name in ("Dense", "Sigmoid", "ReLU", "Tanh"):      # prose: "within about 10^-9"
+    for name in ("Dense", "Sigmoid", "ReLU", "Tanh"):  # prose: "within about 10^-9"
         assert worst[name]["random"] < 5e-9 and worst[name]["ones"] < 5e-9, name
     assert worst["bug: sigmoid ignores upstream"]["random"] > 0.1
     assert worst["bug: sigmoid ignores upstream"]["ones"] < 1e-8, "all-ones upstream hides this bug"
@@ -367,7 +395,10 @@ def test_gradient_check_numbers_in_prose(check_report, md):
     models = bp.model_gradient_check(seed=0)
     largest = max(max(v.values()) for v in models.values())
     assert largest == models["2-2-2 sigmoid example"]["layer 0: W"] and 1e-9 < largest < 1e-7
-    assert "The largest errors (around $10^{-8}$ on the machine these notes were written on) are for\nthe first layer" in md
+    assert (
+        "The largest errors (around $10^{-8}$ on the machine these notes were written on) are for\nthe first layer"
+        in md
+    )
 
 
 def test_format_error_hides_rounding_noise():
@@ -379,9 +410,11 @@ def test_format_error_hides_rounding_noise():
 
 # --- diagrams -------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", ["backprop_graph.png", "backprop_chain.png", "backprop_mazur_network.png"])
 def test_diagrams_render_and_are_in_images(name, md):
     from nncourse import diagrams
+
     fig = diagrams.render(name, dpi=40)
     assert fig.axes and (ROOT / "images" / name).exists()
     assert f"(../images/{name})" in md

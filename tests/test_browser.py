@@ -11,6 +11,7 @@ The server runs on a free 127.0.0.1 port with a copy of notebooks/ and images/ a
 notebooks are never modified. Needs Debian's `chromium` (scripts/ensure_chromium.sh installs it); skips
 otherwise.
 """
+
 import json
 import re
 
@@ -38,8 +39,6 @@ def slider_lessons():
     return out
 
 
-
-
 class PageErrors:
     """Collects the browser console's errors and uncaught page exceptions."""
 
@@ -54,7 +53,7 @@ def _exercise(lab, browser, relpath, screenshot=None, image_timeout_s=60.0):
     moves (one line per panel), unchanged (panels whose figure stayed the same), python_errors (error and
     stderr messages from the kernel, for cells and for slider callbacks), server_log (the server's log if it
     shows a failure, else ""), browser_errors (console errors and uncaught page exceptions)."""
-    lab.new_log()   # forget what earlier notebooks logged
+    lab.new_log()  # forget what earlier notebooks logged
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     errors = PageErrors(page)
     try:
@@ -72,15 +71,20 @@ def _exercise(lab, browser, relpath, screenshot=None, image_timeout_s=60.0):
             if bl.wait_for_new_image(img, before, timeout_s=image_timeout_s) == before:
                 unchanged.append(moves[-1])
             if screenshot is not None and i == 0:
-                page.wait_for_timeout(300)   # let the new image paint
+                page.wait_for_timeout(300)  # let the new image paint
                 screenshot.parent.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(screenshot))
-        page.wait_for_timeout(500)   # late messages from the last update
+        page.wait_for_timeout(500)  # late messages from the last update
         python_errors = bl.python_errors(page) + bl.kernel_errors(page)
         log = lab.new_log()
         server_log = log if any(m in log for m in bl.SERVER_FAILURE_MARKERS) else ""
-        return dict(moves=moves, unchanged=unchanged, python_errors=python_errors, server_log=server_log,
-                    browser_errors=errors.messages)
+        return dict(
+            moves=moves,
+            unchanged=unchanged,
+            python_errors=python_errors,
+            server_log=server_log,
+            browser_errors=errors.messages,
+        )
     finally:
         page.close()
         lab.shutdown_kernels()
@@ -120,6 +124,7 @@ panel
 def _write_scratch(lab, name, broken):
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook
+
     nb = new_notebook(cells=[new_code_cell(f"BROKEN = {broken}"), new_code_cell(_SCRATCH.strip())])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     folder = lab.root / "scratch"

@@ -19,6 +19,7 @@ NNCOURSE_NOTEBOOKS_DIR=<dir> serves the notebooks of another folder instead (e.g
 
 Needs Debian's `chromium`; skips otherwise. About a minute on two cores.
 """
+
 import json
 import os
 import pathlib
@@ -42,10 +43,13 @@ _COMMITTED_PYTHON = json.loads(LESSONS[0].read_text(encoding="utf-8"))["metadata
 if _COMMITTED_PYTHON != platform.python_version():
     # JupyterLab writes the kernel's Python version into language_info: with another patch release every lesson
     # opens modified here, which tests/test_notebook_metadata.py reports (with the fix); nothing to learn here
-    pytestmark.append(pytest.mark.skip(reason=f"notebooks executed with Python {_COMMITTED_PYTHON}, this is "
-                                              f"{platform.python_version()}"))
+    pytestmark.append(
+        pytest.mark.skip(
+            reason=f"notebooks executed with Python {_COMMITTED_PYTHON}, this is {platform.python_version()}"
+        )
+    )
 RUN_LESSON = "01_neurons.ipynb"
-SETTLE_MS = 3000          # after the kernel is idle; autosave runs every AUTOSAVE_S
+SETTLE_MS = 3000  # after the kernel is idle; autosave runs every AUTOSAVE_S
 AUTOSAVE_S = 1
 FIX = "see tests/test_notebook_metadata.py, or run `.venv/bin/python scripts/clean_notebook_metadata.py`"
 
@@ -56,7 +60,8 @@ class AutosavingLab(bl.LabServer):
     def _write_settings(self):
         settings = super()._write_settings()
         (settings / "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings").write_text(
-            json.dumps({"autosave": True, "autosaveInterval": AUTOSAVE_S}), encoding="utf-8")
+            json.dumps({"autosave": True, "autosaveInterval": AUTOSAVE_S}), encoding="utf-8"
+        )
         return settings
 
 
@@ -100,7 +105,7 @@ class Saves:
 
 def _open(page, lab, relpath, first):
     if first:
-        bl.open_notebook(page, lab.url, relpath)   # loads Lab itself, in a fresh workspace
+        bl.open_notebook(page, lab.url, relpath)  # loads Lab itself, in a fresh workspace
     else:
         page.evaluate(_JS_OPEN, relpath)
         page.wait_for_function(_JS_CURRENT_READY, arg=relpath, timeout=120_000, polling=250)
@@ -135,8 +140,12 @@ def opened(session):
         page.wait_for_timeout(SETTLE_MS)
         state = page.evaluate(_JS_STATE)
         assert state["path"] == relpath, f"the current tab is {state['path']}, not {relpath}"
-        seen[path.name] = dict(state, saves=saves.of(relpath), seconds=round(time.monotonic() - t0, 1),
-                               identical=(lab.root / relpath).read_bytes() == copied[path.name])
+        seen[path.name] = dict(
+            state,
+            saves=saves.of(relpath),
+            seconds=round(time.monotonic() - t0, 1),
+            identical=(lab.root / relpath).read_bytes() == copied[path.name],
+        )
         page.evaluate(_JS_CLOSE)
         lab.shutdown_kernels()
     return seen
@@ -154,8 +163,11 @@ def test_opening_a_lesson_leaves_it_clean(path, opened):
 
 def _diff(a, b):
     """Keys whose values differ between two dicts: {key: 'added' | 'removed' | 'changed'}."""
-    return {k: ("added" if k not in a else "removed" if k not in b else "changed")
-            for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)}
+    return {
+        k: ("added" if k not in a else "removed" if k not in b else "changed")
+        for k in sorted(set(a) | set(b))
+        if a.get(k) != b.get(k)
+    }
 
 
 def test_run_all_then_save_changes_only_outputs(session, opened):
@@ -180,28 +192,42 @@ def test_run_all_then_save_changes_only_outputs(session, opened):
 
     top = _diff(old["metadata"], new["metadata"])
     versions = ((old["nbformat"], old["nbformat_minor"]), (new["nbformat"], new["nbformat_minor"]))
-    structure_same = [(c["id"], c["cell_type"], c["source"]) for c in old["cells"]] == \
-                     [(c["id"], c["cell_type"], c["source"]) for c in new["cells"]]
+    structure_same = [(c["id"], c["cell_type"], c["source"]) for c in old["cells"]] == [
+        (c["id"], c["cell_type"], c["source"]) for c in new["cells"]
+    ]
     cell_meta = {}
     for o, n in zip(old["cells"], new["cells"]):
         for key, change in _diff(o.get("metadata", {}), n.get("metadata", {})).items():
             cell_meta.setdefault(f"{key}: {change}", []).append(o["id"])
     outputs_changed = sum(o.get("outputs") != n.get("outputs") for o, n in zip(old["cells"], new["cells"]))
-    changed_kinds = sorted({k for o, n in zip(old["cells"], new["cells"]) if o.get("outputs") != n.get("outputs")
-                            for out in n.get("outputs", []) for k in out.get("data", {out.get("output_type"): 0})})
+    changed_kinds = sorted(
+        {
+            k
+            for o, n in zip(old["cells"], new["cells"])
+            if o.get("outputs") != n.get("outputs")
+            for out in n.get("outputs", [])
+            for k in out.get("data", {out.get("output_type"): 0})
+        }
+    )
     widgets = old["metadata"].get("widgets"), new["metadata"].get("widgets")
     state = (widgets[1] or {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
-    views = [d["application/vnd.jupyter.widget-view+json"]["model_id"] for c in new["cells"]
-             for o in c.get("outputs", []) if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
-             for d in [o["data"]]]
-    print(f"\n{RUN_LESSON}: dirty after open {before['dirty']}; a save of the untouched lesson: JSON equal "
-          f"{untouched_save_equal}, byte-identical {untouched_save_identical}; run all {run_s:.1f} s, kernel errors {errors}\n"
-          f"  after run all + save: nbformat {versions[0]} -> {versions[1]}; notebook metadata changed: "
-          f"{top or 'nothing'}; ids/types/sources unchanged: {structure_same}\n"
-          f"  cell metadata changed: { {k: len(v) for k, v in cell_meta.items()} or 'nothing'}; "
-          f"cells whose outputs changed: {outputs_changed} of {len(old['cells'])} ({', '.join(changed_kinds)}); "
-          f"widget state kept as committed: {widgets[0] == widgets[1]}; widget views in the outputs whose "
-          f"model is in the saved state: {sum(v in state for v in views)} of {len(views)}")
+    views = [
+        d["application/vnd.jupyter.widget-view+json"]["model_id"]
+        for c in new["cells"]
+        for o in c.get("outputs", [])
+        if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+        for d in [o["data"]]
+    ]
+    print(
+        f"\n{RUN_LESSON}: dirty after open {before['dirty']}; a save of the untouched lesson: JSON equal "
+        f"{untouched_save_equal}, byte-identical {untouched_save_identical}; run all {run_s:.1f} s, kernel errors {errors}\n"
+        f"  after run all + save: nbformat {versions[0]} -> {versions[1]}; notebook metadata changed: "
+        f"{top or 'nothing'}; ids/types/sources unchanged: {structure_same}\n"
+        f"  cell metadata changed: { {k: len(v) for k, v in cell_meta.items()} or 'nothing' }; "
+        f"cells whose outputs changed: {outputs_changed} of {len(old['cells'])} ({', '.join(changed_kinds)}); "
+        f"widget state kept as committed: {widgets[0] == widgets[1]}; widget views in the outputs whose "
+        f"model is in the saved state: {sum(v in state for v in views)} of {len(views)}"
+    )
 
     assert not before["dirty"], f"{RUN_LESSON} is marked modified after its kernel connected ({FIX})"
     assert untouched_save_equal, f"saving the untouched {RUN_LESSON} changed its content ({FIX})"
@@ -209,5 +235,6 @@ def test_run_all_then_save_changes_only_outputs(session, opened):
     assert versions[0] == versions[1], f"saving changed nbformat {versions[0]} -> {versions[1]}"
     assert structure_same, "saving changed cell ids, types or sources"
     assert set(top) <= {"widgets"}, f"saving changed the notebook metadata besides widget state: {top}"
-    assert set(cell_meta) <= {"execution: removed"}, \
+    assert set(cell_meta) <= {"execution: removed"}, (
         f"saving changed cell metadata besides the timing that Lab drops when it runs a cell: {cell_meta}"
+    )

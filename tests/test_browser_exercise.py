@@ -1,6 +1,7 @@
 """An exercise as a learner does it, in JupyterLab in headless Chromium: lesson 01 is run, a wrong answer is typed
 into exercise 1.1's cell and run (the verdict names the mistake), then a right one (the verdict says correct).
 Harness: tests/browser_lab.py."""
+
 import pytest
 
 import browser_lab as bl
@@ -12,8 +13,8 @@ pytestmark = bl.browser_marks()
 
 LESSON = "notebooks/01_neurons.ipynb"
 CHECK = 'exercises.check("sigmoid_derivative", sigmoid_derivative)'
-WRONG = f'def sigmoid_derivative(a):\n    return 1 / (1 + np.exp(-a)) * (1 - 1 / (1 + np.exp(-a)))\n\n{CHECK}'
-RIGHT = f'def sigmoid_derivative(a):\n    return a * (1 - a)\n\n{CHECK}'
+WRONG = f"def sigmoid_derivative(a):\n    return 1 / (1 + np.exp(-a)) * (1 - 1 / (1 + np.exp(-a)))\n\n{CHECK}"
+RIGHT = f"def sigmoid_derivative(a):\n    return a * (1 - a)\n\n{CHECK}"
 
 # Put `source` into the code cell that holds CHECK, run that cell alone, and report its index.
 _JS_RUN_CELL = """async ([check, source]) => {

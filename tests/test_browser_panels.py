@@ -8,6 +8,7 @@
 The play and disabled-control checks run on a scratch notebook written into the server's copy of the course.
 Latency is measured by scripts/bench_browser.py (make bench), not asserted here.
 """
+
 import json
 
 import pytest
@@ -40,8 +41,11 @@ def test_before_run_all_each_panel_shows_its_figure(lab, browser, path, n_panels
         bl.open_notebook(page, lab.url, f"notebooks/{path.name}")
         page.wait_for_timeout(1500)
         texts = page.locator(".jp-OutputArea-output").all_inner_texts()
-        assert not [t for t in texts if t.startswith(("VBox(", "HBox(")) or "Error displaying widget" in t
-                    or "Loading widget" in t], "a panel shows widget text instead of its figure"
+        assert not [
+            t
+            for t in texts
+            if t.startswith(("VBox(", "HBox(")) or "Error displaying widget" in t or "Loading widget" in t
+        ], "a panel shows widget text instead of its figure"
         shown = page.evaluate("""() => [...document.querySelectorAll(
             '.jp-OutputArea-output[data-mime-type="image/png"] img')].filter(i => i.naturalWidth > 800).length""")
         assert shown >= n_panels, f"{shown} wide figures shown for {n_panels} panels"
@@ -50,7 +54,7 @@ def test_before_run_all_each_panel_shows_its_figure(lab, browser, path, n_panels
         lab.shutdown_kernels()
 
 
-_SCRATCH = '''
+_SCRATCH = """
 import numpy as np
 from nncourse.widgets import Stepper, dropdown, float_slider, int_slider, log_slider, slider_panel, toggle
 
@@ -79,12 +83,13 @@ panel = slider_panel(
              "beta1": lambda v: None if v["optimizer"] == "adam" else "only Adam has betas",
              "beta2": lambda v: None if v["optimizer"] == "adam" else "only Adam has betas"})
 panel
-'''
+"""
 
 
 @pytest.fixture(scope="module")
 def scratch_page(lab, browser):
     import nbformat
+
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_SCRATCH.strip())])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     (lab.root / "scratch").mkdir(exist_ok=True)
@@ -116,7 +121,7 @@ def test_play_advances_frames_and_pause_stops_them(scratch_page):
     play.click()
     page.wait_for_timeout(2000)
     played = _frames(page) - before
-    play.click()                               # the same button pauses
+    play.click()  # the same button pauses
     page.wait_for_timeout(600)
     stopped = _frames(page)
     page.wait_for_timeout(1200)
@@ -141,8 +146,9 @@ def test_a_control_that_does_not_apply_is_disabled_until_it_does(scratch_page):
     page.wait_for_timeout(300)
     assert handle.get_attribute("aria-valuenow") == before, "a disabled slider moved"
     panel.locator(".nncourse-control-optimizer select").select_option(label="momentum")
-    page.wait_for_function("""() => !document.querySelector('.nncourse-control-momentum input').disabled""",
-                           timeout=10_000)
+    page.wait_for_function(
+        """() => !document.querySelector('.nncourse-control-momentum input').disabled""", timeout=10_000
+    )
     assert "momentum" not in panel.locator(".nncourse-note").inner_text()
     panel.locator(".nncourse-control-optimizer select").select_option(label="sgd")
 

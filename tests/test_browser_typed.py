@@ -2,6 +2,7 @@
 learning rate outside the slider's range in its status line (the figure stays, the slider does not move), and
 redraws for a value inside it. ipywidgets' own readout would have clamped the typed 50 to 1 in the browser,
 before the kernel could see it. Harness: tests/browser_lab.py (as tests/test_browser.py uses it)."""
+
 import pytest
 
 import browser_lab as bl
@@ -14,11 +15,9 @@ pytestmark = bl.browser_marks()
 LESSON = "notebooks/03_learning_rate_and_optimizers.ipynb"
 
 
-
-
 def _type(box, text):
     box.fill(text)
-    box.press("Enter")      # the box sends on Enter (or when it loses focus), not on every key
+    box.press("Enter")  # the box sends on Enter (or when it loses focus), not on every key
 
 
 def test_typed_learning_rate_is_refused_then_accepted(lab, browser):
@@ -37,10 +36,11 @@ def test_typed_learning_rate_is_refused_then_accepted(lab, browser):
         assert before, "the panel shows no figure after run-all"
 
         _type(box, "50")
-        expect(status).to_contain_text("lr = 50 is outside the slider's range 0.001 to 1; the slider stays at 0.1",
-                                       timeout=30_000)
+        expect(status).to_contain_text(
+            "lr = 50 is outside the slider's range 0.001 to 1; the slider stays at 0.1", timeout=30_000
+        )
         expect(box).to_have_value("0.1")
-        page.wait_for_timeout(1500)     # time for a (wrong) redraw to arrive
+        page.wait_for_timeout(1500)  # time for a (wrong) redraw to arrive
         assert bl.image_digest(img) == before, "the figure changed although the typed value was refused"
         assert handle.get_attribute("aria-valuenow") == position, "the slider moved to a refused value"
 
@@ -50,8 +50,8 @@ def test_typed_learning_rate_is_refused_then_accepted(lab, browser):
         expect(status).to_contain_text("SGD(lr=0.03) on quadratic", timeout=30_000)
         expect(box).to_have_value("0.03")
         assert handle.get_attribute("aria-valuenow") != position, "the slider did not follow the typed value"
-        page.wait_for_timeout(500)      # late messages from the last update
-        expect(box).to_have_value("0.03")   # the slider's front end did not send back a value of its own
+        page.wait_for_timeout(500)  # late messages from the last update
+        expect(box).to_have_value("0.03")  # the slider's front end did not send back a value of its own
         assert not bl.kernel_errors(page), bl.kernel_errors(page)
         assert not bl.python_errors(page), bl.python_errors(page)
     finally:

@@ -1,5 +1,6 @@
 """Early stopping (patience, best weights restored, batch norm statistics too), the evaluation curves and the
 progress printer."""
+
 import numpy as np
 import pytest
 
@@ -34,7 +35,7 @@ def test_early_stopping_waits_patience_epochs_and_restores_the_best(rng):
 def test_early_stopping_min_delta_and_no_restore(rng):
     model = Sequential([Dense(2, 1, rng=rng)])
     stopper = EarlyStopping(patience=2, min_delta=0.05, restore_best=False)
-    stopped = _feed(stopper, [1.0, 0.97, 0.96, 0.5], model)    # 0.97 and 0.96 are not better by 0.05
+    stopped = _feed(stopper, [1.0, 0.97, 0.96, 0.5], model)  # 0.97 and 0.96 are not better by 0.05
     assert stopped == 3 and stopper.best_epoch == 1
     assert np.all(model.layers[0].params["W"] == 3), "restore_best=False keeps the last weights"
 
@@ -53,8 +54,17 @@ def test_early_stopping_in_fit_stops_and_reports(rng):
     y = (X[:, :1] + 0.8 * rng.normal(size=(40, 1)) > 0).astype(float)
     model = nc.mlp([2, 32, 32, 1], "relu", rng=np.random.default_rng(0))
     stopper = EarlyStopping(patience=10)
-    hist = nc.fit(model, X[:30], y[:30], loss="bce_with_logits", lr=0.5, epochs=500, X_val=X[30:], y_val=y[30:],
-                  callbacks=[stopper])
+    hist = nc.fit(
+        model,
+        X[:30],
+        y[:30],
+        loss="bce_with_logits",
+        lr=0.5,
+        epochs=500,
+        X_val=X[30:],
+        y_val=y[30:],
+        callbacks=[stopper],
+    )
     assert hist.stopped_at_epoch == stopper.stopped_epoch == stopper.best_epoch + 10
     assert len(hist.val_loss) == hist.stopped_at_epoch < 500
     assert nc.evaluate(model, X[30:], y[30:], "bce_with_logits") == pytest.approx(stopper.best_loss, rel=1e-12)
@@ -73,7 +83,7 @@ def test_snapshot_and_restore_include_batchnorm_statistics(rng):
     model.forward(rng.normal(size=(10, 2)), train=True)
     snap = snapshot_state(model)
     before = model.predict(np.ones((1, 2))).copy()
-    model.forward(rng.normal(5.0, 2.0, size=(10, 2)), train=True)      # moves the running statistics
+    model.forward(rng.normal(5.0, 2.0, size=(10, 2)), train=True)  # moves the running statistics
     model.layers[0].params["W"] += 1.0
     assert not np.allclose(model.predict(np.ones((1, 2))), before)
     restore_state(model, snap)

@@ -1,4 +1,5 @@
 """Gradient clipping: each mode against an independent computation, in place, and as fit's `clip` hook."""
+
 import numpy as np
 import pytest
 
@@ -25,25 +26,25 @@ def test_clip_by_norm_rescales_each_tensor_separately(rng):
     grads = _grads(rng)
     copies = [g.copy() for g in grads]
     largest = clip_by_norm(grads, 1.0)
-    assert largest == pytest.approx(max(np.sqrt(np.sum(c ** 2)) for c in copies), rel=1e-12)
+    assert largest == pytest.approx(max(np.sqrt(np.sum(c**2)) for c in copies), rel=1e-12)
     for g, c in zip(grads, copies):
-        norm = np.sqrt(np.sum(c ** 2))
+        norm = np.sqrt(np.sum(c**2))
         if norm > 1.0:
-            np.testing.assert_allclose(g, c / norm, rtol=1e-12)       # norm 1, same direction
+            np.testing.assert_allclose(g, c / norm, rtol=1e-12)  # norm 1, same direction
         else:
-            assert np.array_equal(g, c)                                # small tensors untouched
-    assert any(np.sqrt(np.sum(c ** 2)) <= 1.0 for c in copies), "the test data has a tensor below the threshold"
+            assert np.array_equal(g, c)  # small tensors untouched
+    assert any(np.sqrt(np.sum(c**2)) <= 1.0 for c in copies), "the test data has a tensor below the threshold"
 
 
 def test_clip_by_global_norm_is_pascanu_algorithm_1(rng):
     grads = _grads(rng)
     copies = [g.copy() for g in grads]
-    total = np.sqrt(sum(np.sum(c ** 2) for c in copies))
+    total = np.sqrt(sum(np.sum(c**2) for c in copies))
     seen = clip_by_global_norm(grads, 2.0)
     assert seen == pytest.approx(total, rel=1e-12)
     for g, c in zip(grads, copies):
         np.testing.assert_allclose(g, 2.0 * c / total, rtol=1e-12)  # g <- threshold g / ||g||
-    assert np.sqrt(sum(np.sum(g ** 2) for g in grads)) == pytest.approx(2.0, rel=1e-12)
+    assert np.sqrt(sum(np.sum(g**2) for g in grads)) == pytest.approx(2.0, rel=1e-12)
 
 
 def test_global_norm_below_threshold_is_untouched(rng):
@@ -77,5 +78,5 @@ def test_fit_clip_hook_limits_the_update():
     hist = fit(model, x, y, loss="absolute_error", optimizer=SGD(1.0), epochs=1, clip=clipper("global_norm", 0.25))
     after = [layer.params[k] for layer, k in model.parameters()]
     step = np.sqrt(sum(np.sum((a - b) ** 2) for a, b in zip(after, before)))
-    assert hist.grad_norm_array()[0].max() > 1.0          # the raw gradient was larger ...
-    assert step == pytest.approx(0.25, rel=1e-12)         # ... the update was clipped to the threshold
+    assert hist.grad_norm_array()[0].max() > 1.0  # the raw gradient was larger ...
+    assert step == pytest.approx(0.25, rel=1e-12)  # ... the update was clipped to the threshold

@@ -1,4 +1,5 @@
 """Data generators: seeded, right shapes, the stated target function, errors for bad arguments."""
+
 import numpy as np
 import pytest
 

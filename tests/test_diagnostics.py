@@ -1,19 +1,17 @@
 """Per-layer statistics and the per-layer plots, on small cases whose answers are known by hand."""
+
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from nncourse import Dense, Sequential, mlp
-from nncourse import diagnostics as dg
-from nncourse import layerplots
+from nncourse import Dense, Sequential, diagnostics as dg, layerplots, mlp
 from nncourse.layers import ReLU, Tanh
 from nncourse.residual import ResidualBlock
 
 
 def test_dead_unit_fraction_counts_columns_never_positive():
-    z = np.array([[-1.0, 2.0, 0.0, -3.0],
-                  [-2.0, -1.0, 0.0, 1.0]])
-    assert dg.dead_unit_fraction(z) == 0.5          # columns 0 and 2 never exceed 0
+    z = np.array([[-1.0, 2.0, 0.0, -3.0], [-2.0, -1.0, 0.0, 1.0]])
+    assert dg.dead_unit_fraction(z) == 0.5  # columns 0 and 2 never exceed 0
 
 
 def test_saturated_fraction():
@@ -25,8 +23,7 @@ def test_saturated_fraction():
 
 def test_layer_stats_by_hand():
     """x = [[1], [-1]] through Dense(1, 2) with W = [[1, -2]], b = 0, then ReLU, then Dense(2, 1) = [[1], [1]]."""
-    model = Sequential([Dense.from_arrays([[1.0, -2.0]], [0.0, 0.0]), ReLU(),
-                        Dense.from_arrays([[1.0], [1.0]], [0.0])])
+    model = Sequential([Dense.from_arrays([[1.0, -2.0]], [0.0, 0.0]), ReLU(), Dense.from_arrays([[1.0], [1.0]], [0.0])])
     out = model.forward(np.array([[1.0], [-1.0]]))
     model.backward(np.ones_like(out))
     rows = dg.layer_stats(model)
@@ -59,15 +56,17 @@ def test_backprop_probe_is_deterministic_and_checks_input():
         model = mlp([4, 5, 2], "tanh", rng=np.random.default_rng(0))
         dg.backprop_probe(model, np.ones((3, 4)), np.random.default_rng(7))
         return dg.weight_grad_norms(model)
+
     assert np.array_equal(run(), run())
     with pytest.raises(ValueError, match="NaN"):
-        dg.backprop_probe(mlp([2, 1], rng=np.random.default_rng(0)), np.array([[np.nan, 1.0]]),
-                          np.random.default_rng(0))
+        dg.backprop_probe(
+            mlp([2, 1], rng=np.random.default_rng(0)), np.array([[np.nan, 1.0]]), np.random.default_rng(0)
+        )
 
 
 def test_std_ratio_is_the_geometric_mean_factor():
     assert dg.std_ratio([8.0, 4.0, 2.0, 1.0]) == pytest.approx(0.5)
-    assert dg.std_ratio([3.0, 1.5]) == pytest.approx(0.5)     # two entries: just their ratio
+    assert dg.std_ratio([3.0, 1.5]) == pytest.approx(0.5)  # two entries: just their ratio
     with pytest.raises(ValueError):
         dg.std_ratio([1.0])
     with pytest.raises(ValueError):
@@ -95,7 +94,7 @@ def test_histograms_are_densities_on_common_bins(rng):
     for s in steps:
         values, edges = s.get_data().values, s.get_data().edges
         assert np.allclose(edges, np.linspace(-10, 10, 21))
-        assert np.sum(values * np.diff(edges)) == pytest.approx(1.0, abs=0.01)   # almost all mass in range
+        assert np.sum(values * np.diff(edges)) == pytest.approx(1.0, abs=0.01)  # almost all mass in range
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["layer 1", "layer 2"]
 
 

@@ -1,19 +1,29 @@
 """The bundled digits data set and the 10-class pieces: the data equal scikit-learn's own loader; the softmax
 cross-entropy and its gradient against central differences and against autograd; accuracy by argmax."""
+
 import autograd.numpy as anp
 import numpy as np
 import pytest
 from autograd import grad
 
 from nncourse import SGD, fit, gradcheck, mlp
-from nncourse.digits import (class_accuracy, few_labels, load_digits, model_accuracy, one_hot, softmax,
-                             softmax_cross_entropy, split_digits)
+from nncourse.digits import (
+    class_accuracy,
+    few_labels,
+    load_digits,
+    model_accuracy,
+    one_hot,
+    softmax,
+    softmax_cross_entropy,
+    split_digits,
+)
 
 TOL = 1e-7
 
 
 def test_digits_are_the_bundled_scikit_learn_set():
     from sklearn.datasets import load_digits as sklearn_digits
+
     X, y = load_digits()
     ref = sklearn_digits()
     assert X.shape == (1797, 64) and y.shape == (1797,)
@@ -47,8 +57,12 @@ def test_split_is_deterministic_and_validates():
     a = split_digits(np.random.default_rng(3))
     b = split_digits(np.random.default_rng(3))
     assert np.array_equal(a["X_train"], b["X_train"])
-    for bad in ({"classes": (1, 1)}, {"classes": (10,)}, {"test_fraction": 0.0},
-                {"test_fraction": 0.6, "val_fraction": 0.5}):
+    for bad in (
+        {"classes": (1, 1)},
+        {"classes": (10,)},
+        {"test_fraction": 0.0},
+        {"test_fraction": 0.6, "val_fraction": 0.5},
+    ):
         with pytest.raises(ValueError):
             split_digits(np.random.default_rng(0), **bad)
 
@@ -85,7 +99,7 @@ def test_softmax_cross_entropy_value_and_gradient_match_autograd(rng):
 
 def test_softmax_cross_entropy_gradient_matches_finite_differences(rng):
     z = rng.normal(size=(7, 4))
-    t = softmax(rng.normal(size=(7, 4)))            # soft targets (rows sum to 1) are allowed too
+    t = softmax(rng.normal(size=(7, 4)))  # soft targets (rows sum to 1) are allowed too
     _, dz = softmax_cross_entropy(z, t)
     num = gradcheck.numerical_gradient(lambda: np.array(softmax_cross_entropy(z, t)[0]), z, np.array(1.0))
     assert gradcheck.relative_error(dz, num) < TOL
@@ -102,7 +116,7 @@ def test_model_gradient_with_softmax_cross_entropy_matches_finite_differences(rn
 def test_softmax_cross_entropy_is_stable_for_huge_logits():
     z = np.array([[1000.0, 0.0, -1000.0], [-800.0, 800.0, 0.0]])
     t = one_hot(np.array([0, 2]), 3)
-    with np.errstate(over="raise", divide="raise", invalid="raise"):   # underflow to 0 is harmless
+    with np.errstate(over="raise", divide="raise", invalid="raise"):  # underflow to 0 is harmless
         value, dz = softmax_cross_entropy(z, t)
     assert np.isclose(value, 800.0 / 2) and np.all(np.isfinite(dz))
     # a uniform prediction over K classes costs log K
@@ -124,7 +138,15 @@ def test_a_small_network_learns_the_digits():
     rng = np.random.default_rng(0)
     d = split_digits(rng)
     model = mlp([64, 32, 10], rng=rng)
-    hist = fit(model, d["X_train"], d["Y_train"], loss=softmax_cross_entropy, optimizer=SGD(0.3), epochs=10,
-               batch_size=32, rng=rng)
+    hist = fit(
+        model,
+        d["X_train"],
+        d["Y_train"],
+        loss=softmax_cross_entropy,
+        optimizer=SGD(0.3),
+        epochs=10,
+        batch_size=32,
+        rng=rng,
+    )
     assert not hist.diverged and hist.loss[-1] < hist.loss[0]
     assert model_accuracy(model, d["X_test"], d["y_test"]) > 0.9

@@ -1,5 +1,6 @@
 """Every exercise: its solution passes, a stub is 'not attempted yet', each known mistake gets its hint, a
 function that raises gets its error in one line, and a check takes well under a second."""
+
 import importlib
 import time
 
@@ -21,6 +22,7 @@ def _solution(name):
 @pytest.fixture(autouse=True, scope="module")
 def _solutions_importable():
     import sys
+
     sys.path.insert(0, str(ROOT))
     yield
     sys.path.remove(str(ROOT))
@@ -46,10 +48,9 @@ def test_the_solution_passes(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_a_stub_is_not_attempted_yet_and_never_raises(name):
     def stub(*args, **kwargs):
-        raise NotImplementedError    # your code here
+        raise NotImplementedError  # your code here
 
-    def dots(*args, **kwargs):
-        ...
+    def dots(*args, **kwargs): ...
 
     for fn in (stub, dots):
         verdict = exercises.check(name, fn)

@@ -1,5 +1,6 @@
 """Lesson 05 (vanishing and exploding gradients): the case study's numbers from first principles and from the
 library, the remedies, and every number the prose states, found as written in the notebook."""
+
 import math
 
 import numpy as np
@@ -23,8 +24,9 @@ def rounded(v, sig=3):
     if not -4 <= e < 6:
         return format(v, f".{sig}g")
     exact = float(f"{v:.{sig}g}") == v
-    return np.format_float_positional(v, precision=sig, unique=False, fractional=False,
-                                      trim="-" if exact else "k").rstrip(".")
+    return np.format_float_positional(
+        v, precision=sig, unique=False, fractional=False, trim="-" if exact else "k"
+    ).rstrip(".")
 
 
 def said(md, v, sig=3):
@@ -64,18 +66,18 @@ def test_source_network_in_prose(md):
 
 def test_first_layer_gradient_at_1e_minus_3(md, outputs):
     r = G.run_case_study(weight=1e-3, steps=100, depth=9)
-    exact = -(3 ** 8) * 1e-3 ** 9
+    exact = -(3**8) * 1e-3**9
     assert G.exact_first_gradient(1e-3, 9, 3) == pytest.approx(exact, rel=1e-12)
     np.testing.assert_allclose(r["first_grad"], np.full((1, 3), exact), rtol=1e-9)
     # by hand, independently of the Dense layers: back through the output layer and 8 constant 3x3 matrices
-    g = np.array([[-1.0]])                          # dL/d(output) for output < target
+    g = np.array([[-1.0]])  # dL/d(output) for output < target
     for W in [np.full((3, 1), 1e-3)] + [np.full((3, 3), 1e-3)] * 8:
         g = g @ W.T
-    np.testing.assert_allclose(r["first_grad"], g * 1.0, rtol=1e-12)    # x = 1
+    np.testing.assert_allclose(r["first_grad"], g * 1.0, rtol=1e-12)  # x = 1
     # the case study's exponent is right for its 10 layers: (1e-3)^(10 - 1)
     assert G.estimated_first_gradient(1e-3, 9) == pytest.approx(1e-3 ** (10 - 1), rel=1e-12)
-    assert "1e-27" in md and said(md, exact) == "-6.56e-24" and "6.561 · 10⁻²⁴" in md   # -3^8 * 1e-27, exactly
-    assert abs(exact) / 1e-27 == pytest.approx(3 ** 8) and "6561 times the estimate" in md
+    assert "1e-27" in md and said(md, exact) == "-6.56e-24" and "6.561 · 10⁻²⁴" in md  # -3^8 * 1e-27, exactly
+    assert abs(exact) / 1e-27 == pytest.approx(3**8) and "6561 times the estimate" in md
     assert "exact formula        : -6.56e-24" in outputs and "ratio real / estimate: 6561\n" in outputs
 
 
@@ -84,7 +86,7 @@ def test_vanishing_runs_explode_later_at_lr_1(md, outputs):
     output layers, which still learn."""
     a = G.run_case_study(weight=1e-3, steps=100)
     b = G.run_case_study(init="uniform", low=5e-3, high=5e-2, steps=100, seed=0)
-    assert a["output0"] == pytest.approx(3 ** 9 * 1e-3 ** 10, rel=1e-9)
+    assert a["output0"] == pytest.approx(3**9 * 1e-3**10, rel=1e-9)
     err = np.abs(G.TARGET - a["outputs"])
     drift = int(np.argmax(np.abs(err / 1e12 - 1) > 0.01)) + 1
     assert drift == 17 and "only at step 17" in md
@@ -92,7 +94,7 @@ def test_vanishing_runs_explode_later_at_lr_1(md, outputs):
     assert abs(err[drift - 2] / 1e12 - 1) < 0.005 and abs(err[drift - 1] / 1e12 - 1) > 0.02
     assert a["history"].diverged_at == 20 and "diverges at step 20" in md
     assert b["history"].diverged_at == 18 and "diverged at step 18" in md
-    assert np.all((5e-3 ** 9 < np.abs(b["first_grad"])) & (np.abs(b["first_grad"]) < 1e-10))
+    assert np.all((5e-3**9 < np.abs(b["first_grad"])) & (np.abs(b["first_grad"]) < 1e-10))
     stated(md, abs(b["first_grad"][0, 0]), ".2g")
     # at lr 0.01 the same chain stays stuck (what the lesson used to show)
     slow = G.run_case_study(weight=1e-3, lr=0.01, steps=100)
@@ -102,7 +104,7 @@ def test_vanishing_runs_explode_later_at_lr_1(md, outputs):
 
 def test_exploding_run_jumps_at_step_4(md, outputs):
     r = G.run_case_study(weight=0.5, steps=100)
-    assert r["output0"] == pytest.approx(1e-3 * 1.5 ** 8 * 3e-3, rel=1e-12)
+    assert r["output0"] == pytest.approx(1e-3 * 1.5**8 * 3e-3, rel=1e-12)
     said(md, r["output0"]), said(md, abs(r["first_grad"][0, 0]))
     loss = r["history"].loss
     assert all(abs(v / G.TARGET - 1) < 1e-3 for v in loss[:3])
@@ -119,7 +121,7 @@ def test_relu_chain_dies_instead(md, outputs):
     # identical to the identity chain while every value is positive (the first three steps and the jump)
     np.testing.assert_allclose(r["history"].loss[:4], ident["history"].loss[:4], rtol=1e-12)
     assert not r["history"].diverged and r["history"].steps == 100
-    assert np.all(r["history"].grad_norm_array()[-1][1:-1] == 0.0)     # hidden layers dead
+    assert np.all(r["history"].grad_norm_array()[-1][1:-1] == 0.0)  # hidden layers dead
     assert f"{r['history'].final_loss:.2g}" == "1e+12" and "ends at loss 1e+12" in md
     assert "exactly 0" in md and "finite for 100 steps | final loss 1e+12" in outputs
     assert "ReLU would give exactly the same numbers" not in md
@@ -128,8 +130,12 @@ def test_relu_chain_dies_instead(md, outputs):
 def test_countermeasures(md, outputs):
     res = G.run_countermeasures(weight=0.5, lr=1.0, steps=100)
     assert res["none"]["history"].diverged_at == 5
-    for name in ("clip by value 1", "clip each tensor's norm to 1", "clip the global norm to 1",
-                 "sensible init + global norm 1"):
+    for name in (
+        "clip by value 1",
+        "clip each tensor's norm to 1",
+        "clip the global norm to 1",
+        "sensible init + global norm 1",
+    ):
         h = res[name]["history"]
         assert not h.diverged and h.steps == 100
         assert G.lowest_error(res[name]) < G.TARGET
@@ -178,8 +184,13 @@ def test_remedies_training(md):
     assert s["history"].final_loss == pytest.approx(math.log(2), abs=1e-3)
     assert r["history"].final_loss < 0.5 * s["history"].final_loss
     assert res["history"].final_loss < 0.6 * s["history"].final_loss
-    for v in (s["history"].final_loss, r["history"].final_loss, r["accuracy"], res["history"].final_loss,
-              res["accuracy"]):
+    for v in (
+        s["history"].final_loss,
+        r["history"].final_loss,
+        r["accuracy"],
+        res["history"].final_loss,
+        res["accuracy"],
+    ):
         said(md, v)
 
 
@@ -204,8 +215,8 @@ def test_absolute_error_sign_convention():
 
 
 def test_arithmetic_in_prose(md):
-    assert 3 ** 8 == 6561 and "3⁸ = 6561" in md
-    assert round(-math.log10(3 ** 8 * 1e-3 ** 9)) == 23 and "23 orders of magnitude" in md
+    assert 3**8 == 6561 and "3⁸ = 6561" in md
+    assert round(-math.log10(3**8 * 1e-3**9)) == 23 and "23 orders of magnitude" in md
     assert 5e-2 / 1e-3 == pytest.approx(50) and "up to 50 times larger" in md
     assert 1 / G.max_derivative("sigmoid") == pytest.approx(4) and "by at least 4" in md
 
@@ -213,7 +224,7 @@ def test_arithmetic_in_prose(md):
 def test_hidden_weights_0_5_multiply_by_1_5(md):
     assert 3 * 0.5 == 1.5 and "3 · 0.5 = 1.5" in md
     r = G.run_case_study(weight=0.5, steps=1)
-    np.testing.assert_allclose(r["first_grad"], np.full((1, 3), -1e-3 * 1.5 ** 8), rtol=1e-12)
+    np.testing.assert_allclose(r["first_grad"], np.full((1, 3), -1e-3 * 1.5**8), rtol=1e-12)
 
 
 def test_slider_suggestions_are_slider_positions(md):
@@ -234,6 +245,7 @@ def test_panel_plot_of_a_run_that_never_moves_is_quiet():
     import warnings
 
     from matplotlib.figure import Figure
+
     r = G.run_case_panel(weight=1e-4, lr=1e-4, depth=30)
     assert max(r["history"].loss) < min(r["history"].loss) * (1 + 1e-6)
     with warnings.catch_warnings():
@@ -251,7 +263,7 @@ def test_case_study_panel_opens_on_the_exploding_run(md, outputs):
     r, g = panel.result, panel.result["grad_norms0"]
     assert r["history"].diverged_at == 5 and G.case_summary(r) in outputs
     assert np.all(np.diff(g[:-1]) < 0), "layer 1 gets the largest gradient of the chain, layer 9 the smallest"
-    np.testing.assert_allclose(g[1:-2] / g[2:-1], 1.5, rtol=1e-3)     # hidden layers 2..9: x1.5 each going back
+    np.testing.assert_allclose(g[1:-2] / g[2:-1], 1.5, rtol=1e-3)  # hidden layers 2..9: x1.5 each going back
     text = md.replace("\n", " ")
     assert f"the run *{G.outcome(r)}*" in text
     assert f"from {rounded(g[-2], 2)} in layer {len(g) - 1} to {rounded(g[0], 2)} in layer 1" in text

@@ -1,5 +1,6 @@
 """The course's pictures: every drawing registered in nncourse.diagrams renders, is committed in images/ at the
 size the script makes, every picture a lesson shows exists, and scripts/make_images.py (`make images`) runs."""
+
 import io
 import json
 import re
@@ -46,7 +47,9 @@ def test_picture_is_legible_and_colour_blind_safe(name):
 
 def test_every_file_in_images_is_made_by_a_script():
     files = {p.name for p in IMAGES.glob("*.png")}
-    assert files - NOT_DRAWN <= set(REGISTERED), f"not made by make_images.py: {sorted(files - NOT_DRAWN - set(REGISTERED))}"
+    assert files - NOT_DRAWN <= set(REGISTERED), (
+        f"not made by make_images.py: {sorted(files - NOT_DRAWN - set(REGISTERED))}"
+    )
 
 
 def test_every_picture_a_notebook_shows_exists():
@@ -58,12 +61,16 @@ def test_every_picture_a_notebook_shows_exists():
 
 
 def test_make_images_script_writes_every_registered_picture(tmp_path):
-    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "make_images.py"), str(tmp_path)],
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "make_images.py"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
     assert not out.stderr.strip(), out.stderr
     written = sorted(p.name for p in tmp_path.glob("*.png"))
     assert written == REGISTERED
-    for name in written:   # a committed picture drawn at another size than the script's is stale
+    for name in written:  # a committed picture drawn at another size than the script's is stale
         with Image.open(tmp_path / name) as fresh, Image.open(IMAGES / name) as committed:
             assert fresh.size == committed.size, f"images/{name} is out of date: run `make images`"

@@ -1,20 +1,29 @@
 """Each initializer draws a large matrix and delivers the variance its formula promises (the one-line test that
 would have caught numpy-ml's precedence bug and its unscaled truncated normal)."""
+
 import numpy as np
 import pytest
 
 from nncourse import init
 
-SHAPE = (400, 600)   # 240,000 draws: the sample variance is within ~1% of the true one
+SHAPE = (400, 600)  # 240,000 draws: the sample variance is within ~1% of the true one
 
 
-@pytest.mark.parametrize("name,kwargs", [
-    ("uniform", {"low": -0.3, "high": 0.1}),
-    ("normal", {"std": 0.7}),
-    ("glorot_uniform", {}), ("glorot_normal", {}), ("glorot_standard", {}),
-    ("he_normal", {}), ("he_uniform", {}), ("lecun_normal", {}),
-    ("orthogonal", {"gain": 1.0}), ("orthogonal", {"gain": 2.0}),
-])
+@pytest.mark.parametrize(
+    "name,kwargs",
+    [
+        ("uniform", {"low": -0.3, "high": 0.1}),
+        ("normal", {"std": 0.7}),
+        ("glorot_uniform", {}),
+        ("glorot_normal", {}),
+        ("glorot_standard", {}),
+        ("he_normal", {}),
+        ("he_uniform", {}),
+        ("lecun_normal", {}),
+        ("orthogonal", {"gain": 1.0}),
+        ("orthogonal", {"gain": 2.0}),
+    ],
+)
 def test_variance_matches_formula(name, kwargs):
     W = init.initializer(name, **kwargs)(SHAPE, np.random.default_rng(7))
     assert W.shape == SHAPE and W.dtype == np.float64
@@ -38,7 +47,7 @@ def test_orthogonal_is_orthogonal(shape):
     W = init.orthogonal(shape, np.random.default_rng(1), gain=1.5)
     small = min(shape)
     gram = W.T @ W if shape[0] >= shape[1] else W @ W.T
-    np.testing.assert_allclose(gram, 1.5 ** 2 * np.eye(small), atol=1e-12)
+    np.testing.assert_allclose(gram, 1.5**2 * np.eye(small), atol=1e-12)
 
 
 def test_constant_and_zeros():

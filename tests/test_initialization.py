@@ -1,6 +1,7 @@
 """Lesson 04 (weight initialization): every number the prose states is recomputed here from the library with the
 lesson's default parameters, checked against what theory says where theory says something, and found as written
 in the notebook's markdown and in its stored outputs."""
+
 import math
 
 import numpy as np
@@ -23,8 +24,9 @@ def rounded(v, sig=3):
     if not -4 <= e < 6:
         return format(v, f".{sig}g")
     exact = float(f"{v:.{sig}g}") == v
-    return np.format_float_positional(v, precision=sig, unique=False, fractional=False,
-                                      trim="-" if exact else "k").rstrip(".")
+    return np.format_float_positional(
+        v, precision=sig, unique=False, fractional=False, trim="-" if exact else "k"
+    ).rstrip(".")
 
 
 def said(md, v, sig=3):
@@ -101,7 +103,7 @@ def test_unit_variance_sqrt_500(md, outputs):
     assert said(md, math.sqrt(500)) == "22.4" and "√500 ≈ 22.4," in md
     assert "sqrt(500) = 22.4" in outputs
     z1 = u[("normal", "tanh")]["stats"][0]["z_std"]
-    assert z1 == pytest.approx(math.sqrt(500), rel=0.05)      # a sample of 500 units: within 5 %
+    assert z1 == pytest.approx(math.sqrt(500), rel=0.05)  # a sample of 500 units: within 5 %
     # the same first layer, measured directly: z = column sums of a 500 x 500 N(0, 1) matrix
     assert np.std(u[("normal", "tanh")]["z"][0]) == pytest.approx(z1, rel=1e-12)
     said(md, z1)
@@ -109,7 +111,7 @@ def test_unit_variance_sqrt_500(md, outputs):
     assert sat > 0.9
     stated(md, sat, ".3g")
     relu = [s["z_std"] for s in u[("normal", "relu")]["stats"]]
-    assert all(b / a > 10 for a, b in zip(relu, relu[1:]))   # about sqrt(250) = 16 per layer
+    assert all(b / a > 10 for a, b in zip(relu, relu[1:]))  # about sqrt(250) = 16 per layer
     said(md, relu[-1])
     lecun = u[("lecun_normal", "tanh")]["stats"][0]["z_std"]
     assert lecun == pytest.approx(1.0, rel=0.05)
@@ -138,7 +140,7 @@ def test_glorot_reproduction(md, outputs):
         said(md, r["std"]), said(md, r["grad_std"])
     said(md, std[-1]["grad_std"] / std[0]["grad_std"])
     said(md, norm[-1]["grad_std"] / norm[0]["grad_std"])
-    for row in E.glorot_table(g):     # the printed table holds every per-layer std
+    for row in E.glorot_table(g):  # the printed table holds every per-layer std
         for key, v in row.items():
             if key != "layer":
                 assert format(v, ".4g") in outputs
@@ -154,9 +156,9 @@ def test_he_one_over_sqrt2(md, outputs):
     said(md, he["ratio"])
     for v in (lec["z_std"][0], lec["z_std"][-1], he["z_std"][0], he["z_std"][-1]):
         said(md, v)
-    agree = abs(lec["ratio"] * math.sqrt(2) - 1) * 100      # per cent
+    agree = abs(lec["ratio"] * math.sqrt(2) - 1) * 100  # per cent
     assert agree < 0.5 and f"agree to\n{rounded(agree, 1)}%" in md
-    for row in E.he_depth_table(h):     # the printed table: measured and predicted factors to 4 figures
+    for row in E.he_depth_table(h):  # the printed table: measured and predicted factors to 4 figures
         for key in ("factor per layer", "predicted factor", "std(z) layer 1", "std(z) layer 30"):
             assert format(row[key], ".4g") in outputs
 
@@ -192,20 +194,28 @@ def test_running_example_is_lesson_06s(md, outputs):
     """The lecture's one running example, the same network, data and settings as lesson 06's (trainability.EXAMPLE),
     from N(0, 1) weights and from zeros."""
     from nncourse.experiments.trainability import EXAMPLE
+
     r = E.run_running_example(seed=0)
     assert str(EXAMPLE) in outputs
     assert all(run.settings[k] == v for run in r.values() for k, v in EXAMPLE.items() if k != "init")
     assert [run.settings["init"] for run in r.values()] == ["normal", "zeros"]
     ex = EXAMPLE
     assert (ex["dataset"], ex["activation"], ex["depth"]) == ("moons", "relu", 2)
-    assert (f"{ex['n']} noisy\nmoons (noise {ex['noise']:g}" in md and f"two hidden layers of {ex['width']} ReLU units"
-            in md and f"learning rate {ex['lr']:g} and {ex['epochs']} full-batch steps" in md)
+    assert (
+        f"{ex['n']} noisy\nmoons (noise {ex['noise']:g}" in md
+        and f"two hidden layers of {ex['width']} ReLU units" in md
+        and f"learning rate {ex['lr']:g} and {ex['epochs']} full-batch steps" in md
+    )
     assert "01_neurons" not in md and "same network as lesson\n06's" in md
     z, n = r["zeros"], r["normal"]
     assert np.ptp(z.train_acc) == 0 and np.ptp(z.test_acc) == 0, "from zeros: the accuracy never moves"
     assert z.history.final_loss == pytest.approx(math.log(2), abs=1e-3) and abs(z.final["test_acc"] - 0.5) < 0.05
     assert n.final["test_acc"] > 0.9
-    stated(md, z.history.final_loss, ".2g"), stated(md, z.final["test_acc"], ".2g"), stated(md, n.final["test_acc"], ".2g")
+    (
+        stated(md, z.history.final_loss, ".2g"),
+        stated(md, z.final["test_acc"], ".2g"),
+        stated(md, n.final["test_acc"], ".2g"),
+    )
     assert len(z.train_loss) == ex["epochs"] and f"all {ex['epochs']} steps" in md
 
 
@@ -225,8 +235,17 @@ def test_sigmoid_needs_more_than_glorot(md, outputs):
 
 
 def test_framework_names(md):
-    for name in ("xavier_uniform_", "xavier_normal_", "kaiming_normal_", "mode='fan_in'", "mode='fan_out'",
-                 "√(2 / (1 + a²))", "`calculate_gain`", "GlorotUniform", "HeNormal"):
+    for name in (
+        "xavier_uniform_",
+        "xavier_normal_",
+        "kaiming_normal_",
+        "mode='fan_in'",
+        "mode='fan_out'",
+        "√(2 / (1 + a²))",
+        "`calculate_gain`",
+        "GlorotUniform",
+        "HeNormal",
+    ):
         assert name in md, name
 
 
@@ -265,7 +284,10 @@ def test_report_setup_as_written(report, md, outputs):
     zero = rows["everything 0, lr 0.1"]
     assert (rand["all units dead"], rand["loss = constant's"]) == (14, 17)
     assert (rand01["all units dead"], rand01["loss = constant's"]) == (6, 8)
-    assert "14 of 20 runs end with both hidden\n  units dead" in md and "17 of 20 at the constant's loss; at 0.01, 6 and 8" in md
+    assert (
+        "14 of 20 runs end with both hidden\n  units dead" in md
+        and "17 of 20 at the constant's loss; at 0.01, 6 and 8" in md
+    )
     assert mill["all units dead"] == mill_small["all units dead"] == 20 and mill["loss = constant's"] == 20
     assert mill_small["final loss > 1"] == 20 and "20 of 20 runs end with a\n  loss above 1" in md
     assert zero["all units dead"] == zero["loss = constant's"] == 20
@@ -277,7 +299,7 @@ def test_report_setup_as_written(report, md, outputs):
     runs = report["report's random start, lr 0.1"]
     assert rand["some params unchanged"] == 9 and "In 9 of 20 runs" in md
     assert all(r["unchanged"] % 4 == 0 for r in runs)
-    for r in runs:   # the unchanged parameters are one hidden unit's: W[:, j], b[j], W_out[j] (order W1, b1, W2, b2)
+    for r in runs:  # the unchanged parameters are one hidden unit's: W[:, j], b[j], W_out[j] (order W1, b1, W2, b2)
         same = r["start"] == r["end"]
         for j in range(2):
             unit = same[[j, 2 + j, 4 + j, 6 + j]]
@@ -328,6 +350,7 @@ def test_arithmetic_in_prose(md):
 def test_standard_init_variance_factor(md):
     """U[-1/sqrt(n), 1/sqrt(n)] has Var(W) = 1/(3n): each layer multiplies the variance by n Var(W) = 1/3."""
     from nncourse.init import glorot_standard, promised_variance
+
     n = 1000
     assert n * promised_variance("glorot_standard", (n, n)) == pytest.approx(1 / 3)
     w = glorot_standard((n, n), np.random.default_rng(0))
@@ -346,14 +369,18 @@ def test_histogram_panel_opens_on_the_lessons_point(md, outputs):
     s = r["stats"]
     assert s[0]["std"] / s[-1]["std"] > 100 and s[-1]["grad_std"] / s[0]["grad_std"] > 100
     text = md.replace("\n", " ")
-    assert (f"falls from {rounded(s[0]['std'])} in layer 1 to {rounded(s[-1]['std'])} in layer 10, and the gradient's "
-            f"from {rounded(s[-1]['grad_std'])} in layer 10 to {rounded(s[0]['grad_std'])} in layer 1") in text
+    assert (
+        f"falls from {rounded(s[0]['std'])} in layer 1 to {rounded(s[-1]['std'])} in layer 10, and the gradient's "
+        f"from {rounded(s[-1]['grad_std'])} in layer 10 to {rounded(s[0]['grad_std'])} in layer 1"
+    ) in text
     panel.controls["init"].value = "glorot_uniform"
     u = panel.result["stats"]
     factor = max(u[0]["std"] / u[-1]["std"], u[-1]["grad_std"] / u[0]["grad_std"])
     assert factor < 4
-    assert (f"within a factor of about {rounded(factor, 1)} ({rounded(u[0]['std'])} → {rounded(u[-1]['std'])} and "
-            f"{rounded(u[-1]['grad_std'])} → {rounded(u[0]['grad_std'])})") in text
+    assert (
+        f"within a factor of about {rounded(factor, 1)} ({rounded(u[0]['std'])} → {rounded(u[-1]['std'])} and "
+        f"{rounded(u[-1]['grad_std'])} → {rounded(u[0]['grad_std'])})"
+    ) in text
 
 
 def test_histogram_panel_takes_the_lessons_seed():
@@ -361,7 +388,9 @@ def test_histogram_panel_takes_the_lessons_seed():
     assert E.histogram_panel().fixed["seed"] == 0
     panel = E.histogram_panel(seed=3, depth=2)
     assert panel.fixed["seed"] == 3
-    assert panel.result["stats"][0]["std"] == E.run_histograms(init="glorot_standard", depth=2, n=100, seed=3,
-                                                               activation_name="tanh")["stats"][0]["std"]
+    assert (
+        panel.result["stats"][0]["std"]
+        == E.run_histograms(init="glorot_standard", depth=2, n=100, seed=3, activation_name="tanh")["stats"][0]["std"]
+    )
     with pytest.raises(ValueError, match="setting"):
         E.histogram_panel(seeed=3)

@@ -1,5 +1,6 @@
 """Every layer, activation and loss: backward against central finite differences (random upstream gradient)
 and against the independent autograd package, on fixed and randomly drawn architectures."""
+
 import autograd.numpy as anp
 import numpy as np
 import pytest
@@ -9,7 +10,7 @@ import nncourse as nc
 from nncourse import gradcheck, losses
 from nncourse.layers import ACTIVATIONS, Dense, LeakyReLU, activation
 
-TOL = 1e-7   # relative error; float64 central differences with h = 1e-6 reach ~1e-9 on these
+TOL = 1e-7  # relative error; float64 central differences with h = 1e-6 reach ~1e-9 on these
 
 
 def _away_from_kinks(x, name):
@@ -34,11 +35,13 @@ def test_dense_backward_matches_finite_differences(rng):
 
 def test_a_wrong_backward_is_caught(rng):
     """The check must be able to fail: a Dense layer that forgets the transpose-free bias sum is flagged."""
+
     class Broken(Dense):
         def backward(self, dout):
             dx = super().backward(dout)
-            self.grads["b"] = dout.mean(axis=0)       # should be the sum
+            self.grads["b"] = dout.mean(axis=0)  # should be the sum
             return dx
+
     errs = gradcheck.check_layer(Broken(3, 2, rng=rng), rng.normal(size=(5, 3)), rng)
     assert errs["b"] > 0.1 and errs["W"] < TOL
 
@@ -79,8 +82,10 @@ def test_random_architectures_match_autograd(trial):
     loss_name = str(rng.choice(sorted(AG_LOSS)))
     layers = []
     for n_in, n_out, act in zip(sizes[:-1], sizes[1:], acts):
-        layers += [Dense(n_in, n_out, rng=rng, init="glorot_normal", bias_init=nc.init.initializer("normal", std=0.3)),
-                   activation(act)]
+        layers += [
+            Dense(n_in, n_out, rng=rng, init="glorot_normal", bias_init=nc.init.initializer("normal", std=0.3)),
+            activation(act),
+        ]
     model = nc.Sequential(layers)
     x = rng.normal(size=(7, sizes[0]))
     target = rng.uniform(size=(7, sizes[-1]))
@@ -90,7 +95,7 @@ def test_random_architectures_match_autograd(trial):
     model.backward(dpred)
 
     params = [(layer.params["W"].copy(), layer.params["b"].copy()) for layer in model.layers[::2]]
-    ag_loss = lambda p: AG_LOSS[loss_name](_ag_forward(p, acts, x), target)   # noqa: E731
+    ag_loss = lambda p: AG_LOSS[loss_name](_ag_forward(p, acts, x), target)  # noqa: E731
     assert value == pytest.approx(float(ag_loss(params)), rel=1e-12, abs=1e-14)
     ag_grads = grad(ag_loss)(params)
     for layer, (gW, gb) in zip(model.layers[::2], ag_grads):
@@ -102,7 +107,7 @@ def test_random_architectures_match_autograd(trial):
 def test_random_architectures_match_finite_differences(trial):
     rng = np.random.default_rng(200 + trial)
     sizes = [int(s) for s in rng.integers(1, 6, size=int(rng.integers(2, 5)))]
-    act = str(rng.choice(["sigmoid", "tanh", "selu"]))          # smooth, so no kink can spoil the check
+    act = str(rng.choice(["sigmoid", "tanh", "selu"]))  # smooth, so no kink can spoil the check
     model = nc.mlp(sizes, act, rng=rng, bias_init=nc.init.initializer("normal", std=0.3))
     x, target = rng.normal(size=(5, sizes[0])), rng.normal(size=(5, sizes[-1]))
     errs = gradcheck.check_model(model, losses.mse, x, target)
@@ -123,7 +128,7 @@ def test_loss_gradients_match_autograd(name, rng):
 def test_bce_with_logits_does_not_overflow():
     z = np.array([[1000.0], [-1000.0], [0.0]])
     t = np.array([[0.0], [1.0], [1.0]])
-    value, dz = losses.bce_with_logits(z, t)      # RuntimeWarnings are errors in this suite
+    value, dz = losses.bce_with_logits(z, t)  # RuntimeWarnings are errors in this suite
     assert value == pytest.approx((1000 + 1000 + np.log(2)) / 3)
     np.testing.assert_allclose(dz.ravel(), [1 / 3, -1 / 3, -0.5 / 3])
 

@@ -1,5 +1,6 @@
 """Lesson 03: every number its prose states is computed here by the library and found, as written, in the
 notebook's markdown; the experiments and panels behave as the lesson says."""
+
 import math
 import re
 
@@ -25,6 +26,7 @@ def _says(prose, literal):
 
 
 # --- 1: the quadratic's regimes ---------------------------------------------------------------------------
+
 
 def test_quadratic_theory_numbers(prose):
     lams = surfaces.quadratic().curvatures
@@ -59,7 +61,11 @@ def test_regime_table_and_divergence_steps(prose):
     assert all(r.measured == r.theory for r in rows), "each run is labelled by what it did, and theory agrees"
     _says(prose, "they agree at every rate")
     assert [table[lr].measured for lr in (0.0562, 0.1, 0.178, 0.316)] == [
-        "crawls", "converges", "converges, oscillating", "diverges"]
+        "crawls",
+        "converges",
+        "converges, oscillating",
+        "diverges",
+    ]
     _says(prose, "Its positions 0.0562, 0.1, 0.178 and 0.316 show four of the five regimes in turn")
     crawl = table[0.0562]
     assert f"{crawl.closer:.2g}" == "0.0029" and f"{crawl.final_loss:.2g}" == "7.6e-05"
@@ -84,7 +90,7 @@ def test_regime_table_and_divergence_steps(prose):
     _says(prose, r"$|1 - 10| = 9$")
     _says(prose, r"$|p| \le 10^6$")
     slider = L.surface_panel().controls["lr"]
-    assert 10 ** slider.min == pytest.approx(0.001) and 10 ** slider.max == pytest.approx(1.0)
+    assert 10**slider.min == pytest.approx(0.001) and 10**slider.max == pytest.approx(1.0)
     _says(prose, "from far too small (0.001) to divergent (1)")
     positions = 10 ** np.arange(np.log10(0.001), 0.0001, slider.step)
     assert not np.any(np.isclose(positions, 0.2, rtol=1e-3)), "0.2 is not a slider position"
@@ -92,6 +98,7 @@ def test_regime_table_and_divergence_steps(prose):
 
 
 # --- 2: training runs -------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def sweep():
@@ -103,7 +110,7 @@ def test_task_settings(prose):
     assert reg.X.shape == (200, 2) and cls.X.shape == (200, 2)
     assert reg.sizes == [2, 2, 1] and cls.sizes == [2, 8, 1]
     assert L.TASKS["regression"]["epochs"] == 300 and L.TASKS["classification"]["epochs"] == 200
-    np.testing.assert_allclose(reg.X.mean(axis=0), 0, atol=1e-12)    # standardized
+    np.testing.assert_allclose(reg.X.mean(axis=0), 0, atol=1e-12)  # standardized
     _says(prose, "2 inputs, 2 ReLU units, 1 output")
     _says(prose, "on 200 points of")
     _says(prose, r"$x_1 \in [-5, 5]$, $x_2 \in [-10, 10]$, noise with standard deviation 1")
@@ -121,7 +128,9 @@ def test_lr_sweep_numbers(prose, sweep):
     _says(prose, "lr = 0.03 fits (**3.4**)")
     chaotic = {run.lr for runs in sweep.values() for run in runs if run.chaotic}
     assert chaotic == {0.1}, "only the edge-of-stability run is chaotic; every other number is portable"
-    assert "chaotic: the final loss depends on the machine" in next(r.outcome for r in sweep["regression"] if r.lr == 0.1)
+    assert "chaotic: the final loss depends on the machine" in next(
+        r.outcome for r in sweep["regression"] if r.lr == 0.1
+    )
     _says(prose, "lr = 0.1\nbounces around without settling")
     late = np.array(reg[0.1].loss[-50:])
     assert late.max() > 2 * late.min(), "it keeps jumping"
@@ -144,6 +153,7 @@ def test_lr_sweep_diverged_run_is_clean(sweep):
 
 
 # --- 3: optimizers ----------------------------------------------------------------------------------------
+
 
 def test_optimizer_paths_on_rosenbrock(prose):
     paths = L.run_optimizer_paths("rosenbrock")
@@ -179,16 +189,17 @@ def test_optimizer_training(prose):
 def test_adam_bias_correction_numbers(prose):
     """Without correction the first step is lr (1 - b1) |g| / sqrt((1 - b2) g^2) = 3.16 lr with the defaults."""
     from nncourse.optim import Adam
+
     adam = Adam(0.1)
     assert (adam.beta1, adam.beta2) == (0.9, 0.999)
     factor = (1 - adam.beta1) / (1 - adam.beta2) ** 0.5
     assert f"{factor:.3g}" == "3.16"
     w = np.array([2.0])
-    m, v = (1 - 0.9) * 6.0, (1 - 0.999) * 36.0      # one uncorrected step on g = 6
+    m, v = (1 - 0.9) * 6.0, (1 - 0.999) * 36.0  # one uncorrected step on g = 6
     assert (m / (np.sqrt(v) + adam.eps)) == pytest.approx(factor, rel=1e-6)
     _says(prose, "with the defaults β1 = 0.9 and β2 = 0.999 that is **3.16** times lr")
     adam.update(w, np.array([6.0]), {})
-    assert 2.0 - w[0] == pytest.approx(0.1, rel=1e-6)     # the corrected step is lr
+    assert 2.0 - w[0] == pytest.approx(0.1, rel=1e-6)  # the corrected step is lr
 
 
 def test_adam_first_step_is_lr_sign_g(prose):
@@ -199,6 +210,7 @@ def test_adam_first_step_is_lr_sign_g(prose):
 
 
 # --- 4: schedules -----------------------------------------------------------------------------------------
+
 
 def test_schedule_numbers(prose):
     assert L.SCHEDULE_DEFAULTS["step"] == {"factor": 0.5, "step_size": 50}
@@ -218,7 +230,7 @@ def test_schedule_numbers(prose):
     _says(prose, "only bounces (chaotically: see\nsection 2)")
     _says(prose, "step decay ends at **5.06**, exponential decay at **4.07**, reduce-on-plateau at **3.64**")
     assert runs["step"].lr[:50] == [0.1] * 50 and runs["step"].lr[50] == pytest.approx(0.05)
-    assert runs["exponential"].lr[10] == pytest.approx(0.1 * 0.99 ** 10)
+    assert runs["exponential"].lr[10] == pytest.approx(0.1 * 0.99**10)
     assert min(runs["plateau"].lr) < 0.1
 
 
@@ -230,6 +242,7 @@ def test_training_panel_shows_lr_under_loss():
 
 
 # --- 5: local minima --------------------------------------------------------------------------------------
+
 
 def test_local_minima_numbers(prose):
     runs = L.run_local_minima()
@@ -245,7 +258,7 @@ def test_local_minima_numbers(prose):
     s = surfaces.two_minima()
     assert s.start == (2.0, 1.5) and s.minima[0][0] == pytest.approx(-1.0356, abs=1e-4)
     _says(prose, "Starting at (2, 1.5)")
-    assert L.GLOBAL_STAR == "#F0E442" and L.LOCAL_STAR == "0.75"      # Okabe-Ito yellow, grey
+    assert L.GLOBAL_STAR == "#F0E442" and L.LOCAL_STAR == "0.75"  # Okabe-Ito yellow, grey
     _says(prose, "near $p_1 = -1$ (yellow star) and a local one near $p_1 = +1$ (grey)")
     _says(prose, r"$f = (p_1^2 - 1)^2 + 0.3\,p_1 + \tfrac12 p_2^2$")
 
@@ -256,6 +269,7 @@ def test_escape_map():
 
 
 # --- 6: randomness ----------------------------------------------------------------------------------------
+
 
 def test_seed_study_numbers(prose):
     study = L.run_seeds(20)
@@ -282,23 +296,35 @@ def test_seed_study_numbers(prose):
 
 
 def test_fitted_range_when_every_seed_is_stuck():
-    study = L.SeedStudy(np.arange(2), np.array([50.0, 60.0]), np.zeros((2, 2, 2)), np.zeros((2, 9)), True, 10.0,
-                        np.array([[0.0, 0.5], [0.3, 0.5]]))
+    study = L.SeedStudy(
+        np.arange(2),
+        np.array([50.0, 60.0]),
+        np.zeros((2, 2, 2)),
+        np.zeros((2, 9)),
+        True,
+        10.0,
+        np.array([[0.0, 0.5], [0.3, 0.5]]),
+    )
     assert study.stuck == 2 and all(math.isnan(v) for v in study.fitted_range())
     assert study.dead == 1
 
 
 # --- 7: data size and input range ------------------------------------------------------------------------
 
+
 def test_report_range_experiment_as_written(prose):
     """Source 002's setup (its init, its ranges and ten times wider ones, scaled data, full batch) over 10 seeds."""
     assert L.REPORT_RANGES == {"report": ((-5.0, 5.0), (-10.0, 10.0)), "report x10": ((-50.0, 50.0), (-100.0, 100.0))}
-    _says(prose, r"its input ranges ($x_1 \in [-5, 5]$, $x_2 \in [-10, 10]$) against ten times wider ones"
-                 r" ($[-50, 50]$, $[-100, 100]$)")
+    _says(
+        prose,
+        r"its input ranges ($x_1 \in [-5, 5]$, $x_2 \in [-10, 10]$) against ten times wider ones"
+        r" ($[-50, 50]$, $[-100, 100]$)",
+    )
     _says(prose, "weights drawn uniformly from $[-10, 10]$ and biases from $[-5, 5]$")
     _says(prose, r"$b \in \{-1, 0, 1\}$, lr = 0.03 and at most 2000 epochs")
     _says(prose, r"$R^2 \ge 0.8$ (loss at most a fifth of the variance of $y$)")
     import nncourse.model as M
+
     model = M.mlp([2, 2, 1], rng=np.random.default_rng(0))
     L.report_init(model, np.random.default_rng(0))
     w = np.concatenate([layer.params["W"].ravel() for layer, name in model.parameters() if name == "W"])
@@ -361,6 +387,7 @@ def test_data_scaling_numbers(prose):
 
 # --- panels and plumbing ----------------------------------------------------------------------------------
 
+
 def test_surface_panel_opens_on_the_flat_direction_setting_the_speed(prose):
     """The lesson's first panel opens at its `lr` parameter, 1/lam_max: the first step zeroes the steep coordinate,
     then only the flat one moves, by the factor 1 - lr lam_min = 0.9 per step."""
@@ -371,8 +398,11 @@ def test_surface_panel_opens_on_the_flat_direction_setting_the_speed(prose):
     assert pts[0, 1] != 0 and np.all(np.abs(pts[1:, 1]) < 1e-15)
     np.testing.assert_allclose(pts[1:, 0] / pts[:-1, 0], 1 - params["lr"] * min(lams), rtol=1e-12)
     _says(prose, "The panel opens at lr = 0.1 = 1/λ_max")
-    _says(prose, "the first step puts the steep coordinate on 0, and from then on only the flat one moves, shrinking "
-                 "by 0.9 per step")
+    _says(
+        prose,
+        "the first step puts the steep coordinate on 0, and from then on only the flat one moves, shrinking "
+        "by 0.9 per step",
+    )
 
 
 def test_surface_panel_slider_reruns():
@@ -389,7 +419,7 @@ def test_surface_panel_slider_reruns():
 def test_training_panel_slider_reruns():
     panel = L.training_panel()
     assert f"{panel.result.history.final_loss:.4g}" == "3.403"
-    panel.controls["lr"].value = 0.316      # the log slider's position nearest 0.3
+    panel.controls["lr"].value = 0.316  # the log slider's position nearest 0.3
     assert panel.result.history.diverged
     panel.controls["optimizer"].value = "momentum"
     panel.controls["momentum"].value = 0.5
@@ -426,14 +456,17 @@ def test_make_optimizer_passes_only_its_knobs():
     assert repr(L.make_optimizer("adam", 0.1, beta1=0.8, beta2=0.99)) == "Adam(lr=0.1, beta1=0.8, beta2=0.99)"
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: L.run_training(task="mnist"), "unknown task 'mnist'; choose one of: 'regression', 'classification'"),
-    (lambda: L.run_training(schedule="cosine"), "unknown schedule 'cosine'"),
-    (lambda: L.run_surface(optimizer="lbfgs"), "unknown optimizer 'lbfgs'"),
-    (lambda: L.run_surface(lr=0), "learning rate must be a positive number"),
-    (lambda: L.run_seeds(0), "n_seeds must be a positive integer"),
-    (lambda: L.StopAtLoss(-1), "target must be a positive number"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: L.run_training(task="mnist"), "unknown task 'mnist'; choose one of: 'regression', 'classification'"),
+        (lambda: L.run_training(schedule="cosine"), "unknown schedule 'cosine'"),
+        (lambda: L.run_surface(optimizer="lbfgs"), "unknown optimizer 'lbfgs'"),
+        (lambda: L.run_surface(lr=0), "learning rate must be a positive number"),
+        (lambda: L.run_seeds(0), "n_seeds must be a positive integer"),
+        (lambda: L.StopAtLoss(-1), "target must be a positive number"),
+    ],
+)
 def test_bad_input_raises(call, message):
     with pytest.raises(ValueError, match=re.escape(message) if "(" in message else message):
         call()
@@ -455,8 +488,9 @@ def test_plateau_cuts(prose):
     assert L.lr_cuts(run.history) == [31, 113]
     _says(prose, "from epoch **31** on and from epoch **113** on")
     # other knobs move the cuts (what the parameters cell invites)
-    other = L.run_schedules("regression", lr=0.1, seed=1, names=("plateau",),
-                            schedule_kwargs={"plateau": {"patience": 2, "cooldown": 3}})["regression"][0]
+    other = L.run_schedules(
+        "regression", lr=0.1, seed=1, names=("plateau",), schedule_kwargs={"plateau": {"patience": 2, "cooldown": 3}}
+    )["regression"][0]
     assert L.lr_cuts(other.history) != [31, 113]
 
 
@@ -487,7 +521,7 @@ def test_chaotic_twin_parts_after_a_few_dozen_epochs(prose):
     parted = int(np.argmax(np.abs(a - b) > 1e-3 * np.abs(a)))
     assert 12 <= parted <= 100 and np.max(np.abs(a[-50:] - b[-50:]) / a[-50:]) > 0.1
     _says(prose, "the two loss curves below agree for a few dozen epochs, then go their own ways")
-    _says(prose, "(the figure shows the first 120 of the 300 epochs)")      # the window holds the parting
+    _says(prose, "(the figure shows the first 120 of the 300 epochs)")  # the window holds the parting
     assert parted < 120 and len(a) == L.TASKS["regression"]["epochs"] == 300
 
 
@@ -496,8 +530,14 @@ def test_panels_disable_the_knobs_the_optimizer_does_not_use(factory):
     """make_optimizer passes momentum only to momentum and nesterov, the betas only to adam: the other
     settings of those sliders change nothing, so the panel disables them and says why."""
     panel = factory()
-    expected = {"sgd": set(), "momentum": {"momentum"}, "nesterov": {"momentum"}, "adam": {"beta1", "beta2"},
-                "adagrad": set(), "rmsprop": set()}
+    expected = {
+        "sgd": set(),
+        "momentum": {"momentum"},
+        "nesterov": {"momentum"},
+        "adam": {"beta1", "beta2"},
+        "adagrad": set(),
+        "rmsprop": set(),
+    }
     assert set(expected) == set(L.OPTIMIZER_NAMES)
     for name, used in expected.items():
         panel.controls["optimizer"].value = name
@@ -508,8 +548,9 @@ def test_panels_disable_the_knobs_the_optimizer_does_not_use(factory):
     assert "only momentum and nesterov use it" in panel.note.value
     before = panel.result.history.loss if factory is L.training_panel else panel.result.path.values
     after = factory(momentum=0.5).result
-    assert np.array_equal(after.history.loss if factory is L.training_panel else after.path.values, before), \
+    assert np.array_equal(after.history.loss if factory is L.training_panel else after.path.values, before), (
         "a disabled knob changes nothing"
+    )
 
 
 def test_the_training_panel_plays_its_run_frame_by_frame():

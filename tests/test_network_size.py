@@ -1,6 +1,7 @@
 """Lesson 07's experiments: every number the notebook's prose states is recomputed here with the lesson's
 defaults and must also appear, as written, in its markdown. The full lottery-ticket run (tens of seconds) is
 marked slow."""
+
 import inspect
 
 import numpy as np
@@ -25,7 +26,7 @@ def _default(fn, name):
 
 @pytest.fixture(scope="module")
 def tickets():
-    return ns.run_ticket_seeds(5, 0, 9, width=64, rate=0.2, rewind=True, epochs=20)   # the notebook's defaults
+    return ns.run_ticket_seeds(5, 0, 9, width=64, rate=0.2, rewind=True, epochs=20)  # the notebook's defaults
 
 
 @pytest.fixture(scope="module")
@@ -46,53 +47,78 @@ def test_width_sweep_numbers(prose):
     assert list(sweep.successes) == [0, 0, 5, 6, 6, 6, 6]
     medians = np.median(sweep.final_loss, axis=1)
     assert np.all(np.diff(medians) < 0), "the final loss keeps falling as the network widens"
-    _stated(prose, "(200 of them", "for 300 steps", "reaches 0.95", "six initial-weight seeds",
-            "With 1 or 2 hidden units no seed succeeds", "With 3 units,\n5 of 6 seeds", "4 units and more, all 6")
+    _stated(
+        prose,
+        "(200 of them",
+        "for 300 steps",
+        "reaches 0.95",
+        "six initial-weight seeds",
+        "With 1 or 2 hidden units no seed succeeds",
+        "With 3 units,\n5 of 6 seeds",
+        "4 units and more, all 6",
+    )
 
 
 def test_a_width_three_net_can_fail_and_succeed():
     results = [ns.run_width(3, s).train_accuracy for s in range(6)]
     assert min(results) < 0.95 <= max(results)
-    assert ns.run_width(3, 0).train_accuracy < 0.95      # the panel's default shows a failing seed
+    assert ns.run_width(3, 0).train_accuracy < 0.95  # the panel's default shows a failing seed
 
 
 def test_width_prose_separates_optimization_from_the_lottery_ticket(prose):
     panel = ns.width_panel()
     assert (panel.result.width, f"{panel.result.train_accuracy:.3f}") == (3, "0.775")
     assert "lottery ticket hypothesis in miniature" not in prose
-    _stated(prose, "over-parameterization\nmakes gradient descent find a solution more often",
-            "The panel opens on width 3 with seed 0, one of the initializations that fail (training accuracy 0.775")
+    _stated(
+        prose,
+        "over-parameterization\nmakes gradient descent find a solution more often",
+        "The panel opens on width 3 with seed 0, one of the initializations that fail (training accuracy 0.775",
+    )
 
 
 def test_dead_unit_numbers(prose):
     grid = ns.run_dead_unit_grid()
     he, normal = grid
     assert np.all(he[:3] < 0.05), "with He init almost every unit survives up to lr 1"
-    pct = lambda v: f"{100 * v:.0f}%"           # the prose rounds to two figures; the printed table keeps one decimal
+    pct = lambda v: f"{100 * v:.0f}%"  # the prose rounds to two figures; the printed table keeps one decimal
     assert (pct(he[3]), pct(normal[1]), pct(normal[2])) == ("61%", "15%", "90%")
     run = ns.run_dead_units(lr=3.0)
-    assert run.dead[-1, -1] == 1.0 and run.train_accuracy == 0.5      # the network stops learning
+    assert run.dead[-1, -1] == 1.0 and run.train_accuracy == 0.5  # the network stops learning
     sig = inspect.signature(ns.run_dead_units).parameters
-    assert (sig["width"].default, sig["depth"].default, sig["batch_size"].default, sig["epochs"].default,
-            sig["n"].default) == (16, 3, 50, 60, 200)
+    assert (
+        sig["width"].default,
+        sig["depth"].default,
+        sig["batch_size"].default,
+        sig["epochs"].default,
+        sig["n"].default,
+    ) == (16, 3, 50, 60, 200)
     assert _default(ns.run_dead_unit_grid, "n_seeds") == 2
-    _stated(prose, "2-16-16-16-1", "mini-batches of 50, 60 epochs", "all 200 training points", "over two seeds",
-            f"up to a learning rate of 1; at 3, {pct(he[3])}", f"{pct(normal[1])} of its units\nalready at 0.3 and "
-            f"{pct(normal[2])} at 1")
+    _stated(
+        prose,
+        "2-16-16-16-1",
+        "mini-batches of 50, 60 epochs",
+        "all 200 training points",
+        "over two seeds",
+        f"up to a learning rate of 1; at 3, {pct(he[3])}",
+        f"{pct(normal[1])} of its units\nalready at 0.3 and {pct(normal[2])} at 1",
+    )
 
 
 def test_dead_units_panel_shows_units_dying_and_coming_back(prose):
     panel = ns.dead_units_panel()
     run = panel.result
     assert (run.lr, run.init) == (1.0, "he_normal")
-    counts = np.rint(16 * run.dead).astype(int)            # dead units of 16, per epoch (row 0: at init) and layer
+    counts = np.rint(16 * run.dead).astype(int)  # dead units of 16, per epoch (row 0: at init) and layer
     worst = int(np.argmax(counts[:, 2]))
     assert (worst, counts[worst, 2]) == (11, 7) and counts[20, 2] == 0
-    assert counts[-1, 0] == 1 and np.all(np.diff(counts[:, 0]) >= 0)   # first layer: dead for good
-    assert np.any(np.diff(counts[:, 1:], axis=0) < 0)                   # later layers: units come back
-    _stated(prose, "The panel opens on He initialization at a learning rate of 1",
-            f"At epoch {worst}, {counts[worst, 2]} of the third layer's 16 units are dead at once, and by epoch 20\nnone is",
-            f"is a dead unit dead for good ({counts[-1, 0]} of 16 here)")
+    assert counts[-1, 0] == 1 and np.all(np.diff(counts[:, 0]) >= 0)  # first layer: dead for good
+    assert np.any(np.diff(counts[:, 1:], axis=0) < 0)  # later layers: units come back
+    _stated(
+        prose,
+        "The panel opens on He initialization at a learning rate of 1",
+        f"At epoch {worst}, {counts[worst, 2]} of the third layer's 16 units are dead at once, and by epoch 20\nnone is",
+        f"is a dead unit dead for good ({counts[-1, 0]} of 16 here)",
+    )
 
 
 def test_dead_units_are_counted_on_the_data(rng):
@@ -105,22 +131,29 @@ def test_counts_per_round(prose):
     kept = ns.expected_kept(64, 4, 0.2)
     assert kept[0] == (4096, 640)
     assert kept[3] == (2098, 466)
-    assert np.isclose(0.8 ** 3 * 4096, 2097.152) and np.isclose(0.9 ** 3 * 640, 466.56)
-    exact = (round(0.8 ** 3 * 4096), round(0.9 ** 3 * 640))
+    assert np.isclose(0.8**3 * 4096, 2097.152) and np.isclose(0.9**3 * 640, 466.56)
+    exact = (round(0.8**3 * 4096), round(0.9**3 * 640))
     assert exact == (2097, 467) and kept[3][0] - exact[0] == 1 and exact[1] - kept[3][1] == 1
     left = f"{100 * sum(kept[3]) / sum(kept[0]):.0f}%"
     assert left == "54%"
-    _stated(prose, "20% of each hidden layer", "(10% for the output", "4,096 hidden-layer weights, 640 in the output",
-            "keeps 2,098 weights, one more than $0.8^3 \\times 4096 \\approx 2{,}097$",
-            "466, one fewer than $0.9^3 \\times 640 \\approx 467$", f"{left} of the weights are left after 3 rounds")
+    _stated(
+        prose,
+        "20% of each hidden layer",
+        "(10% for the output",
+        "4,096 hidden-layer weights, 640 in the output",
+        "keeps 2,098 weights, one more than $0.8^3 \\times 4096 \\approx 2{,}097$",
+        "466, one fewer than $0.9^3 \\times 640 \\approx 467$",
+        f"{left} of the weights are left after 3 rounds",
+    )
 
 
 def test_lottery_run_reaches_the_counts_and_states_its_numbers(prose, lottery):
     assert [tuple(r.kept) for r in lottery.rounds] == ns.expected_kept(64, 9, 0.2)
     last = lottery.rounds[-1]
-    assert f"{100 * last.total_fraction:.1f}%" == "16.8%"        # as the tables print it; the prose says 17%
-    steps_per_epoch = int(np.ceil(len(split_digits(np.random.default_rng(0), test_fraction=0.25,
-                                                   val_fraction=0.15)["X_train"]) / 64))
+    assert f"{100 * last.total_fraction:.1f}%" == "16.8%"  # as the tables print it; the prose says 17%
+    steps_per_epoch = int(
+        np.ceil(len(split_digits(np.random.default_rng(0), test_fraction=0.25, val_fraction=0.15)["X_train"]) / 64)
+    )
     assert steps_per_epoch == 17
     controls = [r for r in lottery.rounds if not np.isnan(r.random_accuracy)]
     assert [r.round for r in controls] == [0, 3, 6, 9]
@@ -128,12 +161,24 @@ def test_lottery_run_reaches_the_counts_and_states_its_numbers(prose, lottery):
     border, inner = ns.border_and_inner_kept(last)
     assert (f"{border:.1%}", f"{inner:.1%}") == ("9.4%", "16.6%")
     sig = inspect.signature(ns.run_lottery_ticket).parameters
-    assert (sig["width"].default, sig["epochs"].default, sig["lr"].default,
-            sig["batch_size"].default) == (64, 20, 0.5, 64)
-    _stated(prose, "keep 9.4% of their weights", "the inner 36 pixels 16.6%", "60% training, 15% validation, 25% test",
-            "batches of 64, learning rate 0.5", "20 epochs", "for each seed 29 training\nruns of 680 steps each",
-            "(21 of the ticket, 8 of the control), 145 runs for the 5 seeds",
-            "`-p lottery_width 100 -p rounds 20 -p epochs 40`)", "this seed's validation loss is still falling")
+    assert (sig["width"].default, sig["epochs"].default, sig["lr"].default, sig["batch_size"].default) == (
+        64,
+        20,
+        0.5,
+        64,
+    )
+    _stated(
+        prose,
+        "keep 9.4% of their weights",
+        "the inner 36 pixels 16.6%",
+        "60% training, 15% validation, 25% test",
+        "batches of 64, learning rate 0.5",
+        "20 epochs",
+        "for each seed 29 training\nruns of 680 steps each",
+        "(21 of the ticket, 8 of the control), 145 runs for the 5 seeds",
+        "`-p lottery_width 100 -p rounds 20 -p epochs 40`)",
+        "this seed's validation loss is still falling",
+    )
     full_controls = sorted(set(range(0, 21, 3)) | {20})
     assert 21 + len(full_controls) == 29 and len(full_controls) == 8 and 40 * steps_per_epoch == 680
     assert 5 * 29 == 145 and _default(ns.run_ticket_seeds, "n_seeds") == 5
@@ -144,31 +189,56 @@ def test_lottery_over_seeds_measures_the_gap_against_the_spread(prose, tickets):
     assert 5 * (10 + 4) == 70
     seventeen = f"{100 * tickets.fraction[9]:.0f}%"
     assert seventeen == "17%"
-    _stated(prose, f"for 9 rounds, down to {seventeen}", "for 5 seeds", "rounds 0, 3, 6 and 9", "70 training runs",
-            "fewer than about 20% of the weights")
+    _stated(
+        prose,
+        f"for 9 rounds, down to {seventeen}",
+        "for 5 seeds",
+        "rounds 0, 3, 6 and 9",
+        "70 training runs",
+        "fewer than about 20% of the weights",
+    )
     s0, s3, s6, s9 = (tickets.summary(k) for k in (0, 3, 6, 9))
     one = lambda v: f"{v:.1f}"
     assert (one(s0["ticket"]), one(s0["random"])) == ("96.4", "96.6")
     sds = [s0["ticket_sd"], s0["random_sd"]]
     assert (one(min(sds)), one(max(sds))) == ("0.4", "0.8")
     assert one(100 * tickets.fraction[3]) == "54.1" and one(s3["gap"]) == "0.4"
-    assert s3["gap"] < max(s3["ticket_sd"], s3["random_sd"], s3["gap_sd"]) + 0.1     # inside the noise
+    assert s3["gap"] < max(s3["ticket_sd"], s3["random_sd"], s3["gap_sd"]) + 0.1  # inside the noise
     # the earlier single-seed claim at 44% of the weights: a gap of two test images' size
     old = ns.run_lottery_ticket(rounds=4, control=(4,)).rounds[4]
-    assert (f"{100 * old.total_fraction:.0f}%", f"{old.ticket_accuracy:.3f}", f"{old.random_accuracy:.3f}") == \
-        ("44%", "0.962", "0.953")
+    assert (f"{100 * old.total_fraction:.0f}%", f"{old.ticket_accuracy:.3f}", f"{old.random_accuracy:.3f}") == (
+        "44%",
+        "0.962",
+        "0.953",
+    )
     assert s6["ahead"] == 5 and 100 * tickets.fraction[6] < 30
-    assert (one(s9["ticket"]), one(s9["random"]), one(s9["gap"]), one(s9["gap_sd"]), s9["ahead"]) == \
-        ("96.1", "95.0", "1.1", "0.6", 5)
+    assert (one(s9["ticket"]), one(s9["random"]), one(s9["gap"]), one(s9["gap_sd"]), s9["ahead"]) == (
+        "96.1",
+        "95.0",
+        "1.1",
+        "0.6",
+        5,
+    )
     assert (one(s9["ticket_sd"]), one(s9["random_sd"])) == ("0.5", "0.7")
     ratios = s9["gap"] / np.array([s9["ticket_sd"], s9["random_sd"]])
     assert (one(ratios.min()), one(ratios.max())) == ("1.5", "2.4")
-    _stated(prose, "score 96.4% and 96.6% on average", "of 0.4 to 0.8 points", "At 54% of the weights",
-            "ticket leads by only 0.4 points", "at 44% of the weights, 0.962 against 0.953",
-            "Below about 30% the gap opens", f"at {seventeen} of the weights (round 9)", "still scores 96.1%",
-            "falls to 95.0%, a gap of 1.1 ± 0.6 points", "ahead in 5 of 5 seeds",
-            "1.5 to 2.4 times the seed spread", "(the ± of the table's last row)", "here below about 30%",
-            "at 54% the difference is inside the noise")
+    _stated(
+        prose,
+        "score 96.4% and 96.6% on average",
+        "of 0.4 to 0.8 points",
+        "At 54% of the weights",
+        "ticket leads by only 0.4 points",
+        "at 44% of the weights, 0.962 against 0.953",
+        "Below about 30% the gap opens",
+        f"at {seventeen} of the weights (round 9)",
+        "still scores 96.1%",
+        "falls to 95.0%, a gap of 1.1 ± 0.6 points",
+        "ahead in 5 of 5 seeds",
+        "1.5 to 2.4 times the seed spread",
+        "(the ± of the table's last row)",
+        "here below about 30%",
+        "at 54% the difference is inside the noise",
+    )
     assert "but worse from fresh random ones" not in prose
 
 
@@ -177,7 +247,7 @@ def test_lottery_is_deterministic_and_rounds_do_not_depend_on_what_follows(lotte
     for a, b in zip(short.rounds, lottery.rounds):
         assert (a.ticket_accuracy, a.kept) == (b.ticket_accuracy, b.kept)
         assert a.random_accuracy == b.random_accuracy or np.isnan(a.random_accuracy) == np.isnan(b.random_accuracy)
-    every = ns.run_lottery_ticket(rounds=3)            # a round's control does not depend on which others run
+    every = ns.run_lottery_ticket(rounds=3)  # a round's control does not depend on which others run
     assert every.rounds[3].random_accuracy == short.rounds[3].random_accuracy
 
 
@@ -198,27 +268,39 @@ def test_the_full_experiment_numbers(prose, tickets):
     assert 100 * full.fraction[6] < 30 and f"{100 * full.fraction[9]:.0f}%" == "17%"
     gaps = [s[k]["gap"] for k in (9, 12, 15, 18, 20)]
     assert np.all(np.diff(gaps) > 0), "from 17% on the ticket's lead grows with every further cut"
-    assert tickets.summary(6)["ahead"] == 5 > s[6]["ahead"]           # the wider network's gap opens later
+    assert tickets.summary(6)["ahead"] == 5 > s[6]["ahead"]  # the wider network's gap opens later
     last = s[20]
-    assert (f"{100 * full.fraction[20]:.1f}%", f"{last['gap']:.0f}", f"{last['random']:.0f}%",
-            f"{last['ticket']:.1f}%") == ("2.6%", "6", "88%", "94.5%")
-    assert last["gap"] > 3 * tickets.summary(9)["gap"]                 # "several points" against "about one"
+    assert (
+        f"{100 * full.fraction[20]:.1f}%",
+        f"{last['gap']:.0f}",
+        f"{last['random']:.0f}%",
+        f"{last['ticket']:.1f}%",
+    ) == ("2.6%", "6", "88%", "94.5%")
+    assert last["gap"] > 3 * tickets.summary(9)["gap"]  # "several points" against "about one"
     iters = np.concatenate([np.r_[r.column("ticket_iteration"), r.column("random_iteration")] for r in full.runs])
     assert np.nanmin(iters) == 340 and np.nanmax(iters) == 680
-    _stated(prose, "ahead in only 2 or 3 of the 5 seeds (in this wider network the gap\nopens later); from 17% on it is "
-            "ahead in all 5, and its lead grows with every further cut, to about 6 points at 2.6% of the weights\n"
-            "(round 20), where the random re-initialization falls to 88% and the ticket keeps 94.5%",
-            "between 340 and 680 steps", "`lottery_width = 100`, `rounds = 20`, `epochs = 40`",
-            "by about a point\n  at 17% of the weights (several points at 2.6% in the full experiment)")
+    _stated(
+        prose,
+        "ahead in only 2 or 3 of the 5 seeds (in this wider network the gap\nopens later); from 17% on it is "
+        "ahead in all 5, and its lead grows with every further cut, to about 6 points at 2.6% of the weights\n"
+        "(round 20), where the random re-initialization falls to 88% and the ticket keeps 94.5%",
+        "between 340 and 680 steps",
+        "`lottery_width = 100`, `rounds = 20`, `epochs = 40`",
+        "by about a point\n  at 17% of the weights (several points at 2.6% in the full experiment)",
+    )
 
 
 def test_plots_draw(lottery, tickets):
     fig = Figure()
     ns.plot_lottery(lottery, fig, others=tickets)
-    assert len(fig.axes[0].get_lines()) == 2 + 2 * 4 and fig.legends         # this seed and the 4 others
-    for fn, res in ((ns.plot_lottery, lottery), (ns.plot_ticket_seeds, tickets), (ns.plot_width, ns.run_width(2)),
-                    (ns.plot_dead_units, ns.run_dead_units(epochs=2)),
-                    (ns.plot_width_sweep, ns.run_width_sweep((1, 2), 2, epochs=5))):
+    assert len(fig.axes[0].get_lines()) == 2 + 2 * 4 and fig.legends  # this seed and the 4 others
+    for fn, res in (
+        (ns.plot_lottery, lottery),
+        (ns.plot_ticket_seeds, tickets),
+        (ns.plot_width, ns.run_width(2)),
+        (ns.plot_dead_units, ns.run_dead_units(epochs=2)),
+        (ns.plot_width_sweep, ns.run_width_sweep((1, 2), 2, epochs=5)),
+    ):
         fig = Figure()
         fn(res, fig)
         assert fig.axes
@@ -228,10 +310,15 @@ def test_draw_network_leaves_out_dead_units_and_pruned_weights():
     fig = Figure()
     ax = fig.subplots()
     W = [np.ones((2, 3)), np.ones((3, 1))]
-    ns.draw_network(ax, [2, 3, 1], W, dead=[np.array([False, True, False])],
-                    masks=[np.array([[1, 1, 0], [1, 1, 1]]), np.ones((3, 1))])
+    ns.draw_network(
+        ax,
+        [2, 3, 1],
+        W,
+        dead=[np.array([False, True, False])],
+        masks=[np.array([[1, 1, 0], [1, 1, 1]]), np.ones((3, 1))],
+    )
     drawn = sum(len(c.get_segments()) for c in ax.collections if hasattr(c, "get_segments"))
-    assert drawn == 3 + 2      # 2x3 minus one pruned minus two into the dead unit; 3x1 minus the dead one
+    assert drawn == 3 + 2  # 2x3 minus one pruned minus two into the dead unit; 3x1 minus the dead one
 
 
 def test_panels_build_and_react(prose):
@@ -246,9 +333,10 @@ def test_panels_build_and_react(prose):
     assert f"{100 * lot.result.rounds[-1].total_fraction:.0f}%" == "20%"
     lot.controls["rounds"].value = 2
     assert len(lot.result.rounds) == 3 and lot.fixed["progress"].value == 9
-    direct = ns.run_lottery_ticket(width=64, rounds=2, epochs=20)      # the cached prefix is the same run
-    assert [(r.ticket_accuracy, r.random_accuracy) for r in direct.rounds] == \
-        [(r.ticket_accuracy, r.random_accuracy) for r in lot.result.rounds]
+    direct = ns.run_lottery_ticket(width=64, rounds=2, epochs=20)  # the cached prefix is the same run
+    assert [(r.ticket_accuracy, r.random_accuracy) for r in direct.rounds] == [
+        (r.ticket_accuracy, r.random_accuracy) for r in lot.result.rounds
+    ]
     _stated(prose, "trains 8 rounds of 20 epochs", "It opens on the last of them, round 8 (20% of the weights)")
 
 

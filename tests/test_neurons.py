@@ -1,5 +1,6 @@
 """Lesson 01 (neurons): the hand calculation equals the library's, the hand-built detector is right, the learned
 one reaches the accuracy the lesson states, every number in the prose is computed, and the panels update."""
+
 import math
 
 import autograd.numpy as anp
@@ -39,8 +40,9 @@ def test_hand_equals_library_on_random_neurons(rng):
     for d in (1, 2, 5):
         x, w = rng.normal(size=d), rng.normal(size=d)
         b, target = float(rng.normal()), float(rng.uniform())
-        _assert_same(neurons.neuron_by_hand(x.tolist(), w.tolist(), b, target),
-                     neurons.neuron_by_library(x, w, b, target))
+        _assert_same(
+            neurons.neuron_by_hand(x.tolist(), w.tolist(), b, target), neurons.neuron_by_library(x, w, b, target)
+        )
 
 
 def test_hand_gradients_match_autograd_and_finite_differences(rng):
@@ -76,11 +78,16 @@ def test_stated_forward_backward_numbers():
     h = neurons.neuron_by_hand(**neurons.HAND_EXAMPLE)
     assert abs(h["z"] - 0.1) < 1e-15 and "+ 0.1 = 0.1$" in MD
     d = "$\\partial E/\\partial"
-    rows = {"| output $a$ | $\\sigma(z)$ |": h["a"], "| error $E$ | $\\tfrac12 (a - t)^2$ |": h["loss"],
-            f"| {d} a$ | $a - t$ |": h["dE_da"], "| $\\partial a/\\partial z$ | $a(1 - a)$ |": h["da_dz"],
-            f"| {d} z$ | {d} a \\cdot \\partial a/\\partial z$ |": h["dE_dz"],
-            f"| {d} w$ | {d} z \\cdot x$ |": h["dE_dw"], f"| {d} b$ | {d} z \\cdot 1$ |": h["dE_db"],
-            f"| {d} x$ | {d} z \\cdot w$ |": h["dE_dx"]}
+    rows = {
+        "| output $a$ | $\\sigma(z)$ |": h["a"],
+        "| error $E$ | $\\tfrac12 (a - t)^2$ |": h["loss"],
+        f"| {d} a$ | $a - t$ |": h["dE_da"],
+        "| $\\partial a/\\partial z$ | $a(1 - a)$ |": h["da_dz"],
+        f"| {d} z$ | {d} a \\cdot \\partial a/\\partial z$ |": h["dE_dz"],
+        f"| {d} w$ | {d} z \\cdot x$ |": h["dE_dw"],
+        f"| {d} b$ | {d} z \\cdot 1$ |": h["dE_db"],
+        f"| {d} x$ | {d} z \\cdot w$ |": h["dE_dx"],
+    }
     for row, value in rows.items():
         assert f"{row} {three(value)} |" in MD, (row, three(value))
     assert abs(h["da_dz"] - 0.25) < 1e-3 and "close to its maximum 0.25" in MD
@@ -121,24 +128,33 @@ def test_stated_activation_facts():
 
 def test_plot_draws_leaky_relu_with_the_stated_slope():
     from matplotlib.figure import Figure
+
     from nncourse.plots import plot_activations
+
     ax_f, ax_df = Figure().subplots(1, 2)
     plot_activations(ax_f, ax_df, names=("relu", "leaky_relu"))
     line = next(l for l in ax_df.lines if l.get_label().startswith("leaky_relu"))
     assert line.get_ydata()[0] == 0.1 and "with slope 0.1 for negative $z$" in MD
     assert line.get_label() == "leaky_relu, slope 0.1 for z < 0"
     ax_f, ax_df = Figure().subplots(1, 2)
-    plot_activations(ax_f, ax_df, names=("leaky_relu",), leaky_alpha=0.01)     # the slope drawn is the one named
+    plot_activations(ax_f, ax_df, names=("leaky_relu",), leaky_alpha=0.01)  # the slope drawn is the one named
     assert ax_df.lines[0].get_ydata()[0] == 0.01 and ax_df.lines[0].get_label() == "leaky_relu, slope 0.01 for z < 0"
 
 
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
 def test_activation_derivatives_match_autograd(name, rng):
     """The derivatives the lesson plots (the library's) against an independent autograd, away from the kinks."""
-    funcs = {"identity": lambda z: z, "sigmoid": lambda z: 1 / (1 + anp.exp(-z)), "tanh": anp.tanh,
-             "relu": lambda z: anp.maximum(z, 0.0), "leaky_relu": lambda z: anp.where(z > 0, z, 0.01 * z),
-             "selu": lambda z: ACTIVATIONS["selu"].scale * anp.where(z > 0, z, ACTIVATIONS["selu"].alpha
-                                                                      * (anp.exp(anp.minimum(z, 0.0)) - 1))}
+    funcs = {
+        "identity": lambda z: z,
+        "sigmoid": lambda z: 1 / (1 + anp.exp(-z)),
+        "tanh": anp.tanh,
+        "relu": lambda z: anp.maximum(z, 0.0),
+        "leaky_relu": lambda z: anp.where(z > 0, z, 0.01 * z),
+        "selu": lambda z: (
+            ACTIVATIONS["selu"].scale
+            * anp.where(z > 0, z, ACTIVATIONS["selu"].alpha * (anp.exp(anp.minimum(z, 0.0)) - 1))
+        ),
+    }
     z = rng.uniform(-4, 4, size=50)
     z = z[np.abs(z) > 1e-3]
     auto = np.array([grad(lambda s: anp.sum(funcs[name](s)))(float(v)) for v in z])
@@ -157,15 +173,18 @@ def _grid_away_from_edges(margin):
     d3 = np.minimum(np.abs(x3 - lo3), np.abs(x3 - hi3))
     inside = (x2 > lo2) & (x2 < hi2) & (x3 > lo3) & (x3 < hi3)
     # a point outside is far from the box if it is far from the box's edges *segments*; inside, from all lines
-    keep = np.where(inside, (d2 >= margin) & (d3 >= margin), ~((x2 > lo2 - margin) & (x2 < hi2 + margin)
-                                                                & (x3 > lo3 - margin) & (x3 < hi3 + margin)))
+    keep = np.where(
+        inside,
+        (d2 >= margin) & (d3 >= margin),
+        ~((x2 > lo2 - margin) & (x2 < hi2 + margin) & (x3 > lo3 - margin) & (x3 < hi3 + margin)),
+    )
     return x2[keep], x3[keep], inside[keep]
 
 
 def test_hand_detector_fires_inside_the_box_only(rng):
     x2, x3, inside = _grid_away_from_edges(0.5)
     assert inside.sum() > 100 and (~inside).sum() > 1000
-    X = np.column_stack([rng.uniform(-10, 10, x2.size), x2, x3])    # x1 anything
+    X = np.column_stack([rng.uniform(-10, 10, x2.size), x2, x3])  # x1 anything
     prob = neurons.probability(neurons.hand_detector(), X).ravel()
     assert prob[inside].min() > 0.99
     assert prob[~inside].max() < 0.01
@@ -178,10 +197,10 @@ def test_hand_detector_architecture_and_stated_probes():
     assert model.layers[0].params["W"].shape == (3, 4) and np.all(model.layers[0].params["W"][0] == 0)
     p = neurons.probability(model, np.array([[0, 2, -6], [10, 2, -6], [0, 2, -3], [0, -1, -6]])).ravel()
     stated("0.993", p[0], ".3g")
-    assert p[1] == p[0]                                       # x1 is ignored
+    assert p[1] == p[0]  # x1 is ignored
     stated("0.0067", p[2], ".3g")
     assert abs(p[3] - 0.5) < 1e-6 and "($x_2 = -1$) it cannot decide: 0.5" in MD
-    stated("0.993", 1 / (1 + math.exp(-10 * 0.5)), ".3g")      # sigma(5), half a unit inside an edge
+    stated("0.993", 1 / (1 + math.exp(-10 * 0.5)), ".3g")  # sigma(5), half a unit inside an edge
     assert "$\\sigma(5) \\approx 0.993$" in MD
 
 
@@ -190,7 +209,7 @@ def test_stated_grid_agreements():
     stated("99.9%", 100 * neurons.run_hand_detector().grid_accuracy, ".1f", "%")
     stated("87.4%", 100 * neurons.run_hand_detector(steepness=1.0).grid_accuracy, ".1f", "%")
     never = neurons.run_hand_detector(steepness=0.3)
-    assert never.prob.max() < 0.5                                # "never fires at all"
+    assert never.prob.max() < 0.5  # "never fires at all"
     stated("80.0%", 100 * never.grid_accuracy, ".1f", "%")
     stated("49.9%", 100 * neurons.run_hand_detector(and_threshold=2.5).grid_accuracy, ".1f", "%")
 
@@ -198,8 +217,12 @@ def test_stated_grid_agreements():
 def test_detector_data_ranges_as_stated():
     r = neurons.DATA_RANGES
     box = neurons.BOX
-    frac = (box["x2"][1] - box["x2"][0]) / (r["x2"][1] - r["x2"][0]) * \
-        (box["x3"][1] - box["x3"][0]) / (r["x3"][1] - r["x3"][0])
+    frac = (
+        (box["x2"][1] - box["x2"][0])
+        / (r["x2"][1] - r["x2"][0])
+        * (box["x3"][1] - box["x3"][0])
+        / (r["x3"][1] - r["x3"][0])
+    )
     assert abs(frac - 0.2) < 1e-12 and "about 20% are inside" in MD
     assert max(abs(v) for lo_hi in r.values() for v in lo_hi) == 11 and "as large as 11" in MD
     for text in ("$x_1 \\in [-10, 10]$", "$x_2 \\in [-4, 8]$", "$x_3 \\in [-11, -1]$"):
@@ -218,8 +241,11 @@ def test_fold_standardizer_keeps_predictions(rng):
 def test_notebook_defaults_are_the_tested_defaults():
     """The prose numbers are asserted with the library's defaults: the parameters cell must use the same."""
     import inspect
+
     import nbformat
+
     from conftest import NOTEBOOKS
+
     nb = nbformat.read(NOTEBOOKS / "01_neurons.ipynb", as_version=4)
     cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
     params = {}
@@ -239,12 +265,12 @@ def learned():
 
 def test_learned_detector_accuracy_as_stated(learned):
     assert not learned.history.diverged
-    assert learned.X_test.shape == (250, 3)                     # 25% of 1000 for testing
+    assert learned.X_test.shape == (250, 3)  # 25% of 1000 for testing
     stated("0.981", learned.train_accuracy, ".3f")
     stated("0.964", learned.test_accuracy, ".3f")
     stated("0.816", learned.baseline_accuracy, ".3f")
     stated("1.000", learned.hand_test_accuracy, ".3f")
-    assert learned.test_accuracy > learned.baseline_accuracy + 0.1    # it learned more than "always no"
+    assert learned.test_accuracy > learned.baseline_accuracy + 0.1  # it learned more than "always no"
     stated("1.25", np.abs(learned.model.layers[0].params["W"]).max(), ".2f")
     assert "against $k = 10$" in MD and neurons.hand_detector().layers[0].params["W"].max() == 10
 
@@ -263,13 +289,13 @@ def test_heads_as_stated():
     logi, lin01 = res.fits[("0/1 labels", "logistic + BCE")], res.fits[("0/1 labels", "linear + MSE")]
     stated("0.0209", lin["mse"], ".3g")
     stated("1.29", sig["mse"], ".3g")
-    assert f"from {sig['min']:.1g} to {sig['max']:.3g})" in MD           # "from 0.0002 to 0.998"
+    assert f"from {sig['min']:.1g} to {sig['max']:.3g})" in MD  # "from 0.0002 to 0.998"
     assert round(sig["mse"] / lin["mse"], -1) == 60 and "about 60 times the linear head's" in MD
-    assert f"from {logi['min']:.1g} to {logi['max']:.3g} here" in MD      # "from 0.002 to 0.892"
+    assert f"from {logi['min']:.1g} to {logi['max']:.3g} here" in MD  # "from 0.002 to 0.892"
     stated("-0.0706", lin01["min"], ".3g")
     assert 0 < sig["min"] and sig["max"] < 1 and 0 < logi["min"] and logi["max"] < 1
     assert lin01["min"] < 0
-    assert res.y_real.min() < -1.9 and res.y_real.max() > 1.9    # "swings between -2 and 2"
+    assert res.y_real.min() < -1.9 and res.y_real.max() > 1.9  # "swings between -2 and 2"
     assert "hidden layer of 8 tanh neurons" in MD
 
 
@@ -283,7 +309,7 @@ def test_heads_data_as_described(rng):
 
 
 def test_heads_survive_divergence():
-    res = neurons.run_heads(n_samples=20, hidden=4, lr=20.0, epochs=200)    # no warning may escape
+    res = neurons.run_heads(n_samples=20, hidden=4, lr=20.0, epochs=200)  # no warning may escape
     diverged = [f for f in res.fits.values() if "diverged" in f["status"]]
     assert diverged and all(math.isnan(f["mse"]) for f in diverged)
 
@@ -349,20 +375,24 @@ def test_lesson_figure_labels_the_leaky_slope_it_draws():
     leaky-ReLU slope matches the text")."""
     import nbformat
     from matplotlib.figure import Figure
+
     from nncourse.layers import activation
     from nncourse.plots import plot_activations
+
     cell = nbformat.read(ROOT / "notebooks" / "01_neurons.ipynb", 4).cells[5].source
-    code = cell.replace('fig, (ax_f, ax_df) = plt.subplots(1, 2, figsize=(9, 4.2), layout="constrained")',
-                        'fig = Figure(figsize=(9, 4.2), layout="constrained"); ax_f, ax_df = fig.subplots(1, 2)')
+    code = cell.replace(
+        'fig, (ax_f, ax_df) = plt.subplots(1, 2, figsize=(9, 4.2), layout="constrained")',
+        'fig = Figure(figsize=(9, 4.2), layout="constrained"); ax_f, ax_df = fig.subplots(1, 2)',
+    )
     assert code != cell
     code = code.split("plt.show()")[0]
     scope = {"Figure": Figure, "plot_activations": plot_activations}
     exec(code, scope)
-    ax_f, ax_df = scope["ax_f"], scope["ax_df"]
+    _ax_f, ax_df = scope["ax_f"], scope["ax_df"]
     line = next(l for l in ax_df.lines if l.get_label().startswith("leaky_relu"))
     assert line.get_label() == "leaky_relu, slope 0.1 for z < 0" and line.get_ydata()[0] == 0.1
-    legend, = scope["fig"].legends        # one legend, under the panels, names the lines of both
+    (legend,) = scope["fig"].legends  # one legend, under the panels, names the lines of both
     assert [t.get_text() for t in legend.get_texts()] == [l.get_label() for l in ax_df.lines if len(l.get_xdata()) > 2]
     assert "One legend, under the two panels, names the lines of both." in " ".join(MD.split())
     assert activation("leaky_relu").alpha == 0.01
-    assert "the table and the library's default, `activation(\"leaky_relu\")`, use 0.01" in " ".join(MD.split())
+    assert 'the table and the library\'s default, `activation("leaky_relu")`, use 0.01' in " ".join(MD.split())

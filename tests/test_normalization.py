@@ -1,5 +1,6 @@
 """Batch normalization and dropout: backward passes against central differences and against autograd, with a
 random upstream gradient; training versus inference behaviour; bad input."""
+
 import autograd.numpy as anp
 import numpy as np
 import pytest
@@ -53,32 +54,36 @@ def test_an_all_ones_upstream_gradient_catches_a_missing_mean_but_not_a_missing_
     A backward pass that forgets both batch terms (dx = dout * gamma / sigma) is then wrong and caught; but g is
     constant over the batch, so mean(g * x_hat) = 0, and one that forgets only x_hat * mean(g * x_hat) still
     returns 0 and passes. A random dout exposes it."""
+
     def variant(keep_mean, keep_xhat):
         class Variant(BatchNorm):
             def backward(self, dout):
                 super().backward(dout)
                 g = dout * self.params["gamma"]
-                return (g - keep_mean * g.mean(axis=0)
-                        - keep_xhat * self.x_hat * (g * self.x_hat).mean(axis=0)) * self.inv_std
+                return (
+                    g - keep_mean * g.mean(axis=0) - keep_xhat * self.x_hat * (g * self.x_hat).mean(axis=0)
+                ) * self.inv_std
+
         return Variant(3)
+
     x = rng.normal(size=(6, 3))
     ones = np.ones((6, 3))
     probe = BatchNorm(3)
     num = gradcheck.numerical_gradient(lambda: probe.forward(x, True), x, ones)
-    assert np.allclose(num, 0, atol=1e-8)                                   # the true gradient is 0
+    assert np.allclose(num, 0, atol=1e-8)  # the true gradient is 0
     for keep, ones_passes in (((1, 1), True), ((0, 0), False), ((0, 1), False), ((1, 0), True)):
         layer = variant(*keep)
         layer.forward(x, True)
         assert (np.max(np.abs(layer.backward(ones))) < 1e-12) == ones_passes, keep
         err = gradcheck.check_layer(variant(*keep), x, rng)["x"]
-        assert (err < TOL) == (keep == (1, 1)), (keep, err)                 # a random dout catches every wrong one
+        assert (err < TOL) == (keep == (1, 1)), (keep, err)  # a random dout catches every wrong one
 
 
 def test_batchnorm_training_mode_normalizes_each_feature(rng):
     layer = BatchNorm(3)
     out = layer.forward(rng.normal(5.0, 4.0, size=(50, 3)), train=True)
     assert np.allclose(out.mean(axis=0), 0, atol=1e-12)
-    assert np.allclose(out.std(axis=0), 1, atol=1e-5)        # eps = 1e-5 keeps it slightly below 1
+    assert np.allclose(out.std(axis=0), 1, atol=1e-5)  # eps = 1e-5 keeps it slightly below 1
 
 
 def test_batchnorm_running_statistics_and_inference_mode(rng):
@@ -93,7 +98,7 @@ def test_batchnorm_running_statistics_and_inference_mode(rng):
     assert np.allclose(layer.buffers["running_var"], x.var(axis=0, ddof=1), atol=1e-10)
     # inference: one sample at a time gives the same answer as the whole batch (no batch dependence)
     whole = layer.forward(x, train=False)
-    single = np.vstack([layer.forward(x[i:i + 1], train=False) for i in range(len(x))])
+    single = np.vstack([layer.forward(x[i : i + 1], train=False) for i in range(len(x))])
     assert np.array_equal(whole, single)
     expected = (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0, ddof=1) + 1e-5)
     assert np.allclose(whole, expected)
@@ -119,12 +124,14 @@ def test_batchnorm_inside_a_model_matches_finite_differences(rng):
     model.layers[1].params["gamma"][...] = rng.uniform(0.5, 1.5, size=4)
     X, y = rng.normal(size=(8, 3)), rng.normal(size=(8, 1))
     from nncourse.losses import mse
+
     errs = gradcheck.check_model(model, mse, X, y)
     # the bias just before batch norm is subtracted out again with the batch mean: its gradient is exactly 0
     # (both ways), so a relative error is meaningless there and we check it absolutely
     assert np.max(np.abs(model.layers[0].grads["b"])) < 1e-12
-    num_b = gradcheck.numerical_gradient(lambda: np.array(mse(model.forward(X), y)[0]),
-                                         model.layers[0].params["b"], np.array(1.0))
+    num_b = gradcheck.numerical_gradient(
+        lambda: np.array(mse(model.forward(X), y)[0]), model.layers[0].params["b"], np.array(1.0)
+    )
     assert np.max(np.abs(num_b)) < 1e-8
     del errs["layer 0: b"]
     assert max(errs.values()) < TOL, errs
@@ -162,9 +169,9 @@ def test_dropout_is_inverted_and_off_at_inference(rng):
     out = layer.forward(x, train=True)
     assert set(np.unique(out)) == {0.0, 1 / 0.75}
     assert abs(np.mean(out == 0) - 0.25) < 0.01
-    assert abs(out.mean() - 1.0) < 0.02                  # expected value preserved
+    assert abs(out.mean() - 1.0) < 0.02  # expected value preserved
     assert np.array_equal(layer.forward(x, train=False), x)
-    assert np.array_equal(layer.backward(x), x)           # and its backward is the identity too
+    assert np.array_equal(layer.backward(x), x)  # and its backward is the identity too
 
 
 def test_dropout_is_reproducible_from_its_seed():

@@ -16,6 +16,7 @@ NNCOURSE_NOTEBOOKS_DIR=<dir> checks the notebooks of another folder instead (e.g
 Fix a failure with `.venv/bin/python scripts/clean_notebook_metadata.py` (run in the environment that serves
 the course), which rewrites only these metadata fields.
 """
+
 import json
 import os
 import pathlib
@@ -29,8 +30,7 @@ from jupyter_client.manager import start_new_kernel
 from conftest import NOTEBOOKS, ROOT
 
 KERNEL_NAME = "python3"
-LANGUAGE_INFO_FIELDS = ("name", "mimetype", "file_extension", "codemirror_mode", "pygments_lexer",
-                        "nbconvert_exporter")
+LANGUAGE_INFO_FIELDS = ("name", "mimetype", "file_extension", "codemirror_mode", "pygments_lexer", "nbconvert_exporter")
 FIX = "run `.venv/bin/python scripts/clean_notebook_metadata.py` (it changes only the notebooks' metadata)"
 NOTEBOOK_DIR = pathlib.Path(os.environ.get("NNCOURSE_NOTEBOOKS_DIR") or NOTEBOOKS).resolve()
 NOTEBOOK_PATHS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
@@ -82,19 +82,26 @@ def test_kernelspec_is_the_installed_kernel(path, installed_kernelspec):
     assert found == installed_kernelspec, (
         f"{_where(path, 'metadata.kernelspec')} is {found!r}, but the installed kernel is "
         f"{installed_kernelspec!r}: JupyterLab rewrites it on open, marks the notebook dirty and autosave "
-        f"rewrites the file. To fix: {FIX}")
+        f"rewrites the file. To fix: {FIX}"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=_id)
 def test_language_info_is_what_the_kernel_reports(path, kernel_language_info):
     found = _read(path)["metadata"].get("language_info", {})
-    differ = [f"language_info.{k}: file has {found.get(k)!r}, kernel reports {kernel_language_info.get(k)!r}"
-              for k in LANGUAGE_INFO_FIELDS if found.get(k) != kernel_language_info.get(k)]
+    differ = [
+        f"language_info.{k}: file has {found.get(k)!r}, kernel reports {kernel_language_info.get(k)!r}"
+        for k in LANGUAGE_INFO_FIELDS
+        if found.get(k) != kernel_language_info.get(k)
+    ]
     extra = sorted(set(found) - set(kernel_language_info))
     if extra:
         differ.append(f"language_info has keys the kernel does not send: {extra}")
-    assert not differ, (f"{_rel(path)}: " + "; ".join(differ)
-                        + f". JupyterLab replaces language_info on open and marks the notebook dirty. To fix: {FIX}")
+    assert not differ, (
+        f"{_rel(path)}: "
+        + "; ".join(differ)
+        + f". JupyterLab replaces language_info on open and marks the notebook dirty. To fix: {FIX}"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=_id)
@@ -106,19 +113,23 @@ def test_language_info_version_is_this_environments_python(path, kernel_language
     expected = kernel_language_info["version"]
     if found != expected and os.environ.get("NNCOURSE_STRICT_PYTHON") != "1":
         # not a defect of this machine's checkout: the same files pass where the course is served
-        pytest.skip(f"the notebooks were executed with Python {found}, this environment runs {expected}: here "
-                    f"lessons open modified; before serving a class with this Python, {FIX}")
+        pytest.skip(
+            f"the notebooks were executed with Python {found}, this environment runs {expected}: here "
+            f"lessons open modified; before serving a class with this Python, {FIX}"
+        )
     assert found == expected, (
         f"{_where(path, 'metadata.language_info.version')} is {found!r}, this environment's kernel reports "
         f"{expected!r} (Python {platform.python_version()}): JupyterLab rewrites it on open and marks the "
-        f"notebook dirty. Either serve the course with Python {found} or, in the serving environment, {FIX}")
+        f"notebook dirty. Either serve the course with Python {found} or, in the serving environment, {FIX}"
+    )
 
 
 def test_all_notebooks_hold_one_python_version():
     versions = {p.name: _read(p)["metadata"].get("language_info", {}).get("version") for p in NOTEBOOK_PATHS}
     assert len(set(versions.values())) == 1, (
         f"the notebooks record different Python versions {versions}: at most one can match the course's "
-        f"kernel, the others open modified. To fix: {FIX}")
+        f"kernel, the others open modified. To fix: {FIX}"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=_id)
@@ -128,6 +139,7 @@ def test_nbformat_is_what_jupyterlab_saves(path):
     expected = (nbformat.v4.nbformat, nbformat.v4.nbformat_minor)
     assert found == expected, (
         f"{_where(path, 'nbformat/nbformat_minor')} is {found}, JupyterLab saves {expected}: the first save "
-        f"rewrites the version (and adds cell ids). To fix: {FIX}")
+        f"rewrites the version (and adds cell ids). To fix: {FIX}"
+    )
     missing = [i for i, c in enumerate(nb["cells"]) if "id" not in c]
     assert not missing, f"{_rel(path)}: cells {missing} have no id (nbformat 4.5 needs one). {FIX}"

@@ -2,6 +2,7 @@
 its metadata (metadata.nncourse.test_parameters), and each keeps the conventions the course relies on. In the
 other run every parameter must reach what it names: a panel's setting shows the new value, or (a parameter no
 panel shows) an output of a cell that uses it changes."""
+
 import ast
 import difflib
 import json
@@ -51,21 +52,25 @@ def test_lesson_conventions(path):
 
 
 def _parameter_names(source):
-    return [line.split("=")[0].split(":")[0].strip() for line in source.splitlines()
-            if "=" in line and not line.lstrip().startswith("#")]
+    return [
+        line.split("=")[0].split(":")[0].strip()
+        for line in source.splitlines()
+        if "=" in line and not line.lstrip().startswith("#")
+    ]
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
 def test_papermill_help_shows_a_type_and_a_description_for_every_parameter(path):
     """`papermill --help-notebook` reads `name: type = value  # description`: no parameter is 'Unknown type'."""
     found = papermill.inspect_notebook(str(path))
-    source = next(c.source for c in nbformat.read(path, as_version=4).cells
-                  if "parameters" in c.metadata.get("tags", []))
+    source = next(
+        c.source for c in nbformat.read(path, as_version=4).cells if "parameters" in c.metadata.get("tags", [])
+    )
     assert list(found) == _parameter_names(source)
     for name, info in found.items():
         assert info["inferred_type_name"] in ("int", "float", "str", "bool", "tuple"), (name, info)
         assert len(info["help"]) > 10, f"{path.name}: parameter {name} has no description"
-        default = eval(info["default"])   # the literal in the cell
+        default = eval(info["default"])  # the literal in the cell
         assert type(default).__name__ == info["inferred_type_name"], (name, info)
 
 
@@ -86,9 +91,10 @@ def test_test_parameters_change_every_parameter(path):
         for panel, setting in _targets(path, name, panels):
             shown = panels[panel].get(setting)
             if shown is None:
-                continue      # a fixed setting (no control): the other run checks it
-            assert _shows(shown, value), (f"{path.name}: {panel} opens at {setting} = {shown}, not at the "
-                                          f"default of {name} ({value!r})")
+                continue  # a fixed setting (no control): the other run checks it
+            assert _shows(shown, value), (
+                f"{path.name}: {panel} opens at {setting} = {shown}, not at the default of {name} ({value!r})"
+            )
 
 
 _FIXED_PROBE = """import json
@@ -109,7 +115,7 @@ def _panels(cells):
         for o in c.get("outputs", []) if c.cell_type == "code" else []:
             text = "".join(o.get("data", {}).get("text/plain", ""))
             if text.startswith("panel: "):
-                line = text.splitlines()[0][len("panel: "):]
+                line = text.splitlines()[0][len("panel: ") :]
                 pairs = re.split(r", (?=\w+ = )", line)
                 panels[c.source.strip().splitlines()[-1].strip()] = dict(p.split(" = ", 1) for p in pairs)
     return panels
@@ -148,7 +154,7 @@ def _unreached_parameters(path, executed, params):
     its value, or (a parameter that no panel shows) no cell that uses it prints anything different."""
     committed = nbformat.read(path, as_version=4)
     cells = [c for c in executed.cells if "injected-parameters" not in c.metadata.get("tags", [])]
-    cells, probe = cells[:-1], json.loads("".join(cells[-1].outputs[0].text))    # _FIXED_PROBE's output
+    cells, probe = cells[:-1], json.loads("".join(cells[-1].outputs[0].text))  # _FIXED_PROBE's output
     old_panels, new_panels = _panels(committed.cells), _panels(cells)
     for panel, fixed in probe.items():
         old_panels[panel] = {**fixed, **old_panels[panel]}
@@ -161,13 +167,16 @@ def _unreached_parameters(path, executed, params):
         for panel, setting in targets:
             shown = new_panels.get(panel, {}).get(setting)
             if not _shows(str(shown), value):
-                problems.append(f"{path.name}: parameter {name} = {value!r} does not reach {panel}: its "
-                                f"{setting} is {shown}")
+                problems.append(
+                    f"{path.name}: parameter {name} = {value!r} does not reach {panel}: its {setting} is {shown}"
+                )
         if not targets:
             users = _cells_using(committed, name)
             if not set(users) & changed:
-                problems.append(f"{path.name}: parameter {name} = {value!r} reaches nothing: no output of the "
-                                f"code cells that use it ({', '.join(map(str, users)) or 'none'}) changes")
+                problems.append(
+                    f"{path.name}: parameter {name} = {value!r} reaches nothing: no output of the "
+                    f"code cells that use it ({', '.join(map(str, users)) or 'none'}) changes"
+                )
     return problems
 
 
@@ -177,9 +186,12 @@ def _code(cells):
 
 def _changed_cells(committed, executed):
     """Indices of the code cells whose text outputs differ (cells nbval ignores are skipped)."""
-    return {i for i, (old, new) in enumerate(zip(_code(committed.cells), _code(executed)))
-            if not ("NBVAL_IGNORE_OUTPUT" in old.source or "nbval-ignore-output" in old.metadata.get("tags", []))
-            and _text_outputs(old) != _text_outputs(new)}
+    return {
+        i
+        for i, (old, new) in enumerate(zip(_code(committed.cells), _code(executed)))
+        if not ("NBVAL_IGNORE_OUTPUT" in old.source or "nbval-ignore-output" in old.metadata.get("tags", []))
+        and _text_outputs(old) != _text_outputs(new)
+    }
 
 
 def _cells_using(nb, name):
@@ -188,14 +200,14 @@ def _cells_using(nb, name):
     traced, users = {name}, []
     code = _code(nb.cells)
     start = next(i for i, c in enumerate(code) if "parameters" in c.metadata.get("tags", []))
-    for i, c in enumerate(code[start + 1:], start + 1):
+    for i, c in enumerate(code[start + 1 :], start + 1):
         names = [n for n in ast.walk(ast.parse(c.source)) if isinstance(n, ast.Name)]
         stored = {n.id for n in names if isinstance(n.ctx, ast.Store)}
         if traced & ({n.id for n in names if isinstance(n.ctx, ast.Load)} - stored):
             users.append(i)
             traced |= stored
         else:
-            traced -= stored      # assigned anew from what does not depend on `name`
+            traced -= stored  # assigned anew from what does not depend on `name`
     return users
 
 
@@ -212,20 +224,28 @@ def test_lesson_runs_under_papermill(path, variant, tmp_path):
     params = {} if perturbed else _meta(path)["test_parameters"]
     src = path
     figures = tmp_path / "figures.jsonl"
-    if perturbed:     # the defaults' run also audits every figure drawn (tests/figure_audit.py)
+    if perturbed:  # the defaults' run also audits every figure drawn (tests/figure_audit.py)
         nb = nbformat.read(path, as_version=4)
-        nb.cells.insert(0, nbformat.v4.new_code_cell(perturb.cell_source(TESTS) + "\n"
-                                                     + figure_audit.cell_source(figures)))
+        nb.cells.insert(
+            0, nbformat.v4.new_code_cell(perturb.cell_source(TESTS) + "\n" + figure_audit.cell_source(figures))
+        )
         src = tmp_path / f"perturbed_{path.name}"
         nbformat.write(nb, src)
-    else:             # the other run ends by printing the panels' fixed settings (no control), for the check
+    else:  # the other run ends by printing the panels' fixed settings (no control), for the check
         nb = nbformat.read(path, as_version=4)
         nb.cells.append(nbformat.v4.new_code_cell(_FIXED_PROBE.format(names=list(_panels(nb.cells)))))
         src = tmp_path / f"other_{path.name}"
         nbformat.write(nb, src)
     out = tmp_path / path.name
-    papermill.execute_notebook(str(src), str(out), parameters=params, cwd=str(NOTEBOOKS),
-                               kernel_name="python3", execution_timeout=600, progress_bar=False)
+    papermill.execute_notebook(
+        str(src),
+        str(out),
+        parameters=params,
+        cwd=str(NOTEBOOKS),
+        kernel_name="python3",
+        execution_timeout=600,
+        progress_bar=False,
+    )
     nb = nbformat.read(out, as_version=4)
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert bool(injected) == bool(params)
@@ -233,13 +253,15 @@ def test_lesson_runs_under_papermill(path, variant, tmp_path):
         for o in c.get("outputs", []):
             assert o.output_type != "error"
             assert not (o.output_type == "stream" and o.name == "stderr"), "".join(o.get("text", ""))[:200]
-    if not perturbed:    # every parameter arrives (see _unreached_parameters)
+    if not perturbed:  # every parameter arrives (see _unreached_parameters)
         unreached = _unreached_parameters(path, nb, params)
         assert not unreached, "\n".join(unreached)
     else:
         changed = _changed_outputs(nbformat.read(path, as_version=4), nb.cells[1:])
-        assert not changed, (f"{path.name}: outputs change when training is perturbed by a relative "
-                             f"{perturb.EPS:g}, as on another machine:\n" + "\n".join(changed))
+        assert not changed, (
+            f"{path.name}: outputs change when training is perturbed by a relative "
+            f"{perturb.EPS:g}, as on another machine:\n" + "\n".join(changed)
+        )
         illegible = figure_audit.report(figures, nb.cells)
         assert not illegible, f"{path.name}: figures break the course's figure rules:\n" + "\n".join(illegible)
 
@@ -251,7 +273,7 @@ def _text_outputs(cell):
     for o in cell.get("outputs", []):
         if o.output_type == "stream":
             text = "".join(o.text)
-            if texts and texts[-1].startswith(o.name + ": "):   # the kernel may split one print into chunks
+            if texts and texts[-1].startswith(o.name + ": "):  # the kernel may split one print into chunks
                 texts[-1] += text
             else:
                 texts.append(o.name + ": " + text)
@@ -264,13 +286,13 @@ def _text_outputs(cell):
 def _changed_outputs(committed, executed):
     """A line per code cell whose text outputs differ (cells nbval ignores are skipped)."""
     changed = []
-    pairs = zip([c for c in committed.cells if c.cell_type == "code"],
-                [c for c in executed if c.cell_type == "code"])
+    pairs = zip([c for c in committed.cells if c.cell_type == "code"], [c for c in executed if c.cell_type == "code"])
     for i, (old, new) in enumerate(pairs):
         if "NBVAL_IGNORE_OUTPUT" in old.source or "nbval-ignore-output" in old.metadata.get("tags", []):
             continue
         if _text_outputs(old) != _text_outputs(new):
-            diff = difflib.unified_diff("".join(_text_outputs(old)).splitlines(),
-                                        "".join(_text_outputs(new)).splitlines(), lineterm="", n=0)
+            diff = difflib.unified_diff(
+                "".join(_text_outputs(old)).splitlines(), "".join(_text_outputs(new)).splitlines(), lineterm="", n=0
+            )
             changed.append(f"code cell {i} ({old.source.splitlines()[0][:50]}):\n  " + "\n  ".join(list(diff)[2:12]))
     return changed

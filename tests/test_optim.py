@@ -1,4 +1,5 @@
 """Each optimizer's first steps equal its textbook update rule, computed here by hand with plain floats."""
+
 import math
 
 import numpy as np
@@ -7,8 +8,7 @@ import pytest
 from nncourse import fit, mlp
 from nncourse.layers import Dense
 from nncourse.model import Sequential
-from nncourse.optim import (OPTIMIZERS, SGD, Adagrad, Adam, Momentum, Nesterov, Optimizer, RMSprop,
-                            get_optimizer)
+from nncourse.optim import OPTIMIZERS, SGD, Adagrad, Adam, Momentum, Nesterov, Optimizer, RMSprop, get_optimizer
 from nncourse.surfaces import quadratic, run_path
 
 # f(w) = 1/2 * 3 w^2 on one scalar: gradient 3 w. Three steps from w = 2.
@@ -66,7 +66,7 @@ def test_adagrad_by_hand():
         w = w - lr * g / (math.sqrt(G) + eps)
         expected.append(w)
     assert _run(Adagrad(lr, eps=eps)) == pytest.approx(expected, abs=1e-14)
-    assert expected[0] == pytest.approx(1.5, abs=1e-8)   # the first step is lr * sign(g)
+    assert expected[0] == pytest.approx(1.5, abs=1e-8)  # the first step is lr * sign(g)
 
 
 def test_rmsprop_by_hand():
@@ -87,7 +87,7 @@ def test_adam_by_hand_with_bias_correction():
         g = CURV * w
         m = b1 * m + (1 - b1) * g
         v = b2 * v + (1 - b2) * g * g
-        m_hat, v_hat = m / (1 - b1 ** t), v / (1 - b2 ** t)
+        m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
         w = w - lr * m_hat / (math.sqrt(v_hat) + eps)
         expected.append(w)
     assert _run(Adam(lr, beta1=b1, beta2=b2, eps=eps)) == pytest.approx(expected, abs=1e-14)
@@ -138,23 +138,26 @@ def test_the_surface_uses_the_same_classes():
     """A surface path with SGD on f = 1/2 (p1^2 + 10 p2^2) is p <- (1 - lr lam) p, coordinate-wise."""
     path = run_path(quadratic(1.0, 10.0), SGD(0.05), start=(1.0, 1.0), steps=4)
     k = np.arange(5)
-    np.testing.assert_allclose(path.points[:, 0], 0.95 ** k, rtol=1e-14)
-    np.testing.assert_allclose(path.points[:, 1], 0.5 ** k, rtol=1e-14)
+    np.testing.assert_allclose(path.points[:, 0], 0.95**k, rtol=1e-14)
+    np.testing.assert_allclose(path.points[:, 1], 0.5**k, rtol=1e-14)
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda: SGD(0), "learning rate must be a positive number"),
-    (lambda: SGD(float("nan")), "learning rate must be a positive number"),
-    (lambda: SGD(0.1, momentum=1.0), r"momentum must be a number in \[0, 1\)"),
-    (lambda: SGD(0.1, momentum=-0.1), r"momentum must be a number in \[0, 1\)"),
-    (lambda: SGD(0.1, nesterov=True), "Nesterov momentum needs momentum > 0"),
-    (lambda: Adam(0.1, beta1=1.0), r"beta1 must be a number in \[0, 1\)"),
-    (lambda: Adam(0.1, beta2=1.5), r"beta2 must be a number in \[0, 1\)"),
-    (lambda: Adam(0.1, eps=0), "eps must be a positive number"),
-    (lambda: RMSprop(0.1, rho=True), r"rho must be a number in \[0, 1\)"),
-    (lambda: Adagrad(0.1, eps=-1), "eps must be a positive number"),
-    (lambda: get_optimizer("adamw", 0.1), "unknown optimizer 'adamw'; choose one of: 'sgd', 'momentum'"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: SGD(0), "learning rate must be a positive number"),
+        (lambda: SGD(float("nan")), "learning rate must be a positive number"),
+        (lambda: SGD(0.1, momentum=1.0), r"momentum must be a number in \[0, 1\)"),
+        (lambda: SGD(0.1, momentum=-0.1), r"momentum must be a number in \[0, 1\)"),
+        (lambda: SGD(0.1, nesterov=True), "Nesterov momentum needs momentum > 0"),
+        (lambda: Adam(0.1, beta1=1.0), r"beta1 must be a number in \[0, 1\)"),
+        (lambda: Adam(0.1, beta2=1.5), r"beta2 must be a number in \[0, 1\)"),
+        (lambda: Adam(0.1, eps=0), "eps must be a positive number"),
+        (lambda: RMSprop(0.1, rho=True), r"rho must be a number in \[0, 1\)"),
+        (lambda: Adagrad(0.1, eps=-1), "eps must be a positive number"),
+        (lambda: get_optimizer("adamw", 0.1), "unknown optimizer 'adamw'; choose one of: 'sgd', 'momentum'"),
+    ],
+)
 def test_bad_settings_raise(make, message):
     with pytest.raises(ValueError, match=message):
         make()

@@ -1,6 +1,7 @@
 """Masks, magnitude pruning, rewinding and the lottery-ticket loop: masked weights and their gradients are
 zero and stay zero through training; per-layer and global pruning remove exactly the smallest weights;
 rewinding restores the stored values exactly; the counts per round follow the stated rounding."""
+
 import autograd.numpy as anp
 import numpy as np
 import pytest
@@ -9,9 +10,21 @@ from autograd import grad
 from nncourse import SGD, fit, gradcheck, mlp
 from nncourse.diagnostics import dead_unit_fraction
 from nncourse.layers import Dense
-from nncourse.pruning import (MaskedDense, dead_units, densities, iterative_pruning, layer_rates, masked_layers,
-                              n_to_prune, prunable, prune_by_magnitude, reinitialize, remaining_counts, rewind,
-                              total_density)
+from nncourse.pruning import (
+    MaskedDense,
+    dead_units,
+    densities,
+    iterative_pruning,
+    layer_rates,
+    masked_layers,
+    n_to_prune,
+    prunable,
+    prune_by_magnitude,
+    reinitialize,
+    remaining_counts,
+    rewind,
+    total_density,
+)
 
 TOL = 1e-7
 
@@ -91,7 +104,7 @@ def test_per_layer_pruning_removes_exactly_the_smallest_magnitudes(rng):
 def test_global_pruning_ranks_all_layers_together(rng):
     model = prunable(mlp([4, 10, 3], rng=rng))
     out_W = masked_layers(model)[1].params["W"]
-    out_W[...] = 10.0 + np.abs(out_W)          # every output weight is larger than every hidden one
+    out_W[...] = 10.0 + np.abs(out_W)  # every output weight is larger than every hidden one
     prune_by_magnitude(model, 0.5, scope="global")
     hidden, out = masked_layers(model)
     assert out.density == 1.0 and hidden.n_kept == 40 + 30 - 35 - 30
@@ -106,8 +119,12 @@ def test_layer_rates_put_the_output_rate_last(rng):
 
 def test_pruning_rejects_bad_input(rng):
     model = prunable(mlp([2, 3, 1], rng=rng))
-    for kwargs in ({"rate": 1.0}, {"rate": -0.1}, {"rate": 0.2, "scope": "row"},
-                   {"rate": 0.2, "output_rate": 0.1, "scope": "global"}):
+    for kwargs in (
+        {"rate": 1.0},
+        {"rate": -0.1},
+        {"rate": 0.2, "scope": "row"},
+        {"rate": 0.2, "output_rate": 0.1, "scope": "global"},
+    ):
         with pytest.raises(ValueError):
             prune_by_magnitude(model, **kwargs)
     with pytest.raises(ValueError, match="prunable"):
@@ -162,7 +179,7 @@ def test_iterative_pruning_reaches_the_counts_and_rewinds_each_round(rng):
         hidden, out = masked_layers(m)
         seen.append((hidden.n_kept, out.n_kept))
         w0 = theta0[0]["W"]
-        assert np.array_equal(hidden.params["W"][hidden.mask == 1], w0[hidden.mask == 1])   # rewound
+        assert np.array_equal(hidden.params["W"][hidden.mask == 1], w0[hidden.mask == 1])  # rewound
         # stand-in for training: move every surviving weight
         for layer in masked_layers(m):
             layer.params["W"] += rng.normal(size=layer.params["W"].shape) * layer.mask

@@ -1,5 +1,6 @@
 """L1/L2 weight penalties: value and gradient against central differences and autograd, biases untouched, and
 their effect inside `fit`."""
+
 import autograd.numpy as anp
 import numpy as np
 import pytest
@@ -14,21 +15,26 @@ from nncourse.residual import ResidualBlock
 
 
 def _model(rng):
-    return Sequential([Dense(3, 4, rng=rng, init="glorot_normal", bias_init=nc.init.initializer("normal")),
-                       Tanh(), ResidualBlock([Dense(4, 4, rng=rng, init="glorot_normal"), Tanh()]),
-                       Dense(4, 2, rng=rng, init="glorot_normal")])
+    return Sequential(
+        [
+            Dense(3, 4, rng=rng, init="glorot_normal", bias_init=nc.init.initializer("normal")),
+            Tanh(),
+            ResidualBlock([Dense(4, 4, rng=rng, init="glorot_normal"), Tanh()]),
+            Dense(4, 2, rng=rng, init="glorot_normal"),
+        ]
+    )
 
 
 def _ag_penalty(ws, a, b):
-    return sum(a * anp.sum(anp.abs(w)) + 0.5 * b * anp.sum(w ** 2) for w in ws)
+    return sum(a * anp.sum(anp.abs(w)) + 0.5 * b * anp.sum(w**2) for w in ws)
 
 
 def test_penalty_value_matches_its_formula(rng):
     model = _model(rng)
     ws = [layer.params[k] for layer, k in penalized(model)]
-    assert len(ws) == 3                                   # two Dense W and the one inside the residual block
+    assert len(ws) == 3  # two Dense W and the one inside the residual block
     pen = WeightPenalty(l1=0.3, l2=0.7)
-    expected = sum(0.3 * np.abs(w).sum() + 0.35 * (w ** 2).sum() for w in ws)
+    expected = sum(0.3 * np.abs(w).sum() + 0.35 * (w**2).sum() for w in ws)
     assert pen.value(model) == pytest.approx(expected, rel=1e-14)
     assert pen.value(model) == pytest.approx(_ag_penalty(ws, 0.3, 0.7), rel=1e-14)
 
@@ -47,7 +53,7 @@ def test_penalty_gradient_matches_finite_differences_and_autograd(rng):
         if k.endswith("W"):
             num = gradcheck.numerical_gradient(lambda: np.array(pen.value(model)), w, np.array(1.0))
             assert gradcheck.relative_error(added, num) < 1e-7
-            ag = grad(lambda w_: 0.2 * anp.sum(anp.abs(w_)) + 0.25 * anp.sum(w_ ** 2))(w.copy())
+            ag = grad(lambda w_: 0.2 * anp.sum(anp.abs(w_)) + 0.25 * anp.sum(w_**2))(w.copy())
             assert gradcheck.relative_error(added, ag) < 1e-14
         else:
             assert np.array_equal(added, np.zeros_like(w)), f"{k} must not be penalized"

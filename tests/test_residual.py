@@ -1,5 +1,6 @@
 """The residual block: backward against central finite differences and against autograd (random upstream
 gradient), parameters shared with the inner layers, and shape checks."""
+
 import autograd.numpy as anp
 import numpy as np
 import pytest
@@ -13,8 +14,13 @@ TOL = 1e-7
 
 
 def _block(rng, act=Tanh):
-    return ResidualBlock([Dense(4, 5, rng=rng, init="glorot_normal", bias_init="normal"), act(),
-                          Dense(5, 4, rng=rng, init="glorot_normal", bias_init="normal")])
+    return ResidualBlock(
+        [
+            Dense(4, 5, rng=rng, init="glorot_normal", bias_init="normal"),
+            act(),
+            Dense(5, 4, rng=rng, init="glorot_normal", bias_init="normal"),
+        ]
+    )
 
 
 @pytest.mark.parametrize("act", [Tanh, Sigmoid])
@@ -31,12 +37,17 @@ def test_residual_backward_matches_autograd(rng):
     dx = block.backward(dout)
     W1, b1, W2, b2 = (block.params[k].copy() for k in ("0.W", "0.b", "2.W", "2.b"))
 
-    def scalar(x, W1, b1, W2, b2):   # sum(y * dout) with y = x + tanh(x W1 + b1) W2 + b2, written independently
+    def scalar(x, W1, b1, W2, b2):  # sum(y * dout) with y = x + tanh(x W1 + b1) W2 + b2, written independently
         return anp.sum((x + anp.dot(anp.tanh(anp.dot(x, W1) + b1), W2) + b2) * dout)
 
     args = (x, W1, b1, W2, b2)
-    ours = {"x": dx, "0.W": block.grads["0.W"], "0.b": block.grads["0.b"], "2.W": block.grads["2.W"],
-            "2.b": block.grads["2.b"]}
+    ours = {
+        "x": dx,
+        "0.W": block.grads["0.W"],
+        "0.b": block.grads["0.b"],
+        "2.W": block.grads["2.W"],
+        "2.b": block.grads["2.b"],
+    }
     for i, name in enumerate(ours):
         assert gradcheck.relative_error(ours[name], grad(scalar, i)(*args)) < 1e-12, name
 

@@ -1,5 +1,6 @@
 """The recurrent layer: backpropagation through time against central differences and against the same recurrence
 written in autograd; the time-distributed wrapper; the toy task; the sequence training loop."""
+
 import autograd.numpy as anp
 import numpy as np
 import pytest
@@ -10,8 +11,7 @@ from nncourse.gradcheck import check_layer, relative_error
 from nncourse.layers import Dense, Layer
 from nncourse.model import Sequential
 from nncourse.optim import SGD
-from nncourse.rnn import (RNN, TimeDistributed, fit_sequences, make_delayed_echo, recurrent_weights,
-                          sequence_accuracy)
+from nncourse.rnn import RNN, TimeDistributed, fit_sequences, make_delayed_echo, recurrent_weights, sequence_accuracy
 
 ACTIVATIONS = ["tanh", "relu", "identity"]
 INITS = ["normal", "orthogonal", "identity"]
@@ -118,7 +118,7 @@ def test_recurrent_weights_have_the_promised_gain(init):
     rng = np.random.default_rng(5)
     W = recurrent_weights(init, 400, rng, scale=0.8)
     if init == "orthogonal":
-        assert np.allclose(W.T @ W, 0.64 * np.eye(400), atol=1e-12)   # every singular value is the scale
+        assert np.allclose(W.T @ W, 0.64 * np.eye(400), atol=1e-12)  # every singular value is the scale
     elif init == "identity":
         assert np.array_equal(W, 0.8 * np.eye(400))
     else:
@@ -146,6 +146,7 @@ def test_time_distributed_dense_gradients_and_shared_arrays(rng):
 def test_whole_sequence_model_matches_central_differences(rng):
     from nncourse.gradcheck import check_model
     from nncourse.losses import bce_with_logits
+
     model = Sequential([RNN(1, 4, rng, "tanh", "normal"), TimeDistributed(Dense(4, 1, rng))])
     X, y = make_delayed_echo(5, 6, 2, rng)
     for name, err in check_model(model, bce_with_logits, X, y).items():
@@ -195,8 +196,19 @@ def test_fit_sequences_ignores_the_steps_before_skip():
 
 def test_fit_sequences_mini_batches_are_deterministic():
     X, y = make_delayed_echo(40, 6, 1, np.random.default_rng(3))
-    losses = [fit_sequences(_echo_model(np.random.default_rng(4)), X, y, lr=0.5, epochs=3, batch_size=16,
-                            rng=np.random.default_rng(5), skip=1).loss for _ in range(2)]
+    losses = [
+        fit_sequences(
+            _echo_model(np.random.default_rng(4)),
+            X,
+            y,
+            lr=0.5,
+            epochs=3,
+            batch_size=16,
+            rng=np.random.default_rng(5),
+            skip=1,
+        ).loss
+        for _ in range(2)
+    ]
     assert losses[0] == losses[1] and len(losses[0]) == 9
     with pytest.raises(ValueError, match="Generator"):
         fit_sequences(_echo_model(np.random.default_rng(4)), X, y, batch_size=16)
@@ -208,7 +220,7 @@ def test_fit_sequences_clips_the_update(rng):
     before = [model.layers[0].params[k].copy() for k in ("Wx", "Wh", "b")]
     hist = fit_sequences(model, X, y, lr=1.0, epochs=1, skip=2, clip=clipper("global_norm", 1e-3))
     moved = np.sqrt(sum(np.sum((model.layers[0].params[k] - b) ** 2) for k, b in zip(("Wx", "Wh", "b"), before)))
-    assert np.sqrt(np.sum(np.square(hist.grad_norms[0]))) > 1e-3   # the norm before clipping is recorded
+    assert np.sqrt(np.sum(np.square(hist.grad_norms[0]))) > 1e-3  # the norm before clipping is recorded
     assert moved <= 1e-3 * (1 + 1e-9)
 
 

@@ -1,10 +1,11 @@
 """Each schedule's learning-rate sequence equals its definition; reduce-on-plateau follows a scripted loss."""
+
 import numpy as np
 import pytest
 
 from nncourse import fit, mlp
 from nncourse.optim import SGD
-from nncourse.schedules import (Constant, ExponentialDecay, ReduceLROnPlateau, StepDecay, get_schedule)
+from nncourse.schedules import Constant, ExponentialDecay, ReduceLROnPlateau, StepDecay, get_schedule
 
 
 def _per_epoch_lr(schedule, lr0=0.4, epochs=12, rng=None):
@@ -27,15 +28,23 @@ def test_step_decay_sequence():
 
 def test_exponential_decay_sequence():
     lrs = _per_epoch_lr(ExponentialDecay(gamma=0.9))
-    assert lrs == pytest.approx([0.4 * 0.9 ** k for k in range(12)], rel=1e-14)
+    assert lrs == pytest.approx([0.4 * 0.9**k for k in range(12)], rel=1e-14)
 
 
 def test_history_lr_is_per_step_with_mini_batches():
     """With 3 mini-batches per epoch, each epoch's rate repeats 3 times."""
     rng = np.random.default_rng(1)
     X, y = rng.normal(size=(9, 2)), rng.normal(size=(9, 1))
-    hist = fit(mlp([2, 1], rng=rng), X, y, optimizer=SGD(1.0), epochs=3, batch_size=3, rng=rng,
-               callbacks=[StepDecay(factor=0.1, step_size=1)])
+    hist = fit(
+        mlp([2, 1], rng=rng),
+        X,
+        y,
+        optimizer=SGD(1.0),
+        epochs=3,
+        batch_size=3,
+        rng=rng,
+        callbacks=[StepDecay(factor=0.1, step_size=1)],
+    )
     assert hist.lr == pytest.approx([1.0] * 3 + [0.1] * 3 + [0.01] * 3, rel=1e-14)
 
 
@@ -74,7 +83,7 @@ def test_plateau_cooldown_ignores_bad_epochs():
 def test_plateau_min_lr_and_threshold():
     p = ReduceLROnPlateau(factor=0.5, patience=0, min_lr=0.3, threshold=0.0)
     assert _script(p, [1, 1, 1, 1]) == [1, 0.5, 0.3, 0.3]
-    assert p.reductions == [2, 3]        # the cut to the floor counts, staying there does not
+    assert p.reductions == [2, 3]  # the cut to the floor counts, staying there does not
     # a relative threshold of 10%: 0.95 is not an improvement over 1.0, 0.85 is
     q = ReduceLROnPlateau(factor=0.5, patience=0, min_lr=0.0, threshold=0.1)
     assert _script(q, [1.0, 0.95, 0.85]) == [1, 0.5, 0.5]
@@ -98,19 +107,22 @@ def test_plateau_val_loss_needs_validation_data(rng):
         fit(mlp([2, 1], rng=rng), X, y, epochs=2, callbacks=[ReduceLROnPlateau(monitor="val_loss")])
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda: StepDecay(factor=1.0), "factor must be a number with 0 < factor < 1"),
-    (lambda: StepDecay(factor=0), "factor must be a number with 0 < factor < 1"),
-    (lambda: StepDecay(step_size=0), "step_size must be a positive integer"),
-    (lambda: ExponentialDecay(gamma=1.2), "gamma must be a number with 0 < gamma < 1"),
-    (lambda: ReduceLROnPlateau(factor=2), "factor must be a number with 0 < factor < 1"),
-    (lambda: ReduceLROnPlateau(patience=-1), "patience must be a non-negative integer"),
-    (lambda: ReduceLROnPlateau(patience=1.5), "patience must be a non-negative integer"),
-    (lambda: ReduceLROnPlateau(cooldown=-2), "cooldown must be a non-negative integer"),
-    (lambda: ReduceLROnPlateau(min_lr=-1e-3), "min_lr must be a non-negative number"),
-    (lambda: ReduceLROnPlateau(monitor="acc"), "unknown monitor 'acc'; choose one of: 'loss', 'val_loss'"),
-    (lambda: get_schedule("cosine"), "unknown schedule 'cosine'; choose one of: 'constant', 'step'"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: StepDecay(factor=1.0), "factor must be a number with 0 < factor < 1"),
+        (lambda: StepDecay(factor=0), "factor must be a number with 0 < factor < 1"),
+        (lambda: StepDecay(step_size=0), "step_size must be a positive integer"),
+        (lambda: ExponentialDecay(gamma=1.2), "gamma must be a number with 0 < gamma < 1"),
+        (lambda: ReduceLROnPlateau(factor=2), "factor must be a number with 0 < factor < 1"),
+        (lambda: ReduceLROnPlateau(patience=-1), "patience must be a non-negative integer"),
+        (lambda: ReduceLROnPlateau(patience=1.5), "patience must be a non-negative integer"),
+        (lambda: ReduceLROnPlateau(cooldown=-2), "cooldown must be a non-negative integer"),
+        (lambda: ReduceLROnPlateau(min_lr=-1e-3), "min_lr must be a non-negative number"),
+        (lambda: ReduceLROnPlateau(monitor="acc"), "unknown monitor 'acc'; choose one of: 'loss', 'val_loss'"),
+        (lambda: get_schedule("cosine"), "unknown schedule 'cosine'; choose one of: 'constant', 'step'"),
+    ],
+)
 def test_bad_knobs_raise(make, message):
     with pytest.raises(ValueError, match=message):
         make()

@@ -10,12 +10,12 @@ build/site-screenshots/.
 
 Needs the site tools (requirements-site.txt, which `make site` installs) and chromium; skips otherwise.
 """
+
 import functools
 import http.server
 import importlib.util
 import re
 import shutil
-import sys
 import threading
 import urllib.error
 import urllib.parse
@@ -29,13 +29,22 @@ from conftest import NOTEBOOKS, ROOT
 SITE_TOOLS = ["sphinx", "myst_nb", "sphinx_book_theme", "sphinx-mathjax-offline"]
 MISSING = [name for name in SITE_TOOLS if importlib.util.find_spec(name) is None]
 CHROMIUM = shutil.which("chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(bool(MISSING), reason=f"the site tools are not installed ({', '.join(MISSING)}): "
-                       ".venv/bin/pip install -r requirements-site.txt, or run make site once"),
+    pytest.mark.skipif(
+        bool(MISSING),
+        reason=f"the site tools are not installed ({', '.join(MISSING)}): "
+        ".venv/bin/pip install -r requirements-site.txt, or run make site once",
+    ),
     pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)"),
 ]
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the Python package playwright is needed")
@@ -59,8 +68,13 @@ def panel_count(lesson):
     lesson's code builds them: a count that cannot be zero by accident for a lesson with panels)."""
     bs = _build_site_module()
     nb = nbformat.read(NOTEBOOKS / f"{lesson}.ipynb", as_version=4)
-    return sum(1 for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-               if bs.WIDGET_VIEW in o.get("data", {}) and o["data"].get("text/plain", "").startswith("panel: "))
+    return sum(
+        1
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if bs.WIDGET_VIEW in o.get("data", {}) and o["data"].get("text/plain", "").startswith("panel: ")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +161,7 @@ _JS_PANELS = """() => Array.from(document.querySelectorAll('.nncourse-panel-live
 })"""
 
 
-_BODIES = {}   # url -> (HTTP status, text): each page of the site is fetched once for all link checks
+_BODIES = {}  # url -> (HTTP status, text): each page of the site is fetched once for all link checks
 
 
 def _check_links(page, base):
@@ -194,9 +208,16 @@ def test_page(name, site, server, browser):
         if name in LESSONS:
             panels = page.evaluate(_JS_PANELS)
             assert len(panels) == panel_count(name) == site[1][f"{name}.ipynb"]
-            assert panel_count(name) == len(re.findall(r"_panel\(", "".join(
-                c.source for c in nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4).cells
-                if c.cell_type == "code"))), "every panel the lesson builds is on its page"
+            assert panel_count(name) == len(
+                re.findall(
+                    r"_panel\(",
+                    "".join(
+                        c.source
+                        for c in nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4).cells
+                        if c.cell_type == "code"
+                    ),
+                )
+            ), "every panel the lesson builds is on its page"
             assert all(LIVE_LINE in p["text"] for p in panels), panels
             assert all(p["figures"] >= 1 for p in panels), f"a panel without its figure: {panels}"
             assert all(img["width"] > 0 for img in images) and len(images) >= len(panels)
@@ -214,7 +235,7 @@ def test_page(name, site, server, browser):
                                       window.scrollBy(0, -110); }""")
             page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
         if name == "credits":
-            assert "Glorot & Bengio (2010)" in math["text"]            # README.md's Sources
+            assert "Glorot & Bengio (2010)" in math["text"]  # README.md's Sources
             assert "Frankle & Carbin" in math["text"] and "Mazur" in math["text"]  # the lessons' credits
     finally:
         page.close()
@@ -227,7 +248,9 @@ def test_harness_catches_a_broken_page(site, server, browser):
     scratch.mkdir(exist_ok=True)
     (scratch / "broken.html").write_text(
         '<html><body><p>raw $\\alpha$</p><img src="missing.png">'
-        '<script src="https://cdn.example.invalid/x.js"></script></body></html>', encoding="utf-8")
+        '<script src="https://cdn.example.invalid/x.js"></script></body></html>',
+        encoding="utf-8",
+    )
     loaded = LoadedPage(browser, f"{server}/_harness/broken.html")
     try:
         images = loaded.page.evaluate(_JS_IMAGES)

@@ -1,5 +1,6 @@
 """The start page (notebooks/00_start_here.ipynb): markdown only, links every lesson in reading order, every link
 resolves, and its time arithmetic adds up."""
+
 import json
 import re
 

@@ -1,4 +1,5 @@
 """2-D surfaces: gradients against finite differences and autograd; paths; the quadratic's theory."""
+
 import autograd.numpy as anp
 import numpy as np
 import pytest
@@ -6,9 +7,22 @@ from autograd import grad
 
 from nncourse.gradcheck import relative_error
 from nncourse.optim import SGD, Adam, get_optimizer
-from nncourse.surfaces import (REGIME_DEFINITIONS, REGIMES, SURFACES, best_fixed_lr, contraction, critical_lr,
-                               get_surface, measured_regime, quadratic, quadratic_regime, rosenbrock, run_path,
-                               steps_to_shrink, two_minima)
+from nncourse.surfaces import (
+    REGIME_DEFINITIONS,
+    REGIMES,
+    SURFACES,
+    best_fixed_lr,
+    contraction,
+    critical_lr,
+    get_surface,
+    measured_regime,
+    quadratic,
+    quadratic_regime,
+    rosenbrock,
+    run_path,
+    steps_to_shrink,
+    two_minima,
+)
 
 AUTOGRAD = {
     "quadratic": lambda p: 0.5 * (1.0 * p[0] ** 2 + 10.0 * p[1] ** 2),
@@ -59,14 +73,14 @@ def test_theory_of_plain_gd_on_the_quadratic():
     lams = (1.0, 10.0)
     assert critical_lr(lams) == pytest.approx(0.2)
     assert contraction(0.1, lams) == pytest.approx(0.9)
-    assert steps_to_shrink(0.1, lams) == 66           # ceil(ln 1e-3 / ln 0.9)
+    assert steps_to_shrink(0.1, lams) == 66  # ceil(ln 1e-3 / ln 0.9)
     assert steps_to_shrink(0.3, lams) == float("inf")
     assert quadratic_regime(0.01, lams) == "crawls"
     assert quadratic_regime(0.1, lams) == "converges"
     assert quadratic_regime(0.15, lams) == "converges, oscillating"
     assert quadratic_regime(0.2, lams) == "oscillates forever"
     assert quadratic_regime(0.21, lams) == "diverges"
-    assert quadratic_regime(0.199, lams) == "crawls"       # |1 - 1.99| = 0.99: 688 steps
+    assert quadratic_regime(0.199, lams) == "crawls"  # |1 - 1.99| = 0.99: 688 steps
     assert best_fixed_lr(lams) == pytest.approx(2 / 11)
     # at the best fixed step both coordinates shrink equally, by (kappa - 1) / (kappa + 1)
     assert contraction(2 / 11, lams) == pytest.approx(9 / 11)
@@ -107,7 +121,7 @@ def test_simulation_agrees_with_theory(lr):
 
 def test_divergence_stops_cleanly_and_reports_the_step():
     """x -> (1 - lr lam) x with |1 - 10| = 9: |p2| = 1.5 * 9^k passes 1e6 at k = 7 (1.5 * 9^6 = 797,162)."""
-    path = run_path(quadratic(1.0, 10.0), SGD(1.0), steps=100)   # pytest turns RuntimeWarnings into errors
+    path = run_path(quadratic(1.0, 10.0), SGD(1.0), steps=100)  # pytest turns RuntimeWarnings into errors
     assert path.diverged_at == 7
     assert path.steps == 6 and len(path.points) == 7
     assert "diverged at step 7" in path.status
@@ -130,22 +144,31 @@ def test_nearest_minimum_on_two_minima():
     assert small.nearest_minimum() == 1 and small.distance_to_minimum() < 1e-6
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: run_path(quadratic(), "sgd"), "optimizer must be an Optimizer"),
-    (lambda: run_path(quadratic(), SGD(0.1), steps=0), "steps must be a positive integer"),
-    (lambda: run_path(quadratic(), SGD(0.1), start=(1.0, 2.0, 3.0)), r"start must be a point \(p1, p2\)"),
-    (lambda: run_path(quadratic(), SGD(0.1), start=(np.nan, 0.0)), "start contains NaN"),
-    (lambda: get_surface("himmelblau"), "unknown surface 'himmelblau'; choose one of: 'quadratic'"),
-    (lambda: quadratic(lam1=0), "lam1 must be a positive number"),
-    (lambda: quadratic_regime(-0.1, (1.0,)), "learning rate must be a positive number"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: run_path(quadratic(), "sgd"), "optimizer must be an Optimizer"),
+        (lambda: run_path(quadratic(), SGD(0.1), steps=0), "steps must be a positive integer"),
+        (lambda: run_path(quadratic(), SGD(0.1), start=(1.0, 2.0, 3.0)), r"start must be a point \(p1, p2\)"),
+        (lambda: run_path(quadratic(), SGD(0.1), start=(np.nan, 0.0)), "start contains NaN"),
+        (lambda: get_surface("himmelblau"), "unknown surface 'himmelblau'; choose one of: 'quadratic'"),
+        (lambda: quadratic(lam1=0), "lam1 must be a positive number"),
+        (lambda: quadratic_regime(-0.1, (1.0,)), "learning rate must be a positive number"),
+    ],
+)
 def test_bad_input_raises(call, message):
     with pytest.raises(ValueError, match=message):
         call()
 
 
 def test_every_optimizer_reaches_the_quadratic_minimum():
-    for name, lr in {"sgd": 0.1, "momentum": 0.05, "nesterov": 0.05, "adagrad": 1.0, "rmsprop": 0.03,
-                     "adam": 0.3}.items():
+    for name, lr in {
+        "sgd": 0.1,
+        "momentum": 0.05,
+        "nesterov": 0.05,
+        "adagrad": 1.0,
+        "rmsprop": 0.03,
+        "adam": 0.3,
+    }.items():
         path = run_path(quadratic(), get_optimizer(name, lr), steps=300)
         assert path.distance_to_minimum() < 0.05, name

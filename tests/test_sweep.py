@@ -1,4 +1,5 @@
 """make sweep: a lesson over a grid of parameters, run in parallel, with one table of outcomes and a plot."""
+
 import csv
 import importlib.util
 import json
@@ -18,8 +19,14 @@ spec.loader.exec_module(sweep)
 
 def test_values_split_on_top_level_commas_only():
     assert sweep.split_values("0.1,[1,2],'a,b',adam") == ["0.1", "[1,2]", "'a,b'", "adam"]
-    assert [sweep.parse_value(v) for v in ("3", "0.1", "True", "None", "adam", "[1,2]")] == \
-        [3, 0.1, True, None, "adam", (1, 2)]
+    assert [sweep.parse_value(v) for v in ("3", "0.1", "True", "None", "adam", "[1,2]")] == [
+        3,
+        0.1,
+        True,
+        None,
+        "adam",
+        (1, 2),
+    ]
 
 
 def test_grid_is_every_combination_in_order():
@@ -29,13 +36,16 @@ def test_grid_is_every_combination_in_order():
     assert len(runs) == 6 and runs[0] == {"lr": 0.1, "seed": 0} and runs[-1] == {"lr": 1, "seed": 2}
 
 
-@pytest.mark.parametrize("spec, match", [
-    ("lrr=0.1", "no parameter 'lrr'.*did you mean 'lr'"),
-    ("lr", "name=v1,v2"),
-    ("lr=0.1 lr=1", "given twice"),
-    ("lr=0.1,,1", "empty value"),
-    ("", "at least one parameter"),
-])
+@pytest.mark.parametrize(
+    "spec, match",
+    [
+        ("lrr=0.1", "no parameter 'lrr'.*did you mean 'lr'"),
+        ("lr", "name=v1,v2"),
+        ("lr=0.1 lr=1", "given twice"),
+        ("lr=0.1,,1", "empty value"),
+        ("", "at least one parameter"),
+    ],
+)
 def test_bad_sweep_specs_are_one_line(spec, match):
     with pytest.raises(sweep.SweepError, match=match) as info:
         sweep.parse_grid(spec, ["lr", "seed"])
@@ -69,13 +79,32 @@ def test_sweep_runs_the_grid_and_tables_each_run(tmp_path):
     """Lesson 02 over two learning rates and two data sizes, one of which the lesson rejects: four rows, the
     rejected runs with their one-line error, the others with the outcomes the lesson records."""
     out = tmp_path / "sweep"
-    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "sweep.py"), "--lesson", "02", "--params",
-                           "relu_lr=0.01,0.1 n_points=300,1", "--jobs", "2", "--out", str(out)],
-                          capture_output=True, text=True, timeout=600, cwd=ROOT)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "sweep.py"),
+            "--lesson",
+            "02",
+            "--params",
+            "relu_lr=0.01,0.1 n_points=300,1",
+            "--jobs",
+            "2",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     rows = list(csv.DictReader((out / "results.csv").open()))
     assert [(r["relu_lr"], r["n_points"], r["status"]) for r in rows] == [
-        ("0.01", "300", "ok"), ("0.01", "1", "error"), ("0.1", "300", "ok"), ("0.1", "1", "error")]
+        ("0.01", "300", "ok"),
+        ("0.01", "1", "error"),
+        ("0.1", "300", "ok"),
+        ("0.1", "1", "error"),
+    ]
     for r in rows:
         assert (out / r["notebook"]).exists()
         if r["status"] == "error":
@@ -87,7 +116,20 @@ def test_sweep_runs_the_grid_and_tables_each_run(tmp_path):
 
 
 def test_sweep_refuses_a_bad_command_line_before_running_anything(tmp_path):
-    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "sweep.py"), "--lesson", "02", "--params",
-                           "seeed=1,2", "--out", str(tmp_path / "x")], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "sweep.py"),
+            "--lesson",
+            "02",
+            "--params",
+            "seeed=1,2",
+            "--out",
+            str(tmp_path / "x"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2 and "did you mean 'seed'" in proc.stderr
     assert not (tmp_path / "x").exists()

@@ -1,4 +1,5 @@
 """The training loop: determinism, clean divergence, mini-batches, hooks, and every bad-input error."""
+
 import numpy as np
 import pytest
 
@@ -40,9 +41,9 @@ def test_divergence_stops_cleanly_and_reports_the_step():
     rng = np.random.default_rng(0)
     X, y = data.make_quadratic_regression(100, rng, x2_range=(-100, 100))
     model = nc.mlp([2, 8, 1], "relu", rng=rng)
-    hist = nc.fit(model, X, y, lr=0.5, epochs=500)         # RuntimeWarnings are errors in this suite
+    hist = nc.fit(model, X, y, lr=0.5, epochs=500)  # RuntimeWarnings are errors in this suite
     assert hist.diverged
-    assert hist.diverged_at == len(hist.loss) + 1          # the step whose loss was no longer finite
+    assert hist.diverged_at == len(hist.loss) + 1  # the step whose loss was no longer finite
     assert all(np.isfinite(hist.loss))
     assert hist.status.startswith(f"diverged at step {hist.diverged_at}")
 
@@ -71,6 +72,7 @@ def test_callbacks_and_validation_loss():
     class StopAt3:
         def on_epoch_end(self, epoch, history, model, optimizer):
             return epoch == 3
+
     rng = np.random.default_rng(0)
     X, y = data.make_classification("xor", 80, rng)
     model = nc.mlp([2, 4, 1], "tanh", rng=rng)
@@ -78,17 +80,20 @@ def test_callbacks_and_validation_loss():
     assert hist.stopped_at_epoch == 3 and len(hist.val_loss) == 3 and "stopped early" in hist.status
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"epochs": 0}, "epochs must be a positive integer"),
-    ({"epochs": 2.5}, "epochs must be a positive integer"),
-    ({"lr": 0.0}, "learning rate must be a positive number"),
-    ({"lr": -1}, "learning rate must be a positive number"),
-    ({"lr": float("nan")}, "learning rate must be a positive number"),
-    ({"loss": "hinge"}, "unknown loss 'hinge'; choose one of: 'mse', 'half_sse'.*'softmax_cross_entropy'"),
-    ({"batch_size": 0}, "batch_size must be a positive integer"),
-    ({"batch_size": 10}, "pass rng="),
-    ({"optimizer": "adam"}, "optimizer must be an Optimizer"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"epochs": 0}, "epochs must be a positive integer"),
+        ({"epochs": 2.5}, "epochs must be a positive integer"),
+        ({"lr": 0.0}, "learning rate must be a positive number"),
+        ({"lr": -1}, "learning rate must be a positive number"),
+        ({"lr": float("nan")}, "learning rate must be a positive number"),
+        ({"loss": "hinge"}, "unknown loss 'hinge'; choose one of: 'mse', 'half_sse'.*'softmax_cross_entropy'"),
+        ({"batch_size": 0}, "batch_size must be a positive integer"),
+        ({"batch_size": 10}, "pass rng="),
+        ({"optimizer": "adam"}, "optimizer must be an Optimizer"),
+    ],
+)
 def test_bad_training_arguments(kwargs, match):
     rng = np.random.default_rng(0)
     X, y = data.make_quadratic_regression(20, rng)
@@ -128,14 +133,15 @@ def test_bad_model_arguments():
         Dense(2, -1, rng=rng)
     with pytest.raises(ValueError, match=r"Dense\(2, 3\) with a random initializer needs rng="):
         Dense(2, 3)
-    assert np.all(Dense(2, 3, init="constant").params["W"] == 1.0)   # nothing random: no Generator needed
+    assert np.all(Dense(2, 3, init="constant").params["W"] == 1.0)  # nothing random: no Generator needed
 
 
 def test_training_an_epoch_at_a_time_gives_fit_s_numbers():
     from nncourse import fit, mlp
+
     """Training (what a playing panel advances) is fit's loop: any split into advances, the same run."""
-    from nncourse.train import Training
     from nncourse.callbacks import EarlyStopping
+    from nncourse.train import Training
 
     def setup():
         rng = np.random.default_rng(4)
@@ -144,24 +150,47 @@ def test_training_an_epoch_at_a_time_gives_fit_s_numbers():
         return mlp([2, 8, 1], activation_name="tanh", rng=np.random.default_rng(5)), X, y
 
     model, X, y = setup()
-    whole = fit(model, X, y, loss="bce_with_logits", lr=0.5, epochs=30, batch_size=16, rng=np.random.default_rng(6),
-                X_val=X[:16], y_val=y[:16], callbacks=[EarlyStopping(patience=50)])
+    whole = fit(
+        model,
+        X,
+        y,
+        loss="bce_with_logits",
+        lr=0.5,
+        epochs=30,
+        batch_size=16,
+        rng=np.random.default_rng(6),
+        X_val=X[:16],
+        y_val=y[:16],
+        callbacks=[EarlyStopping(patience=50)],
+    )
     model2, X, y = setup()
-    t = Training(model2, X, y, loss="bce_with_logits", lr=0.5, epochs=30, batch_size=16,
-                 rng=np.random.default_rng(6), X_val=X[:16], y_val=y[:16], callbacks=[EarlyStopping(patience=50)])
+    t = Training(
+        model2,
+        X,
+        y,
+        loss="bce_with_logits",
+        lr=0.5,
+        epochs=30,
+        batch_size=16,
+        rng=np.random.default_rng(6),
+        X_val=X[:16],
+        y_val=y[:16],
+        callbacks=[EarlyStopping(patience=50)],
+    )
     for k in (1, 4, 7, 100):
         t.advance(k)
     assert t.done and t.epoch == 30
     assert t.history.loss == whole.loss and t.history.val_loss == whole.val_loss
     assert np.array_equal(model.predict(X), model2.predict(X))
-    assert t.advance(5) is t.history and t.epoch == 30          # a finished run stays finished
+    assert t.advance(5) is t.history and t.epoch == 30  # a finished run stays finished
 
 
 def test_a_diverging_training_is_done_at_the_step_it_diverges():
     from nncourse import mlp
     from nncourse.train import Training
+
     X = np.linspace(-1, 1, 20)[:, None] * 100
-    t = Training(mlp([1, 4, 1], rng=np.random.default_rng(0)), X, X ** 2, lr=10.0, epochs=50)
+    t = Training(mlp([1, 4, 1], rng=np.random.default_rng(0)), X, X**2, lr=10.0, epochs=50)
     t.advance(2)
     while not t.done:
         t.advance(1)

@@ -81,6 +81,7 @@ def test_logistic_hessian_matches_autograd(rng):
     def loss(theta):
         z = anp.dot(X, theta[:2]) + theta[2]
         return anp.mean(anp.logaddexp(0, z) - y.ravel() * z)
+
     H = hessian(loss)(np.zeros(3))
     assert np.allclose(T.logistic_hessian(X), H, rtol=1e-12, atol=0)
     ev = np.linalg.eigvalsh(H)
@@ -105,10 +106,10 @@ def test_run_classifier_is_deterministic_and_curves_have_one_entry_per_epoch():
 
 
 def test_a_diverging_run_is_reported_not_raised():
-    r = T.run_classifier(lr=1e300, epochs=20, seed=0)   # BCE is linear in the logit: only overflow diverges
+    r = T.run_classifier(lr=1e300, epochs=20, seed=0)  # BCE is linear in the logit: only overflow diverges
     assert r.diverged and "diverged at step" in r.status
     fig = Figure()
-    T.plot_run(r, fig)                            # draws a message instead of a boundary
+    T.plot_run(r, fig)  # draws a message instead of a boundary
 
 
 def test_plots_draw(tmp_path):
@@ -170,8 +171,13 @@ def test_section1_the_running_example_is_the_lectures(prose, example):
     assert example.settings["init"] == "normal"
     W = T.build_classifier(init="normal", width=400, seed=1).layers[2].params["W"]
     assert W.mean() == pytest.approx(0, abs=0.01) and W.std() == pytest.approx(1, abs=0.01)
-    stated(prose, "88 weights and 17 biases", "240\nnoisy \"moons\"",
-           "mean 0 and variance 1, N(0, 1)", "This is *the running example* of lesson 06 and of lesson 04")
+    stated(
+        prose,
+        "88 weights and 17 biases",
+        '240\nnoisy "moons"',
+        "mean 0 and variance 1, N(0, 1)",
+        "This is *the running example* of lesson 06 and of lesson 04",
+    )
     assert len(example.split.X_train) + len(example.split.X_test) == 240
 
 
@@ -180,11 +186,16 @@ def test_section2_activations(prose):
     f = {k: r.final for k, r in acts.items()}
     assert all(r.settings["init"] == "normal" for r in acts.values()), "the lecture's N(0, 1) start"
     names = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid"}
-    stated(prose, f"| hidden activation | training loss after step 1 | after {P['epochs']} steps | test accuracy |",
-           *(f"| {names[k]} | {r.train_loss[0]:.3g} | {f[k]['train_loss']:.3f} | {f[k]['test_acc']:.3f} |"
-             for k, r in acts.items()),
-           f"from {acts['sigmoid'].train_loss[0]:.3g} to {f['sigmoid']['train_loss']:.3f}",
-           f"from {acts['relu'].train_loss[0]:.3g} to\n{f['relu']['train_loss']:.3f}")
+    stated(
+        prose,
+        f"| hidden activation | training loss after step 1 | after {P['epochs']} steps | test accuracy |",
+        *(
+            f"| {names[k]} | {r.train_loss[0]:.3g} | {f[k]['train_loss']:.3f} | {f[k]['test_acc']:.3f} |"
+            for k, r in acts.items()
+        ),
+        f"from {acts['sigmoid'].train_loss[0]:.3g} to {f['sigmoid']['train_loss']:.3f}",
+        f"from {acts['relu'].train_loss[0]:.3g} to\n{f['relu']['train_loss']:.3f}",
+    )
     assert f["sigmoid"]["train_loss"] > 3 * max(f["relu"]["train_loss"], f["tanh"]["train_loss"])
 
 
@@ -203,8 +214,12 @@ def test_section3_zero_initialization_learns_only_the_class_share(prose):
         moved = any(np.any(layer.params["W"]) for layer in hidden)
         assert moved == (name == "sigmoid"), "zero hidden weights never move, except after sigmoid's 0.5"
     assert zero.final["test_acc"] <= 0.5
-    stated(prose, f"stops at {zero.final['train_loss']:.3g}, the entropy of the\nclass-1 share ({share:.3f})",
-           f"training accuracy is {zero.final['train_acc']:.3f}", f"test accuracy {zero.final['test_acc']:.3f}, no better")
+    stated(
+        prose,
+        f"stops at {zero.final['train_loss']:.3g}, the entropy of the\nclass-1 share ({share:.3f})",
+        f"training accuracy is {zero.final['train_acc']:.3f}",
+        f"test accuracy {zero.final['test_acc']:.3f}, no better",
+    )
 
 
 def test_section4_input_scaling(prose):
@@ -214,12 +229,18 @@ def test_section4_input_scaling(prose):
     assert best["standardized"] < 0.25 * best["unscaled"]
     cond = {v: T.condition_number(T.logistic_hessian(sp.X_train)) for v, sp in res.splits.items()}
     assert cond["unscaled"] > 1e4 * cond["standardized"]
-    two_figures = lambda x: float(f"{x:.2g}")     # 131,000 -> 130,000, as the prose writes it
-    stated(prose, "five learning rates", "multiply the second feature by 100", "(by 2\nand 50)",
-           f"{best['standardized']:.2g} (at learning rate {res.best_lr['standardized']:g})",
-           f"{best['unscaled']:.3g} (at {res.best_lr['unscaled']:g})", "keep the running example but",
-           f"is about {two_figures(cond['unscaled']):,.0f} for the unscaled",
-           f"and {cond['standardized']:.2g} once standardized")
+    two_figures = lambda x: float(f"{x:.2g}")  # 131,000 -> 130,000, as the prose writes it
+    stated(
+        prose,
+        "five learning rates",
+        "multiply the second feature by 100",
+        "(by 2\nand 50)",
+        f"{best['standardized']:.2g} (at learning rate {res.best_lr['standardized']:g})",
+        f"{best['unscaled']:.3g} (at {res.best_lr['unscaled']:g})",
+        "keep the running example but",
+        f"is about {two_figures(cond['unscaled']):,.0f} for the unscaled",
+        f"and {cond['standardized']:.2g} once standardized",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -237,12 +258,16 @@ def test_section5_batchnorm_rescues_the_deep_sigmoid_network(prose, deep):
     stated(prose, "started from Glorot's initialization", "Glorot's initialization instead of\nN(0, 1)")
     late = deep["with batch norm"].late_train_loss(50)
     assert late < 0.2 * without["train_loss"]
-    stated(prose, "8 hidden layers of 16 sigmoid units", f"stays at {without['train_loss']:.3f}",
-           f"training loss of {with_bn['train_loss']:.3f} ({late:.2f} averaged over the last 50 epochs",
-           f"and a test accuracy of {with_bn['test_acc']:.3f}")
+    stated(
+        prose,
+        "8 hidden layers of 16 sigmoid units",
+        f"stays at {without['train_loss']:.3f}",
+        f"training loss of {with_bn['train_loss']:.3f} ({late:.2f} averaged over the last 50 epochs",
+        f"and a test accuracy of {with_bn['test_acc']:.3f}",
+    )
     # the printed figures sit well inside their rounding intervals (the jagged curve moves the 4th figure)
     for value, digits in ((with_bn["train_loss"], 3), (late, 2), (with_bn["test_loss"], 2)):
-        assert abs(value * 10 ** digits - round(value * 10 ** digits)) < 0.4, value
+        assert abs(value * 10**digits - round(value * 10**digits)) < 0.4, value
 
 
 def test_section5_batchnorm_modes(deep):
@@ -250,7 +275,7 @@ def test_section5_batchnorm_modes(deep):
     out = T.batch_dependence(run.model, run.split, seed=P["seed"])
     assert out["inference mode, alone"] == pytest.approx(out["inference mode, in the test set"], abs=1e-12)
     assert abs(out["training mode, random batch 1"] - out["training mode, random batch 2"]) > 0.1
-    for logit in out.values():   # printed to one decimal: each well inside its rounding interval
+    for logit in out.values():  # printed to one decimal: each well inside its rounding interval
         assert abs(logit * 10 - round(logit * 10)) < 0.4, logit
     assert run.model.predict(run.split.X_test[:1])[0, 0] == out["inference mode, alone"], "statistics restored"
 
@@ -268,9 +293,16 @@ def test_section6_overfitting(prose, reg):
     assert T.count_parameters(plain.model)[0] == 1120
     o = T.OVERFIT
     assert (o["n"], o["noise"], o["width"], o["n_test"]) == (30, 0.35, 32, 200)
-    stated(prose, "(30 points, noise 0.35)", "two hidden layers of 32 units, 1120 weights", "large test set (200 points)",
-           f"keeps falling, to {f['train_loss']:.3g}", f"lowest, {min(plain.test_loss):.3g}, at epoch {best}",
-           f"climbs to {f['test_loss']:.3g}", f"({f['train_acc']:.3f} on the training set, {f['test_acc']:.3f} on the test set)")
+    stated(
+        prose,
+        "(30 points, noise 0.35)",
+        "two hidden layers of 32 units, 1120 weights",
+        "large test set (200 points)",
+        f"keeps falling, to {f['train_loss']:.3g}",
+        f"lowest, {min(plain.test_loss):.3g}, at epoch {best}",
+        f"climbs to {f['test_loss']:.3g}",
+        f"({f['train_acc']:.3f} on the training set, {f['test_acc']:.3f} on the test set)",
+    )
 
 
 def test_section6_remedies(prose, reg):
@@ -280,27 +312,51 @@ def test_section6_remedies(prose, reg):
     es = reg["early stopping"].early_stopping
     assert es.stopped_epoch == es.best_epoch + 20
     accs = [x["test_acc"] for x in f.values()]
-    assert T.REGULARIZERS == {"none": {}, "L2": {"l2": 0.01}, "L1": {"l1": 0.003}, "dropout": {"dropout": 0.4},
-                              "early stopping": {"patience": 20}}
+    assert T.REGULARIZERS == {
+        "none": {},
+        "L2": {"l2": 0.01},
+        "L1": {"l1": 0.003},
+        "dropout": {"dropout": 0.4},
+        "early stopping": {"patience": 20},
+    }
     n_fit = len(reg["none"].split.X_train) - int(round(0.25 * len(reg["none"].split.X_train)))
-    settings = {"none": "—", "L2": "$\\lambda_2$ = 0.01", "L1": "$\\lambda_1$ = 0.003", "dropout": "$p$ = 0.4",
-                "early stopping": "patience 20 epochs"}
+    settings = {
+        "none": "—",
+        "L2": "$\\lambda_2$ = 0.01",
+        "L1": "$\\lambda_1$ = 0.003",
+        "dropout": "$p$ = 0.4",
+        "early stopping": "patience 20 epochs",
+    }
     row_name = {"L2": "L2 penalty", "L1": "L1 penalty"}
-    stated(prose, *(f"| {row_name.get(k, k)} | {settings[k]} | {x['test_loss']:.3g} | {x['test_acc']:.3f} |"
-                    for k, x in f.items()))
+    stated(
+        prose,
+        *(
+            f"| {row_name.get(k, k)} | {settings[k]} | {x['test_loss']:.3g} | {x['test_acc']:.3f} |"
+            for k, x in f.items()
+        ),
+    )
     remedies = {k: x["test_loss"] for k, x in f.items() if k != "none"}
     assert min(remedies, key=remedies.get) == "L2" and max(remedies, key=remedies.get) == "dropout"
-    stated(prose, f"from {f['none']['test_loss']:.3g} without regularization: L2 most, to {f['L2']['test_loss']:.3g}, "
-           f"dropout least, to {f['dropout']['test_loss']:.3g}",
-           f"stopped at epoch {es.stopped_epoch} and kept the weights of epoch {es.best_epoch}",
-           f"({min(accs):.3f} to {max(accs):.3f})", f"only {n_fit} of the 30 points", "not improved for 20 epochs")
+    stated(
+        prose,
+        f"from {f['none']['test_loss']:.3g} without regularization: L2 most, to {f['L2']['test_loss']:.3g}, "
+        f"dropout least, to {f['dropout']['test_loss']:.3g}",
+        f"stopped at epoch {es.stopped_epoch} and kept the weights of epoch {es.best_epoch}",
+        f"({min(accs):.3f} to {max(accs):.3f})",
+        f"only {n_fit} of the 30 points",
+        "not improved for 20 epochs",
+    )
 
 
 def test_section6_weights_near_zero(prose, reg):
     frac = {k: near_zero_fraction(reg[k].model) for k in ("none", "L2", "L1")}
     assert frac["none"] < frac["L2"] < frac["L1"] and frac["L1"] > 0.5
-    stated(prose, f"{frac['none']:.1%} of the weights are within 0.01", f"with L2 {frac['L2']:.1%}",
-           f"with L1 {frac['L1']:.1%}")
+    stated(
+        prose,
+        f"{frac['none']:.1%} of the weights are within 0.01",
+        f"with L2 {frac['L2']:.1%}",
+        f"with L1 {frac['L1']:.1%}",
+    )
 
 
 def test_section7_residual(prose):
@@ -309,11 +365,16 @@ def test_section7_residual(prose):
     # the stated thresholds hold with a margin: the chaotic runs move by about 20% between machines
     # with a margin (the portability check measured 0.22-0.29 and 0.034-0.073 across kernels and perturbations)
     assert late["plain"] > 1.3 * 0.15 and late["residual"] < 0.8 * 0.1
-    assert T.residual_summary(res) == ("plain     mean training loss over the last 50 epochs above 0.15\n"
-                                       "residual  mean training loss over the last 50 epochs below 0.1")
+    assert T.residual_summary(res) == (
+        "plain     mean training loss over the last 50 epochs above 0.15\n"
+        "residual  mean training loss over the last 50 epochs below 0.1"
+    )
     assert (T.DEEPER["depth"], T.DEEPER["width"], T.DEEPER["activation"], T.DEEPER["lr"]) == (20, 8, "tanh", 0.05)
-    stated(prose, "20 hidden layers of 8 tanh units (learning rate 0.05, Glorot",
-           "epochs it stays above 0.15 on average. The residual one stays below 0.1. The identity path")
+    stated(
+        prose,
+        "20 hidden layers of 8 tanh units (learning rate 0.05, Glorot",
+        "epochs it stays above 0.15 on average. The residual one stays below 0.1. The identity path",
+    )
 
 
 def test_more_data_all_but_removes_the_overfitting(prose):
@@ -327,7 +388,9 @@ def test_more_data_all_but_removes_the_overfitting(prose):
 def test_the_playground_opens_on_a_network_that_does_not_learn(prose):
     """The panel's opening setting shows the lesson's point: stuck at the class-share entropy; batch norm or the
     running example's N(0, 1) start rescues it."""
-    start = dict(T.EXAMPLE, **T.PLAYGROUND_START, dataset=P["dataset"], noise=P["noise"], lr=P["lr"], epochs=P["epochs"])
+    start = dict(
+        T.EXAMPLE, **T.PLAYGROUND_START, dataset=P["dataset"], noise=P["noise"], lr=P["lr"], epochs=P["epochs"]
+    )
     stuck = T.run_classifier(**start, seed=P["seed"])
     share = float(stuck.split.y_train.mean())
     entropy = -(share * np.log(share) + (1 - share) * np.log(1 - share))
@@ -335,18 +398,30 @@ def test_the_playground_opens_on_a_network_that_does_not_learn(prose):
     for fix in ({"batchnorm": True}, {"init": "normal"}):
         assert T.run_classifier(**{**start, **fix}, seed=P["seed"]).final["train_loss"] < 0.5 * entropy, fix
     assert T.PLAYGROUND_START == dict(activation="sigmoid", depth=6, init="default")
-    stated(prose, "6 hidden layers of sigmoid units with Glorot's initialization", "stays at the\nclass-share entropy",
-           "opening on the over-fitting of section 6")
+    stated(
+        prose,
+        "6 hidden layers of sigmoid units with Glorot's initialization",
+        "stays at the\nclass-share entropy",
+        "opening on the over-fitting of section 6",
+    )
 
 
 def test_section5_an_all_ones_upstream_gradient_misses_only_the_xhat_term(prose):
     v = T.batchnorm_backward_variants(seed=P["seed"])
     ones_pass = {k: dx < 1e-8 for k, (dx, _) in v.items()}
     random_pass = {k: err < 1e-7 for k, (_, err) in v.items()}
-    assert ones_pass == {"right": True, "without both mean terms": False, "without mean(g)": False,
-                         "without x_hat mean(g x_hat)": True}
-    assert random_pass == {"right": True, "without both mean terms": False, "without mean(g)": False,
-                           "without x_hat mean(g x_hat)": False}
+    assert ones_pass == {
+        "right": True,
+        "without both mean terms": False,
+        "without mean(g)": False,
+        "without x_hat mean(g x_hat)": True,
+    }
+    assert random_pass == {
+        "right": True,
+        "without both mean terms": False,
+        "without mean(g)": False,
+        "without x_hat mean(g x_hat)": False,
+    }
     assert all(err > 1e-3 for k, (_, err) in v.items() if k != "right"), "caught by a wide margin"
     stated(prose, "a pass that forgets only the", "still returns 0 and passes")
     assert "the two mean terms cancel everything and a\nbackward pass that forgets them passes" not in prose
@@ -357,6 +432,7 @@ def test_section4_departs_from_n01_because_that_run_is_chaotic(prose):
     a relative 1e-12 perturbation of its steps (measured: final losses from 0.36 to 0.56), with He's it does not."""
     import perturb
     from nncourse import optim
+
     cfg = dict(lrs=(1e-3,), seed=P["seed"], dataset=P["dataset"], noise=P["noise"], epochs=P["epochs"])
     original = optim.Optimizer.step
     runs = {}

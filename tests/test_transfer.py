@@ -1,6 +1,7 @@
 """Freezing and head replacement, and lesson 08's numbers: frozen layers do not change under any optimizer,
 gradients still pass through them, and every number the notebook's prose states is recomputed here with
 the lesson's defaults and found, as written, in its markdown."""
+
 import inspect
 
 import numpy as np
@@ -23,8 +24,9 @@ def prose():
     return notebook_markdown(NB)
 
 
-@pytest.mark.parametrize("make_opt", [lambda: SGD(0.1), lambda: SGD(0.1, momentum=0.9), lambda: Adam(0.01)],
-                         ids=["sgd", "momentum", "adam"])
+@pytest.mark.parametrize(
+    "make_opt", [lambda: SGD(0.1), lambda: SGD(0.1, momentum=0.9), lambda: Adam(0.01)], ids=["sgd", "momentum", "adam"]
+)
 def test_frozen_layers_do_not_change(make_opt, rng):
     model = freeze(mlp([3, 6, 6, 2], rng=rng), 2)
     before = model.get_weights()
@@ -69,7 +71,7 @@ def test_replace_head_copies_the_body_and_adds_a_fresh_head(rng):
     assert [type(l).__name__ for l in new.layers] == ["Dense", "ReLU", "Dense", "ReLU", "Dense"]
     assert new.layers[-1].n_in == 6 and new.layers[-1].n_out == 5
     assert np.array_equal(new.layers[0].params["W"], src.layers[0].params["W"])
-    assert new.layers[0].params["W"] is not src.layers[0].params["W"]          # a copy
+    assert new.layers[0].params["W"] is not src.layers[0].params["W"]  # a copy
     assert [l.trainable for l in new.param_layers] == [False, True, True]
     with pytest.raises(ValueError):
         replace_head(src, 0, rng)
@@ -82,17 +84,21 @@ def test_transfer_model_keeps_source_features(rng):
     X = tr.target_data()["X_test"][:5]
     net.forward(X)
     src.forward(X)
-    assert np.array_equal(net.outputs[3], src.outputs[3])      # same second-layer features
+    assert np.array_equal(net.outputs[3], src.outputs[3])  # same second-layer features
     with pytest.raises(ValueError, match="n_frozen"):
         tr.transfer_model(pre, 3, rng)
 
 
 def test_setup_numbers(prose):
     sig = inspect.signature(tr.pretrain).parameters
-    assert (sig["width"].default, sig["epochs"].default, sig["lr"].default, sig["batch_size"].default) == \
-        (64, 20, 0.3, 32)
+    assert (sig["width"].default, sig["epochs"].default, sig["lr"].default, sig["batch_size"].default) == (
+        64,
+        20,
+        0.3,
+        32,
+    )
     pre = tr.pretrain()
-    assert f"{pre.source_accuracy:.3f}" == "0.978"      # printed; the prose rounds it to 2 figures
+    assert f"{pre.source_accuracy:.3f}" == "0.978"  # printed; the prose rounds it to 2 figures
     _stated(prose, f"test accuracy {pre.source_accuracy:.2g}.")
     target = tr.target_data()
     assert (len(target["X_train"]), len(target["X_test"])) == (627, 269)
@@ -100,9 +106,18 @@ def test_setup_numbers(prose):
     rsig = inspect.signature(tr.run_transfer).parameters
     assert (rsig["steps"].default, rsig["lr"].default) == (100, 0.3)
     assert inspect.signature(tr.run_budget_sweep).parameters["n_seeds"].default == 3
-    _stated(prose, "64-64-64-5", "batches of 32, learning rate 0.3) for 20 epochs on 70%", "the other 30%",
-            "627 training images", "269 test images", "Dense(64, 5)",
-            "100 steps of full-batch gradient descent at learning rate 0.3", "over 3 seeds", "2, 1 or 0")
+    _stated(
+        prose,
+        "64-64-64-5",
+        "batches of 32, learning rate 0.3) for 20 epochs on 70%",
+        "the other 30%",
+        "627 training images",
+        "269 test images",
+        "Dense(64, 5)",
+        "100 steps of full-batch gradient descent at learning rate 0.3",
+        "over 3 seeds",
+        "2, 1 or 0",
+    )
 
 
 def test_frozen_layers_moved_by_exactly_zero_in_the_lesson(prose):
@@ -111,8 +126,7 @@ def test_frozen_layers_moved_by_exactly_zero_in_the_lesson(prose):
     net = tr.transfer_model(pre, 2, rng)
     idx = few_labels(target["y_train"], 5, rng)
     before = net.get_weights()
-    fit(net, target["X_train"][idx], target["Y_train"][idx], loss=softmax_cross_entropy, optimizer=SGD(0.3),
-        epochs=100)
+    fit(net, target["X_train"][idx], target["Y_train"][idx], loss=softmax_cross_entropy, optimizer=SGD(0.3), epochs=100)
     changes = weight_changes(before, net)
     assert changes[:2] == [0.0, 0.0] and changes[2] > 0
     _stated(prose, "moved by exactly 0", "5 images per digit")
@@ -128,15 +142,25 @@ def test_budget_sweep_numbers(prose):
     t2, t1, t0 = (sweep.transfer[n].mean(axis=1) for n in (2, 1, 0))
     scratch, linear = sweep.scratch.mean(axis=1), sweep.linear.mean(axis=1)
     assert np.all(t2 < t1) and np.all(t1 < t0), "the more layers frozen, the worse, at every budget"
-    assert np.all(t0[:3] < scratch[:3]) and np.all(t0[3:] >= scratch[3:] - 1e-12), \
+    assert np.all(t0[:3] < scratch[:3]) and np.all(t0[3:] >= scratch[3:] - 1e-12), (
         "fine-tuning catches up with scratch only at 10 and 20"
+    )
     assert np.all(np.abs(linear - scratch) < 0.035), "the linear classifier is about as good as scratch"
     # the prose rounds to 2 figures, and keeps 3 where 2 would hide the order (0.954 against 0.948)
     means = sweep.means()
-    t2, t0, sc, li = (means[k] for k in ("transfer, 2 frozen", "transfer, 0 frozen", "from scratch", "linear on pixels"))
-    _stated(prose, f"frozen reaches {t2[0]:.2f}, while", f"from scratch reaches {sc[0]:.2f}", f"raw pixels {li[0]:.2f}.",
-            f"only at 10 and 20 images per digit ({t0[4]:.3f} against {sc[4]:.3f}\nat 20)",
-            f"reaches only {t2[4]:.2f} with 20", f"raw pixels ({li[4]:.2f})", "These 64 pixels")
+    t2, t0, sc, li = (
+        means[k] for k in ("transfer, 2 frozen", "transfer, 0 frozen", "from scratch", "linear on pixels")
+    )
+    _stated(
+        prose,
+        f"frozen reaches {t2[0]:.2f}, while",
+        f"from scratch reaches {sc[0]:.2f}",
+        f"raw pixels {li[0]:.2f}.",
+        f"only at 10 and 20 images per digit ({t0[4]:.3f} against {sc[4]:.3f}\nat 20)",
+        f"reaches only {t2[4]:.2f} with 20",
+        f"raw pixels ({li[4]:.2f})",
+        "These 64 pixels",
+    )
 
 
 def test_plots_and_panel(prose):
@@ -163,8 +187,11 @@ def test_panel_opens_where_transfer_pays(prose):
     far = tr.run_task_transfer("far", 5, 2, 0)
     assert far.task == "far" and far.transfer_accuracy < far.scratch_accuracy
     assert far.transfer_accuracy == tr.run_transfer(5, 2, 0).transfer_accuracy
-    _stated(prose, "It opens on the close task, 5 labelled images per digit, both hidden layers frozen",
-            "Choose the far task in the menu to see the same\nrecipe lose")
+    _stated(
+        prose,
+        "It opens on the close task, 5 labelled images per digit, both hidden layers frozen",
+        "Choose the far task in the menu to see the same\nrecipe lose",
+    )
     panel.controls["n_frozen"].value = 0
     assert panel.result.n_frozen == 0
     assert panel.result.transfer_accuracy == tr.run_close_transfer(5, 0, 0).transfer_accuracy
@@ -186,8 +213,12 @@ def test_run_transfer_validates():
 def test_close_task_numbers(prose):
     """Section 4: the ten-digit source and the pair labels (digit mod 5), where transfer pays."""
     sig = inspect.signature(tr.pretrain_close).parameters
-    assert (sig["width"].default, sig["epochs"].default, sig["lr"].default, sig["batch_size"].default) == \
-        (64, 20, 0.3, 32)
+    assert (sig["width"].default, sig["epochs"].default, sig["lr"].default, sig["batch_size"].default) == (
+        64,
+        20,
+        0.3,
+        32,
+    )
     assert inspect.signature(tr.run_close_sweep).parameters["n_seeds"].default == 5
     data = tr.close_data()
     assert (len(data["X_train"]), len(data["X_test"])) == (1258, 539)
@@ -198,8 +229,11 @@ def test_close_task_numbers(prose):
     assert sweep.budgets == (1, 2, 5, 10, 20) and sweep.n_seeds == 5
     m = {k: [f"{v:.2f}" for v in vals] for k, vals in sweep.means().items()}
     assert (m["transfer, 2 frozen"][0], m["from scratch"][0], m["linear on pixels"][0]) == ("0.77", "0.60", "0.61")
-    assert (m["transfer, 2 frozen"][4], m["transfer, 0 frozen"][4], m["linear on pixels"][4]) == \
-        ("0.94", "0.95", "0.85")
+    assert (m["transfer, 2 frozen"][4], m["transfer, 0 frozen"][4], m["linear on pixels"][4]) == (
+        "0.94",
+        "0.95",
+        "0.85",
+    )
     mean, low, spread = sweep.gap(2)
     assert (f"{mean[0]:.2f}", f"{spread[0]:.2f}", round(mean[0] / spread[0])) == ("0.18", "0.04", 5)
     assert (f"{mean[4]:.2f}", f"{spread[4]:.2f}") == ("0.03", "0.01")
@@ -207,11 +241,24 @@ def test_close_task_numbers(prose):
     assert np.all(np.diff(mean) < 0), "the gap shrinks as labels grow"
     assert int((sweep.transfer[2] > sweep.scratch).sum()) == sweep.scratch.size == 25
     assert len(data["X_train"]) == 1258
-    _stated(prose, "all ten digits", "label = digit mod 5", "over 5 seeds", "10 images in all",
-            "frozen reaches 0.77", "from scratch 0.60", "pixels 0.61", "The gap, 0.18, is about 5 times the spread over seeds (0.04)",
-            "smallest gap over the seeds is positive at every budget", "more than twice the spread at",
-            "25 of 25 runs (5 budgets × 5 seeds)", "0.03 at 20 images per digit (spread 0.01)",
-            "(0.94\nagainst 0.95 at 20 images per digit)", "(0.85 at 20)", "1258 labelled images")
+    _stated(
+        prose,
+        "all ten digits",
+        "label = digit mod 5",
+        "over 5 seeds",
+        "10 images in all",
+        "frozen reaches 0.77",
+        "from scratch 0.60",
+        "pixels 0.61",
+        "The gap, 0.18, is about 5 times the spread over seeds (0.04)",
+        "smallest gap over the seeds is positive at every budget",
+        "more than twice the spread at",
+        "25 of 25 runs (5 budgets × 5 seeds)",
+        "0.03 at 20 images per digit (spread 0.01)",
+        "(0.94\nagainst 0.95 at 20 images per digit)",
+        "(0.85 at 20)",
+        "1258 labelled images",
+    )
     fig = Figure()
     tr.plot_budget_sweep(tr.run_close_sweep(budgets=(1, 2), n_seeds=1, frozen=(2,), steps=5), fig, task="pairs")
     assert fig.axes[0].get_ylabel() == "test accuracy on pairs"

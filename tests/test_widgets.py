@@ -1,4 +1,5 @@
 """Slider panels: render the default once, rerun on a control change, cache, and reject bad controls."""
+
 import numpy as np
 import pytest
 
@@ -16,18 +17,21 @@ def _plot(result, fig):
 
 def test_panel_renders_default_and_updates_on_change():
     calls = []
+
     def run(scale, kind):
         calls.append((scale, kind))
         return _run(scale, kind)
-    panel = widgets.slider_panel(run, _plot, scale=widgets.float_slider(0.1, 2, 0.1, 1.0),
-                                 kind=widgets.dropdown(["sin", "cos"]))
+
+    panel = widgets.slider_panel(
+        run, _plot, scale=widgets.float_slider(0.1, 2, 0.1, 1.0), kind=widgets.dropdown(["sin", "cos"])
+    )
     assert panel.updates == 1 and calls == [(1.0, "sin")]
     first_png = bytes(panel.image.value)
     assert b"<svg" in first_png[:400] and panel.image.format == "svg+xml"
     panel.controls["scale"].value = 2.0
     assert calls[-1] == (2.0, "sin") and panel.result["y"].max() > 1.5
     assert bytes(panel.image.value) != first_png
-    panel.controls["scale"].value = 1.0            # back to a setting already seen: served from the cache
+    panel.controls["scale"].value = 1.0  # back to a setting already seen: served from the cache
     assert len(calls) == 2 and panel.updates == 3
     assert panel.values == {"scale": 1.0, "kind": "sin"}
 
@@ -35,7 +39,7 @@ def test_panel_renders_default_and_updates_on_change():
 def test_fixed_arguments_and_descriptions():
     panel = widgets.slider_panel(_run, _plot, fixed={"seed": 3}, scale=widgets.log_slider(0.01, 10, 1.0))
     assert panel.labels["scale"] == "scale"
-    assert len(panel.widget.children) == 4      # controls, the note on controls that are off, status, figure
+    assert len(panel.widget.children) == 4  # controls, the note on controls that are off, status, figure
 
 
 def test_bad_controls():
@@ -52,6 +56,7 @@ def test_a_rejected_setting_is_shown_in_the_panel_not_raised():
         if width > 3:
             raise ValueError(f"width must be at most 3, got {width}")
         return _run(float(width))
+
     panel = widgets.slider_panel(run, _plot, width=widgets.int_slider(1, 5, 2))
     before = panel.result
     panel.controls["width"].value = 5
@@ -62,6 +67,7 @@ def test_a_rejected_setting_is_shown_in_the_panel_not_raised():
 
 
 # --- a learner's values: refused by name, never clamped ---------------------------------------------------
+
 
 def _message(excinfo):
     return str(excinfo.value)
@@ -74,46 +80,85 @@ def test_a_starting_value_outside_the_range_is_refused_by_name():
     with pytest.raises(widgets.InputError, match=r"^scale = -0.1 is outside the slider's range 0.001 to 1$"):
         widgets.slider_panel(_run, _plot, scale=widgets.log_slider(1e-3, 1, -0.1))
     with pytest.raises(widgets.InputError, match=r"^seed = 20 is outside the slider's range 0 to 19$"):
-        widgets.slider_panel(_run, _plot, scale=widgets.log_slider(1e-3, 1, 0.1),
-                             seed=widgets.int_slider(0, 19, 20))
+        widgets.slider_panel(_run, _plot, scale=widgets.log_slider(1e-3, 1, 0.1), seed=widgets.int_slider(0, 19, 20))
     # the range's ends themselves are allowed (a log slider's ends are 10 ** exponent, not exactly the number)
     panel = widgets.slider_panel(_run, _plot, scale=widgets.log_slider(0.03, 30, 30))
     assert panel.controls["scale"].value == pytest.approx(30)
 
 
-@pytest.mark.parametrize("control, value, kind, says", [
-    (lambda v: widgets.float_slider(0.1, 2, 0.1, v), "big", widgets.InputTypeError,
-     "scale must be a number from 0.1 to 2, got 'big'"),
-    (lambda v: widgets.float_slider(0.1, 2, 0.1, v), float("nan"), widgets.InputError,
-     "scale must be a number from 0.1 to 2, got nan"),
-    (lambda v: widgets.log_slider(0.1, 2, v), float("inf"), widgets.InputError,
-     "scale must be a number from 0.1 to 2, got inf"),
-    (lambda v: widgets.float_slider(0.1, 2, 0.1, v), True, widgets.InputTypeError,
-     "scale must be a number from 0.1 to 2, got True"),
-    (lambda v: widgets.int_slider(1, 5, v), True, widgets.InputTypeError,
-     "scale must be a whole number from 1 to 5, got True"),
-    (lambda v: widgets.int_slider(1, 5, v), 2.5, widgets.InputError,
-     "scale must be a whole number from 1 to 5, got 2.5"),
-    (lambda v: widgets.int_slider(1, 5, v), "3", widgets.InputTypeError,
-     "scale must be a whole number from 1 to 5, got '3'"),
-    (lambda v: widgets.dropdown([0.5, 1.0, 2.0], v), True, widgets.InputTypeError,
-     "scale must be one of: 0.5, 1.0, 2.0; got True"),
-    (lambda v: widgets.dropdown([0.5, 1.0, 2.0], v), 3.0, widgets.InputError,
-     "unknown scale 3.0; choose one of: 0.5, 1.0, 2.0"),
-    (lambda v: widgets.toggle(v), "yes", widgets.InputTypeError, "scale must be True or False, got 'yes'"),
-    (lambda v: widgets.toggle(v), 1, widgets.InputTypeError, "scale must be True or False, got 1"),
-])
+@pytest.mark.parametrize(
+    "control, value, kind, says",
+    [
+        (
+            lambda v: widgets.float_slider(0.1, 2, 0.1, v),
+            "big",
+            widgets.InputTypeError,
+            "scale must be a number from 0.1 to 2, got 'big'",
+        ),
+        (
+            lambda v: widgets.float_slider(0.1, 2, 0.1, v),
+            float("nan"),
+            widgets.InputError,
+            "scale must be a number from 0.1 to 2, got nan",
+        ),
+        (
+            lambda v: widgets.log_slider(0.1, 2, v),
+            float("inf"),
+            widgets.InputError,
+            "scale must be a number from 0.1 to 2, got inf",
+        ),
+        (
+            lambda v: widgets.float_slider(0.1, 2, 0.1, v),
+            True,
+            widgets.InputTypeError,
+            "scale must be a number from 0.1 to 2, got True",
+        ),
+        (
+            lambda v: widgets.int_slider(1, 5, v),
+            True,
+            widgets.InputTypeError,
+            "scale must be a whole number from 1 to 5, got True",
+        ),
+        (
+            lambda v: widgets.int_slider(1, 5, v),
+            2.5,
+            widgets.InputError,
+            "scale must be a whole number from 1 to 5, got 2.5",
+        ),
+        (
+            lambda v: widgets.int_slider(1, 5, v),
+            "3",
+            widgets.InputTypeError,
+            "scale must be a whole number from 1 to 5, got '3'",
+        ),
+        (
+            lambda v: widgets.dropdown([0.5, 1.0, 2.0], v),
+            True,
+            widgets.InputTypeError,
+            "scale must be one of: 0.5, 1.0, 2.0; got True",
+        ),
+        (
+            lambda v: widgets.dropdown([0.5, 1.0, 2.0], v),
+            3.0,
+            widgets.InputError,
+            "unknown scale 3.0; choose one of: 0.5, 1.0, 2.0",
+        ),
+        (lambda v: widgets.toggle(v), "yes", widgets.InputTypeError, "scale must be True or False, got 'yes'"),
+        (lambda v: widgets.toggle(v), 1, widgets.InputTypeError, "scale must be True or False, got 1"),
+    ],
+)
 def test_a_starting_value_of_the_wrong_kind_is_refused_by_name(control, value, kind, says):
     with pytest.raises(kind) as err:
         widgets.slider_panel(_run, _plot, scale=control(value))
     assert _message(err) == says
-    assert isinstance(err.value, ValueError)   # what a panel's and a test's `except ValueError` catch
+    assert isinstance(err.value, ValueError)  # what a panel's and a test's `except ValueError` catch
 
 
 def test_a_menu_value_not_offered_is_refused_with_the_choices_and_a_suggestion():
     with pytest.raises(widgets.InputError) as err:
-        widgets.slider_panel(_run, _plot, scale=widgets.log_slider(0.1, 2, 1.0),
-                             kind=widgets.dropdown(["sin", "cos"], "Sin"))
+        widgets.slider_panel(
+            _run, _plot, scale=widgets.log_slider(0.1, 2, 1.0), kind=widgets.dropdown(["sin", "cos"], "Sin")
+        )
     assert _message(err) == "unknown kind 'Sin'; choose one of: 'sin', 'cos'; did you mean 'sin'?"
     labelled = widgets.dropdown([("narrow inputs", "narrow"), ("wide inputs", "wide")], "wide")
     assert labelled.value == "wide"
@@ -122,36 +167,40 @@ def test_a_menu_value_not_offered_is_refused_with_the_choices_and_a_suggestion()
 
 
 def test_accepted_values_are_kept_as_given():
-    panel = widgets.slider_panel(_run, _plot, scale=widgets.float_slider(0.1, 2, 0.1, 0.55),   # between steps
-                                 kind=widgets.dropdown(["sin", "cos"], "cos"),
-                                 seed=widgets.int_slider(0, 9, np.int64(3)))
+    panel = widgets.slider_panel(
+        _run,
+        _plot,
+        scale=widgets.float_slider(0.1, 2, 0.1, 0.55),  # between steps
+        kind=widgets.dropdown(["sin", "cos"], "cos"),
+        seed=widgets.int_slider(0, 9, np.int64(3)),
+    )
     assert panel.values == {"scale": 0.55, "kind": "cos", "seed": 3}
     assert isinstance(panel.values["seed"], int)
     assert widgets.dropdown([300, 3000], 3000.0).value == 3000
 
 
 def test_set_control_checks_and_replaces_a_refused_starting_value():
-    slider = widgets.log_slider(1e-3, 1, 5)             # refused only once the panel knows its name...
-    widgets.set_control("lr", slider, 0.5)               # ...unless a checked value replaces it first
+    slider = widgets.log_slider(1e-3, 1, 5)  # refused only once the panel knows its name...
+    widgets.set_control("lr", slider, 0.5)  # ...unless a checked value replaces it first
     panel = widgets.slider_panel(_run, _plot, scale=slider)
     assert panel.values == {"scale": 0.5}
     with pytest.raises(widgets.InputError, match=r"^lr = 5 is outside the slider's range 0.001 to 1$"):
         widgets.set_control("lr", slider, 5)
     assert slider.value == 0.5 and panel.updates == 1
     moved = widgets.float_slider(0, 1, 0.1, 7)
-    moved.value = 0.3                                     # a direct change also replaces it
+    moved.value = 0.3  # a direct change also replaces it
     assert widgets.slider_panel(_run, _plot, scale=moved).values == {"scale": 0.3}
 
 
 def test_a_value_set_in_a_cell_is_refused_too():
     panel, calls = _typed_panel()
     with pytest.raises(widgets.InputError, match=r"^scale = 5 is outside the slider's range 0.0001 to 1$"):
-        panel.controls["scale"].value = 5                 # ipywidgets alone would set 1
+        panel.controls["scale"].value = 5  # ipywidgets alone would set 1
     with pytest.raises(widgets.InputError, match=r"^seed = -1 is outside the slider's range 0 to 19$"):
         panel.controls["seed"].value = -1
     assert panel.values == {"scale": 0.03, "seed": 1, "kind": "sin"} and panel.updates == 1
-    panel.controls["scale"].value = 1.0                   # the ends are inside
-    panel.controls["scale"].value = 1e-4 * (1 - 1e-12)    # ...also when 10 ** exponent rounds
+    panel.controls["scale"].value = 1.0  # the ends are inside
+    panel.controls["scale"].value = 1e-4 * (1 - 1e-12)  # ...also when 10 ** exponent rounds
     assert panel.controls["scale"].value == pytest.approx(1e-4) and panel.updates == 3
 
 
@@ -164,13 +213,21 @@ def test_a_slider_range_must_be_ordered():
 
 # --- the typed-entry box beside each slider -------------------------------------------------------------
 
+
 def _typed_panel():
     calls = []
+
     def run(scale, seed, kind="sin"):
         calls.append((scale, seed))
         return _run(scale * (1 + seed), kind)
-    panel = widgets.slider_panel(run, _plot, scale=widgets.log_slider(1e-4, 1, 0.03, "learning rate"),
-                                 seed=widgets.int_slider(0, 19, 1), kind=widgets.dropdown(["sin", "cos"]))
+
+    panel = widgets.slider_panel(
+        run,
+        _plot,
+        scale=widgets.log_slider(1e-4, 1, 0.03, "learning rate"),
+        seed=widgets.int_slider(0, 19, 1),
+        kind=widgets.dropdown(["sin", "cos"]),
+    )
     return panel, calls
 
 
@@ -178,7 +235,7 @@ def test_every_slider_gets_a_typed_entry_box_in_place_of_its_readout():
     panel, _ = _typed_panel()
     assert set(panel.entries) == {"scale", "seed"}
     assert not panel.controls["scale"].readout and not panel.controls["seed"].readout
-    assert panel.entries["scale"].value == "0.03"      # a log slider's value, not its exponent
+    assert panel.entries["scale"].value == "0.03"  # a log slider's value, not its exponent
     assert panel.entries["seed"].value == "1"
     assert "nncourse-entry" in panel.entries["scale"]._dom_classes
     row = panel.widget.children[0]
@@ -189,7 +246,7 @@ def test_every_slider_gets_a_typed_entry_box_in_place_of_its_readout():
     assert "learning rate" in label.value and body.children == (panel.controls["scale"], panel.entries["scale"])
     assert panel.controls["scale"].description == "" and panel.labels["scale"] == "learning rate"
     assert "nncourse-control-scale" in row.children[0]._dom_classes
-    panel.controls["scale"].value = 0.316               # a drag: the box follows
+    panel.controls["scale"].value = 0.316  # a drag: the box follows
     assert panel.entries["scale"].value == "0.316"
 
 
@@ -197,14 +254,18 @@ def test_a_typed_value_outside_the_range_is_refused_not_clamped():
     panel, calls = _typed_panel()
     before, updates, png = panel.result, panel.updates, panel.image.value
     panel.entries["scale"].value = "50"
-    assert panel.status.value == ("<span style='color:#b00020'>scale = 50 is outside the slider's range 0.0001 "
-                                  "to 1; the slider stays at 0.03</span>")
+    assert panel.status.value == (
+        "<span style='color:#b00020'>scale = 50 is outside the slider's range 0.0001 "
+        "to 1; the slider stays at 0.03</span>"
+    )
     assert panel.controls["scale"].value == 0.03 and panel.entries["scale"].value == "0.03"
     assert panel.updates == updates and panel.result is before and panel.image.value == png
     assert len(calls) == 1
-    for typed, says in [("-0.1", "scale = -0.1 is outside the slider's range 0.0001 to 1"),
-                        ("fast", "scale must be a number from 0.0001 to 1, got 'fast'"),
-                        ("nan", "scale must be a number from 0.0001 to 1, got nan")]:
+    for typed, says in [
+        ("-0.1", "scale = -0.1 is outside the slider's range 0.0001 to 1"),
+        ("fast", "scale must be a number from 0.0001 to 1, got 'fast'"),
+        ("nan", "scale must be a number from 0.0001 to 1, got nan"),
+    ]:
         panel.entries["scale"].value = typed
         assert f"{says}; the slider stays at 0.03" in panel.status.value
         assert panel.controls["scale"].value == 0.03 and panel.updates == updates
@@ -221,24 +282,26 @@ def test_a_typed_value_inside_the_range_moves_the_slider_and_reruns():
     panel.entries["scale"].value = " 0.1 "
     assert panel.controls["scale"].value == 0.1 and panel.entries["scale"].value == "0.1"
     assert panel.updates == 2 and calls[-1] == (0.1, 1)
-    assert "outside" not in panel.status.value       # the refusal gives way to the new result
+    assert "outside" not in panel.status.value  # the refusal gives way to the new result
     panel.entries["seed"].value = "7"
     assert panel.controls["seed"].value == 7 and calls[-1] == (0.1, 7)
-    panel.entries["seed"].value = "7.0"               # the same value again: nothing to rerun
+    panel.entries["seed"].value = "7.0"  # the same value again: nothing to rerun
     assert panel.entries["seed"].value == "7" and panel.updates == 3
-    panel.entries["scale"].value = "1e-4"             # the range's end
+    panel.entries["scale"].value = "1e-4"  # the range's end
     assert panel.controls["scale"].value == pytest.approx(1e-4) and panel.updates == 4
 
 
 # --- the tester's cases in lesson 03, and every panel factory -----------------------------------------------
 
+
 def test_lesson_03_parameters_are_refused_in_one_line():
     from nncourse.experiments import learning_rate as L
+
     with pytest.raises(widgets.InputError) as err:
         L.surface_panel(optimizer="Adam")
     assert "optimizer" in _message(err) and "'adam'" in _message(err) and "did you mean" in _message(err)
     assert "'sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'" in _message(err)
-    lines = err.value._render_traceback_()              # what a notebook shows under the cell
+    lines = err.value._render_traceback_()  # what a notebook shows under the cell
     assert len(lines) == 1 and "did you mean 'adam'?" in lines[0]
     with pytest.raises(widgets.InputError, match=r"unknown surface 'quadratc'; .*did you mean 'quadratic'\?"):
         L.surface_panel(surface="quadratc")
@@ -252,11 +315,11 @@ def test_lesson_03_parameters_are_refused_in_one_line():
 
 def test_lesson_03_typed_learning_rate_is_refused():
     from nncourse.experiments import learning_rate as L
+
     panel = L.training_panel()
     updates, result = panel.updates, panel.result
     panel.entries["lr"].value = "50"
-    assert ("lr = 50 is outside the slider's range 0.0001 to 1; the slider stays at 0.03"
-            in panel.status.value)
+    assert "lr = 50 is outside the slider's range 0.0001 to 1; the slider stays at 0.03" in panel.status.value
     assert panel.controls["lr"].value == 0.03 and panel.entries["lr"].value == "0.03"
     assert panel.updates == updates and panel.result is result
 
@@ -266,12 +329,18 @@ def _panel_factories():
     import pkgutil
 
     import nncourse.experiments as E
+
     found = {}
     for info in pkgutil.iter_modules(E.__path__):
         module = importlib.import_module(f"nncourse.experiments.{info.name}")
         for name, fn in vars(module).items():
-            if (name.endswith("_panel") and callable(fn) and getattr(fn, "__module__", "") == module.__name__
-                    and not name.startswith(("run_", "plot_")) and name != "plot_panel"):
+            if (
+                name.endswith("_panel")
+                and callable(fn)
+                and getattr(fn, "__module__", "") == module.__name__
+                and not name.startswith(("run_", "plot_"))
+                and name != "plot_panel"
+            ):
                 found[f"{info.name}.{name}"] = fn
     return found
 
@@ -318,17 +387,21 @@ def test_a_stored_panel_shows_its_figure_and_settings_without_a_kernel():
     import io
 
     from PIL import Image
-    panel = widgets.slider_panel(_run, _plot, scale=widgets.float_slider(0.1, 2, 0.1, 1.0),
-                                 kind=widgets.dropdown(["sin", "cos"]))
+
+    panel = widgets.slider_panel(
+        _run, _plot, scale=widgets.float_slider(0.1, 2, 0.1, 1.0), kind=widgets.dropdown(["sin", "cos"])
+    )
     data = panel._repr_mimebundle_()
     assert set(data) == {"application/vnd.jupyter.widget-view+json", "image/png", "text/plain"}
     assert data["text/plain"] == "panel: scale = 1, kind = 'sin'"
     png = Image.open(io.BytesIO(base64.b64decode(data["image/png"])))
-    assert png.width == 900 and png.height > 340          # the 9 x 3.4 in figure at 100 dpi, and the caption
+    assert png.width == 900 and png.height > 340  # the 9 x 3.4 in figure at 100 dpi, and the caption
     caption = np.asarray(png.convert("L"))[340:]
     assert caption.min() < 128, "the settings are printed under the figure"
-    assert panel._repr_mimebundle_()["application/vnd.jupyter.widget-view+json"]["model_id"] == \
-        data["application/vnd.jupyter.widget-view+json"]["model_id"], "one panel, one widget"
+    assert (
+        panel._repr_mimebundle_()["application/vnd.jupyter.widget-view+json"]["model_id"]
+        == data["application/vnd.jupyter.widget-view+json"]["model_id"]
+    ), "one panel, one widget"
 
 
 def test_the_live_figure_is_svg_and_the_same_figure_gives_the_same_bytes():
@@ -341,10 +414,15 @@ def test_the_live_figure_is_svg_and_the_same_figure_gives_the_same_bytes():
 def test_a_control_that_does_not_apply_is_disabled_and_the_panel_says_why():
     def run(scale, kind, momentum):
         return _run(scale, kind)
-    panel = widgets.slider_panel(run, _plot, scale=widgets.float_slider(0.1, 2, 0.1, 1.0),
-                                 kind=widgets.dropdown(["sin", "cos"]),
-                                 momentum=widgets.float_slider(0, 0.9, 0.1, 0.5),
-                                 applies={"momentum": lambda v: None if v["kind"] == "cos" else "only for cos"})
+
+    panel = widgets.slider_panel(
+        run,
+        _plot,
+        scale=widgets.float_slider(0.1, 2, 0.1, 1.0),
+        kind=widgets.dropdown(["sin", "cos"]),
+        momentum=widgets.float_slider(0, 0.9, 0.1, 0.5),
+        applies={"momentum": lambda v: None if v["kind"] == "cos" else "only for cos"},
+    )
     assert panel.controls["momentum"].disabled and panel.entries["momentum"].disabled
     assert "momentum</b> off: only for cos" in panel.note.value
     assert "off: momentum (only for cos)" in panel.summary()
@@ -363,9 +441,13 @@ def _stepper(limit=3):
     def advance(state):
         state.k += 1
         return _run(state.scale * state.k)
-    return widgets.Stepper(start=lambda scale: _Counter(scale), advance=advance,
-                           done=lambda s: f"finished after {s.k} frames" if s.k >= limit else None,
-                           view=lambda s: _run(s.scale * s.k))
+
+    return widgets.Stepper(
+        start=lambda scale: _Counter(scale),
+        advance=advance,
+        done=lambda s: f"finished after {s.k} frames" if s.k >= limit else None,
+        view=lambda s: _run(s.scale * s.k),
+    )
 
 
 def test_a_playing_panel_steps_stops_at_the_end_and_resets():
@@ -380,19 +462,20 @@ def test_a_playing_panel_steps_stops_at_the_end_and_resets():
 
 
 def test_play_ticks_advance_frames_and_drop_a_backlog():
-    panel = widgets.slider_panel(_run, _plot, stepper=_stepper(limit=100), interval_ms=100,
-                                 scale=widgets.float_slider(0.1, 2, 0.1, 1.0))
+    panel = widgets.slider_panel(
+        _run, _plot, stepper=_stepper(limit=100), interval_ms=100, scale=widgets.float_slider(0.1, 2, 0.1, 1.0)
+    )
     player = panel.player
     player.play.playing = True
-    player.play.value = 1                 # a tick: one frame
+    player.play.value = 1  # a tick: one frame
     assert player.frames == 1
-    player.play.value = 2                 # a tick queued behind the last frame: dropped
+    player.play.value = 2  # a tick queued behind the last frame: dropped
     assert player.frames == 1
-    player._last -= 1.0                    # as if an interval had passed
+    player._last -= 1.0  # as if an interval had passed
     player.play.value = 3
     assert player.frames == 2
-    assert player.play.interval >= 100     # never faster than asked; slower when a frame takes longer
-    panel.controls["scale"].value = 2.0    # a control moved while playing: restart from the new setting
+    assert player.play.interval >= 100  # never faster than asked; slower when a frame takes longer
+    panel.controls["scale"].value = 2.0  # a control moved while playing: restart from the new setting
     assert player.frames == 0 and player.state.scale == 2.0 and player.play.playing
-    player.play.value = 0                  # the Play's stop button
+    player.play.value = 0  # the Play's stop button
     assert not player.play.playing and player.frames == 0

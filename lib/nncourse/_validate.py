@@ -5,6 +5,7 @@ every step). numpy scalars and 0-d arrays count as numbers, bools do not; lists 
 
 Both are shown in a notebook as one line, `ValueError: lr must be ...`, not as a traceback through the
 library's frames: the message says all a learner needs, and the frames would only hide it."""
+
 import difflib
 import inspect
 import math
@@ -50,7 +51,7 @@ def _number(name, value, allowed, ok, integral=False):
         raise InputTypeError(f"{name} must be {allowed}, got {_shown(value)}")
     try:
         in_range = (integral or math.isfinite(value)) and ok(value)
-    except OverflowError:                    # an int too large for a float
+    except OverflowError:  # an int too large for a float
         in_range = False
     if not in_range:
         raise InputError(f"{name} must be {allowed}, got {_shown(value)}")
@@ -135,12 +136,11 @@ def keywords(what, kwargs, fn, given=()):
     'step'; it takes: factor, step_size"."""
     try:
         params = inspect.signature(fn).parameters
-    except (TypeError, ValueError):   # a builtin without a signature: let the call itself decide
+    except (TypeError, ValueError):  # a builtin without a signature: let the call itself decide
         return
     if any(p.kind is p.VAR_KEYWORD for p in params.values()):
         return
-    takes = [k for k, p in params.items()
-             if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and k not in given]
+    takes = [k for k, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and k not in given]
     for key in kwargs:
         if key not in takes:
             listed = "it takes: " + ", ".join(takes) if takes else "it takes no settings"
@@ -152,7 +152,7 @@ def choice(name, value, allowed):
     when a name is close (another case, a typo), suggesting it."""
     try:
         ok = value in allowed
-    except TypeError:   # an unhashable value looked up in a dict
+    except TypeError:  # an unhashable value looked up in a dict
         ok = False
     if not ok:
         names = ", ".join(repr(a) for a in allowed)
@@ -181,11 +181,12 @@ def _float_array(name, x):
             arr = x if isinstance(x, np.ndarray) else np.asarray(x)
             if arr.dtype.kind in "biufO":
                 return np.asarray(arr, dtype=np.float64)
-        except (TypeError, ValueError):      # ragged lists; an object array holding something not a number
+        except (TypeError, ValueError):  # ragged lists; an object array holding something not a number
             pass
     kind = type(x).__name__ + (f" of {arr.dtype}" if arr is not None and arr.dtype.kind != "O" else "")
-    raise InputTypeError(f"{name} must be an array of numbers (a numpy array, or nested lists with rows of "
-                         f"equal length), got {kind}")
+    raise InputTypeError(
+        f"{name} must be an array of numbers (a numpy array, or nested lists with rows of equal length), got {kind}"
+    )
 
 
 def finite_array(name, x, ndim=None):
@@ -220,11 +221,13 @@ def rows_of(name, x):
         raise InputTypeError(f"{name} must be an array with one row per sample, got {type(x).__name__}")
     try:
         arr = np.asarray(x)
-    except ValueError:                   # ragged lists
+    except ValueError:  # ragged lists
         arr = None
     if arr is None or arr.dtype.kind not in "biuf":
-        raise InputTypeError(f"{name} must be an array of numbers with one row per sample, got {type(x).__name__}"
-                             + (f" of {arr.dtype}" if arr is not None else ""))
+        raise InputTypeError(
+            f"{name} must be an array of numbers with one row per sample, got {type(x).__name__}"
+            + (f" of {arr.dtype}" if arr is not None else "")
+        )
     return has_rows(name, arr)
 
 
@@ -236,9 +239,9 @@ def same_rows(name_a, a, name_b, b):
 
 def _expected_input(layer):
     """(ndim, width, layer) that `layer` needs as input, or None when it takes any shape (an activation)."""
-    if hasattr(layer, "layers") and layer.layers:            # ResidualBlock, a nested Sequential
+    if hasattr(layer, "layers") and layer.layers:  # ResidualBlock, a nested Sequential
         return _expected_input(layer.layers[0])
-    if hasattr(layer, "layer"):                              # TimeDistributed: the inner layer at every step
+    if hasattr(layer, "layer"):  # TimeDistributed: the inner layer at every step
         inner = _expected_input(layer.layer)
         return None if inner is None else (inner[0] + 1, inner[1], layer)
     width = getattr(layer, "n_features", getattr(layer, "n_in", None))
@@ -258,8 +261,10 @@ def model_input(name, x, model, ndim=None):
         if arr.ndim != ndim or arr.shape[-1] != width:
             shape = "(N, " + "T, " * (ndim - 2) + f"{width})"
             hint = "; for one sample use x.reshape(1, -1)" if arr.ndim == 1 and ndim == 2 else ""
-            raise InputError(f"{name} does not fit the model: its first layer {layer!r} expects input of shape "
-                             f"{shape}, got {arr.shape}{hint}")
+            raise InputError(
+                f"{name} does not fit the model: its first layer {layer!r} expects input of shape "
+                f"{shape}, got {arr.shape}{hint}"
+            )
     return arr
 
 
@@ -269,11 +274,13 @@ def binary_labels(name, y, n):
     if y.ndim == 1:
         y = y[:, None]
     if y.ndim != 2 or y.shape[1] != 1 or y.shape[0] != n:
-        raise InputError(f"with one logit per row, {name} must be 0/1 labels of shape ({n},) or ({n}, 1), "
-                         f"got shape {y.shape}")
+        raise InputError(
+            f"with one logit per row, {name} must be 0/1 labels of shape ({n},) or ({n}, 1), got shape {y.shape}"
+        )
     if not np.all((y == 0) | (y == 1)):
-        raise InputError(f"with one logit per row, {name} must hold 0/1 labels, got values from {y.min():g} to "
-                         f"{y.max():g}")
+        raise InputError(
+            f"with one logit per row, {name} must hold 0/1 labels, got values from {y.min():g} to {y.max():g}"
+        )
     return y
 
 
@@ -285,8 +292,10 @@ def class_labels(name, y, n, k):
             raise InputError(f"{name} of shape {y.shape} must be one-hot: each row one 1 and {k - 1} zeros")
         return np.argmax(y, axis=1)
     if y.shape != (n,):
-        raise InputError(f"with {k} logits per row, {name} must be class labels of shape ({n},) or one-hot "
-                         f"labels of shape ({n}, {k}), got shape {y.shape}")
+        raise InputError(
+            f"with {k} logits per row, {name} must be class labels of shape ({n},) or one-hot "
+            f"labels of shape ({n}, {k}), got shape {y.shape}"
+        )
     if not np.all((y == np.round(y)) & (y >= 0) & (y < k)):
         raise InputError(f"{name} must hold class labels 0..{k - 1}, got values from {y.min():g} to {y.max():g}")
     return y.astype(np.int64)
@@ -311,8 +320,10 @@ def layer_list(what, layers, layer_class):
     layers = list(layers)
     for i, layer in enumerate(layers):
         if not isinstance(layer, layer_class):
-            raise InputTypeError(f"{what} takes Layer objects, got {type(layer).__name__} at position {i}"
-                                 + (" (a class: call it, e.g. ReLU())" if isinstance(layer, type) else ""))
+            raise InputTypeError(
+                f"{what} takes Layer objects, got {type(layer).__name__} at position {i}"
+                + (" (a class: call it, e.g. ReLU())" if isinstance(layer, type) else "")
+            )
     return layers
 
 
@@ -329,22 +340,25 @@ def weights(value, layers):
             raise InputError(f"weights[{i}] must hold {sorted(layer.params)} for {layer!r}, got {got}")
         for k, v in w.items():
             if np.shape(v) != layer.params[k].shape:
-                raise InputError(f"weights[{i}][{k!r}] must have shape {layer.params[k].shape} for {layer!r}, "
-                                 f"got {np.shape(v)}")
+                raise InputError(
+                    f"weights[{i}][{k!r}] must have shape {layer.params[k].shape} for {layer!r}, got {np.shape(v)}"
+                )
 
 
 def logits(x):
     """`x` as a 2-D array (N, K) of scores with at least one row (NaN allowed: a diverged model's output)."""
     arr = _float_array("logits", x)
     if arr.ndim != 2:
-        raise InputError(f"logits must be a 2-D array (N, K), one row of K class scores per sample, "
-                         f"got shape {arr.shape}")
+        raise InputError(
+            f"logits must be a 2-D array (N, K), one row of K class scores per sample, got shape {arr.shape}"
+        )
     return has_rows("logits", arr)
 
 
 def sequential(value):
     """Return `value` if it is a Sequential (pruning and freezing walk its list of layers), else raise."""
     from .model import Sequential
+
     if not isinstance(value, Sequential):
         raise InputTypeError(f"model must be a Sequential, e.g. mlp([2, 8, 1], rng=rng), got {type(value).__name__}")
     return value
@@ -361,8 +375,9 @@ def point(name, value):
 def positive_list(name, values):
     """Return `values` if it is a non-empty list (or array) of positive numbers, else raise."""
     if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
-        raise InputTypeError(f"{name} must be a list of positive numbers such as (1.0, 10.0), "
-                             f"got {type(values).__name__}")
+        raise InputTypeError(
+            f"{name} must be a list of positive numbers such as (1.0, 10.0), got {type(values).__name__}"
+        )
     if len(values) == 0:
         raise InputError(f"{name} must hold at least one positive number, got none")
     for v in values:
@@ -378,8 +393,9 @@ def model(value, methods=("forward", "backward", "parameters")):
     """Return `value` if it is a model (a Sequential or anything with the given methods), else raise."""
     if not _has_methods(value, methods):
         hint = ": wrap the layers in Sequential([...])" if isinstance(value, (list, tuple)) else ""
-        raise InputTypeError(f"model must be a Sequential, e.g. mlp([2, 8, 1], rng=rng), "
-                             f"got {type(value).__name__}{hint}")
+        raise InputTypeError(
+            f"model must be a Sequential, e.g. mlp([2, 8, 1], rng=rng), got {type(value).__name__}{hint}"
+        )
     return value
 
 
@@ -389,19 +405,24 @@ def trainable(model):
     if model.parameters():
         return model
     if any(layer.params for layer in getattr(model, "layers", [])):
-        raise InputError("every layer of the model is frozen, so nothing would train: unfreeze some with "
-                         "freezing.freeze(model, upto) (upto=0 unfreezes all)")
+        raise InputError(
+            "every layer of the model is frozen, so nothing would train: unfreeze some with "
+            "freezing.freeze(model, upto) (upto=0 unfreezes all)"
+        )
     raise InputError("the model has no parameters to train: add a Dense layer")
 
 
 def optimizer(value):
     """Return `value` if it is an Optimizer instance, else raise (saying how to make one)."""
     from .optim import Optimizer
+
     if isinstance(value, Optimizer):
         return value
     if isinstance(value, type) and issubclass(value, Optimizer):
-        raise InputTypeError(f"optimizer must be an Optimizer (e.g. SGD(0.1)), got the class {value.__name__}: "
-                             f"call it with a learning rate, {value.__name__}(0.1)")
+        raise InputTypeError(
+            f"optimizer must be an Optimizer (e.g. SGD(0.1)), got the class {value.__name__}: "
+            f"call it with a learning rate, {value.__name__}(0.1)"
+        )
     hint = f"; by name: optim.get_optimizer({value!r}, lr)" if isinstance(value, str) else ""
     raise InputTypeError(f"optimizer must be an Optimizer (e.g. SGD(0.1)), got {type(value).__name__}{hint}")
 
@@ -409,16 +430,18 @@ def optimizer(value):
 def function(name, value, example, optional=True):
     """Return `value` if it is callable (or None, when optional), else raise; `example` shows what to pass."""
     if not (callable(value) or optional and value is None):
-        raise InputTypeError(f"{name} must be a function, e.g. {example}{', or None' if optional else ''}, "
-                             f"got {_shown(value)}")
+        raise InputTypeError(
+            f"{name} must be a function, e.g. {example}{', or None' if optional else ''}, got {_shown(value)}"
+        )
     return value
 
 
 def regularizer(value):
     """Return `value` if it is None or has value(model) and add_gradients(model), else raise."""
     if value is not None and not _has_methods(value, ("value", "add_gradients")):
-        raise InputTypeError("regularizer must be a weight penalty, e.g. regularization.l2(1e-3), or None, "
-                             f"got {_shown(value)}")
+        raise InputTypeError(
+            f"regularizer must be a weight penalty, e.g. regularization.l2(1e-3), or None, got {_shown(value)}"
+        )
     return value
 
 
@@ -433,27 +456,33 @@ def callbacks(value):
     value = list(value)
     for i, cb in enumerate(value):
         if not _has_methods(cb, ("on_epoch_end",)):
-            raise InputTypeError(f"callbacks[{i}] must have on_epoch_end(epoch, history, model, optimizer), "
-                                 f"got {_shown(cb)}")
+            raise InputTypeError(
+                f"callbacks[{i}] must have on_epoch_end(epoch, history, model, optimizer), got {_shown(cb)}"
+            )
     return value
 
 
 def gradients(grads):
     """Return `grads` if it is a list (or tuple) of numpy arrays, which clipping rescales in place."""
-    if isinstance(grads, np.ndarray) or not isinstance(grads, (list, tuple)) or \
-            not all(isinstance(g, np.ndarray) for g in grads):
-        raise InputTypeError("grads must be a list of numpy arrays (they are clipped in place; for one array "
-                             f"pass [g]), got {_shown(grads)}")
+    if (
+        isinstance(grads, np.ndarray)
+        or not isinstance(grads, (list, tuple))
+        or not all(isinstance(g, np.ndarray) for g in grads)
+    ):
+        raise InputTypeError(
+            "grads must be a list of numpy arrays (they are clipped in place; for one array "
+            f"pass [g]), got {_shown(grads)}"
+        )
     return grads
 
 
 def rng(value):
     """Return `value` if it is a numpy Generator, else raise (the course never uses global seeds)."""
     if not isinstance(value, np.random.Generator):
-        seed = value if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 0 \
-            else "seed"
-        raise InputTypeError(f"rng must be a numpy.random.Generator (np.random.default_rng({seed})), "
-                             f"got {type(value).__name__}")
+        seed = value if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 0 else "seed"
+        raise InputTypeError(
+            f"rng must be a numpy.random.Generator (np.random.default_rng({seed})), got {type(value).__name__}"
+        )
     return value
 
 
@@ -463,9 +492,9 @@ def generator(seed, name="seed"):
     from deep inside, names neither the parameter nor what is allowed)."""
     if not isinstance(seed, np.random.SeedSequence):
         parts = list(seed) if isinstance(seed, (list, tuple)) else [seed]
-        if not parts or any(isinstance(p, (bool, np.bool_)) or not isinstance(p, numbers.Integral) or p < 0
-                            for p in parts):
+        if not parts or any(
+            isinstance(p, (bool, np.bool_)) or not isinstance(p, numbers.Integral) or p < 0 for p in parts
+        ):
             kind = InputTypeError if any(not isinstance(p, numbers.Real) for p in parts) else InputError
-            raise kind(f"{name} must be a non-negative whole number (the seed of np.random.default_rng), "
-                       f"got {seed!r}")
+            raise kind(f"{name} must be a non-negative whole number (the seed of np.random.default_rng), got {seed!r}")
     return np.random.default_rng(seed)

@@ -1,5 +1,6 @@
 """Callbacks for `fit(..., callbacks=[...])`: each has on_epoch_end(epoch, history, model, optimizer) and returns
 True to stop training."""
+
 import numpy as np
 
 from . import _validate
@@ -9,8 +10,10 @@ from .train import label_accuracy
 
 def snapshot_state(model):
     """Parameters and buffers (batch norm's running statistics) of every layer, copied."""
-    return ([{k: v.copy() for k, v in layer.params.items()} for layer in model.layers],
-            [{k: v.copy() for k, v in getattr(layer, "buffers", {}).items()} for layer in model.layers])
+    return (
+        [{k: v.copy() for k, v in layer.params.items()} for layer in model.layers],
+        [{k: v.copy() for k, v in getattr(layer, "buffers", {}).items()} for layer in model.layers],
+    )
 
 
 def restore_state(model, snapshot):

@@ -1,5 +1,6 @@
 """Gradient clipping. Each function rescales a list of gradient arrays in place and returns the norm (or max
 |g|) it saw before clipping, so a lesson can show how often clipping acted."""
+
 import numpy as np
 
 from . import _validate

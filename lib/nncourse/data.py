@@ -1,5 +1,6 @@
 """Seeded data generators. Every function takes an explicit numpy Generator `rng`; X is (N, 2) float64 and
 y is (N, 1): a real target for regression, 0.0 / 1.0 labels for classification."""
+
 import numpy as np
 
 from . import _validate
@@ -15,7 +16,7 @@ def make_quadratic_regression(n, rng, x1_range=(-5.0, 5.0), x2_range=(-10.0, 10.
     _validate.number_range("x2_range", x2_range)
     x1 = rng.uniform(*x1_range, size=n)
     x2 = rng.uniform(*x2_range, size=n)
-    y = x1 ** 2 + x2 + noise * rng.normal(size=n)
+    y = x1**2 + x2 + noise * rng.normal(size=n)
     return np.column_stack([x1, x2]), y[:, None]
 
 
@@ -85,8 +86,13 @@ def make_gaussians(n, rng, noise=0.5, distance=2.0):
     return np.vstack([a, b]), np.r_[np.zeros(n0), np.ones(n1)][:, None]
 
 
-CLASSIFICATION_SETS = {"moons": make_moons, "circles": make_circles, "xor": make_xor,
-                       "spiral": make_spiral, "gaussians": make_gaussians}
+CLASSIFICATION_SETS = {
+    "moons": make_moons,
+    "circles": make_circles,
+    "xor": make_xor,
+    "spiral": make_spiral,
+    "gaussians": make_gaussians,
+}
 
 
 def make_classification(name, n, rng, noise=None):
@@ -110,8 +116,10 @@ def train_test_split(X, y, rng, test_fraction=0.25):
     order = rng.permutation(len(X))
     n_test = int(round(test_fraction * len(X)))
     if not 0 < n_test < len(X):
-        raise _validate.InputError(f"test_fraction={test_fraction:g} of {len(X)} rows leaves "
-                                   f"{'no test' if n_test == 0 else 'no training'} rows")
+        raise _validate.InputError(
+            f"test_fraction={test_fraction:g} of {len(X)} rows leaves "
+            f"{'no test' if n_test == 0 else 'no training'} rows"
+        )
     test, train = order[:n_test], order[n_test:]
     return X[train], X[test], y[train], y[test]
 
@@ -132,8 +140,9 @@ class Standardizer:
             raise _validate.InputError("Standardizer.transform needs the training set's statistics: call fit(X) first")
         X = _validate.finite_array("X", X, ndim=2)
         if X.shape[1] != self.mean.size:
-            raise _validate.InputError(f"X must have the {self.mean.size} columns the Standardizer was fit on, "
-                                       f"got shape {X.shape}")
+            raise _validate.InputError(
+                f"X must have the {self.mean.size} columns the Standardizer was fit on, got shape {X.shape}"
+            )
         return (X - self.mean) / self.std
 
     def fit_transform(self, X):

@@ -1,4 +1,5 @@
 """Per-layer statistics of a model after a forward and backward pass, for tables and plots."""
+
 import numpy as np
 
 from . import _validate
@@ -34,13 +35,16 @@ def layer_stats(model):
     rows = []
     _validate.model(model, ("records",))
     for rec in model.records():
-        row = {"layer": rec["index"] + 1, "activation": rec["activation"],
-               "mean": float(np.mean(rec["a"])), "std": float(np.std(rec["a"])),
-               "z_std": float(np.std(rec["z"])),
-               "saturated": saturated_fraction(rec["a"], rec["activation"]) if rec["activation"] in ACTIVATIONS
-               else 0.0,
-               "dead": dead_unit_fraction(rec["z"]) if rec["activation"] in ("relu",) else 0.0,
-               "grad_norm": float(np.linalg.norm(rec["dW"]))}
+        row = {
+            "layer": rec["index"] + 1,
+            "activation": rec["activation"],
+            "mean": float(np.mean(rec["a"])),
+            "std": float(np.std(rec["a"])),
+            "z_std": float(np.std(rec["z"])),
+            "saturated": saturated_fraction(rec["a"], rec["activation"]) if rec["activation"] in ACTIVATIONS else 0.0,
+            "dead": dead_unit_fraction(rec["z"]) if rec["activation"] in ("relu",) else 0.0,
+            "grad_norm": float(np.linalg.norm(rec["dW"])),
+        }
         if "dz" in rec:
             row["grad_std"] = float(np.std(rec["dz"]))
         rows.append(row)
@@ -51,6 +55,7 @@ def dense_layers(model):
     """Every Dense layer of a model in forward order, looking inside blocks that hold `layers`
     (ResidualBlock, Sequential): the layers whose weight gradients the per-layer plots show."""
     from .layers import Dense
+
     out = []
     for layer in getattr(model, "layers", []):
         if isinstance(layer, Dense):
@@ -81,16 +86,20 @@ def std_ratio(stds):
     (stds[-1] / stds[0]) ** (1 / (L - 1))."""
     stds = _validate.finite_array("stds", stds)
     if stds.ndim != 1 or stds.size < 2 or np.any(stds <= 0):
-        raise _validate.InputError(f"std_ratio needs at least two positive stds, got shape {stds.shape}"
-                                   + (f", smallest {stds.min():g}" if stds.size else ""))
+        raise _validate.InputError(
+            f"std_ratio needs at least two positive stds, got shape {stds.shape}"
+            + (f", smallest {stds.min():g}" if stds.size else "")
+        )
     return float((stds[-1] / stds[0]) ** (1.0 / (stds.size - 1)))
 
 
 def format_table(rows, columns, fmt=".4g"):
     """Rows of dicts as a fixed-width text table with the given columns, numbers rounded with `fmt`
     (so a checked notebook cell prints the same text on every run)."""
+
     def cell(v):
         return format(v, fmt) if isinstance(v, (float, np.floating)) else str(v)
+
     for i, row in enumerate(rows):
         missing = [c for c in columns if c not in row]
         if missing:

@@ -6,6 +6,7 @@ The pixels are read from the very file `sklearn.datasets.load_digits()` reads (`
 installed scikit-learn); we read it ourselves because importing scikit-learn costs about a second per kernel.
 A test checks that both give the same arrays.
 """
+
 import functools
 import importlib.util
 import pathlib
@@ -14,7 +15,7 @@ import numpy as np
 
 from . import _validate, losses
 
-softmax_cross_entropy = losses.softmax_cross_entropy   # defined in losses; the digit lessons import it here
+softmax_cross_entropy = losses.softmax_cross_entropy  # defined in losses; the digit lessons import it here
 
 N_CLASSES = 10
 
@@ -87,16 +88,19 @@ def split_digits(rng, classes=tuple(range(10)), test_fraction=0.3, val_fraction=
     the same for 'test' (and 'val' if val_fraction > 0), plus 'classes'."""
     _validate.rng(rng)
     if isinstance(classes, (str, bytes)) or not hasattr(classes, "__iter__"):
-        raise _validate.InputTypeError(f"classes must be a list of digits such as (0, 1, 2), "
-                                       f"got {type(classes).__name__}")
+        raise _validate.InputTypeError(
+            f"classes must be a list of digits such as (0, 1, 2), got {type(classes).__name__}"
+        )
     classes = tuple(_validate.int_between("each class", c, 0, 9, "a digit 0..9") for c in classes)
     if not classes or len(set(classes)) != len(classes):
         raise _validate.InputError(f"classes must be distinct digits 0..9, got {classes}")
     _validate.open_fraction("test_fraction", test_fraction)
     _validate.fraction("val_fraction", val_fraction)
     if not test_fraction + val_fraction < 1:
-        raise _validate.InputError(f"test_fraction in (0, 1) and val_fraction in [0, 1) must sum to less than 1, "
-                         f"got {test_fraction} and {val_fraction}")
+        raise _validate.InputError(
+            f"test_fraction in (0, 1) and val_fraction in [0, 1) must sum to less than 1, "
+            f"got {test_fraction} and {val_fraction}"
+        )
     X, labels = load_digits()
     keep = np.isin(labels, classes)
     X, labels = X[keep], labels[keep]
@@ -106,7 +110,7 @@ def split_digits(rng, classes=tuple(range(10)), test_fraction=0.3, val_fraction=
     order = rng.permutation(len(X))
     n_test = int(round(test_fraction * len(X)))
     n_val = int(round(val_fraction * len(X)))
-    parts = {"test": order[:n_test], "val": order[n_test:n_test + n_val], "train": order[n_test + n_val:]}
+    parts = {"test": order[:n_test], "val": order[n_test : n_test + n_val], "train": order[n_test + n_val :]}
     out = {"classes": classes}
     for name, idx in parts.items():
         if name == "val" and n_val == 0:

@@ -5,6 +5,7 @@ though gradients still flow through it to the layers below. Transfer learning ke
 network trained on one task, freezes them, and trains a new output layer (a "head") for a related task
 (Yosinski et al. 2014, "How transferable are features in deep neural networks?").
 """
+
 import copy
 
 import numpy as np
@@ -18,8 +19,9 @@ def freeze(model, upto):
     """Freeze the first `upto` layers that have parameters (0 freezes nothing) and unfreeze the rest.
     Returns the model."""
     layers = _validate.sequential(model).param_layers
-    upto = _validate.int_between("upto", upto, 0, len(layers),
-                                 f"an integer from 0 to {len(layers)} (the layers with parameters)")
+    upto = _validate.int_between(
+        "upto", upto, 0, len(layers), f"an integer from 0 to {len(layers)} (the layers with parameters)"
+    )
     for i, layer in enumerate(layers):
         layer.trainable = i >= upto
     return model
@@ -48,5 +50,8 @@ def weight_changes(before, model):
     """The largest |change| of any parameter of each layer that has parameters, between `before` (from
     `model.get_weights()`) and now: 0.0 exactly for a frozen layer."""
     _validate.weights(before, _validate.sequential(model).layers)
-    return [max(float(np.max(np.abs(layer.params[k] - w[k]))) for k in layer.params)
-            for layer, w in zip(model.layers, before) if layer.params]
+    return [
+        max(float(np.max(np.abs(layer.params[k] - w[k]))) for k in layer.params)
+        for layer, w in zip(model.layers, before)
+        if layer.params
+    ]

@@ -2,6 +2,7 @@
 
 The upstream gradient `dout` is random: checking with all ones can let a wrong backward pass through (for
 example one that forgets a term that sums to zero across the batch)."""
+
 import numpy as np
 
 from . import _validate
@@ -77,7 +78,7 @@ def check_model(model, loss_fn, X, y, h=1e-6):
     return errors
 
 
-AGREES = 1e-6   # a relative error below this is rounding noise: the backward pass is right
+AGREES = 1e-6  # a relative error below this is rounding noise: the backward pass is right
 
 
 def format_error(err, tol=AGREES):

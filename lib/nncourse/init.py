@@ -3,6 +3,7 @@
 For a weight matrix W of shape (fan_in, fan_out) used as y = x @ W, fan_in is the number of inputs a unit sums
 over and fan_out the number of units it feeds. A bias of shape (n,) has fan_in = fan_out = n.
 """
+
 import functools
 
 import numpy as np
@@ -109,8 +110,19 @@ def orthogonal(shape, rng, gain=1.0):
 
 INITIALIZERS = {
     f.__name__: f
-    for f in (zeros, constant, uniform, normal, glorot_uniform, glorot_normal, glorot_standard,
-              he_normal, he_uniform, lecun_normal, orthogonal)
+    for f in (
+        zeros,
+        constant,
+        uniform,
+        normal,
+        glorot_uniform,
+        glorot_normal,
+        glorot_standard,
+        he_normal,
+        he_uniform,
+        lecun_normal,
+        orthogonal,
+    )
 }
 ALIASES = {"xavier_uniform": "glorot_uniform", "xavier_normal": "glorot_normal", "msra": "he_normal"}
 
@@ -124,8 +136,10 @@ def initializer(spec, **kwargs):
     if callable(spec):
         return functools.partial(spec, **kwargs) if kwargs else spec
     if not isinstance(spec, str):
-        raise _validate.InputTypeError(f"init must be an initializer name such as 'he_normal' or a function "
-                                       f"f(shape, rng), got {type(spec).__name__}")
+        raise _validate.InputTypeError(
+            f"init must be an initializer name such as 'he_normal' or a function "
+            f"f(shape, rng), got {type(spec).__name__}"
+        )
     name = ALIASES.get(spec, spec)
     _validate.choice("initializer", name, list(INITIALIZERS) + list(ALIASES))
     fn = INITIALIZERS[name]

@@ -1,11 +1,13 @@
 """Per-layer pictures: histograms of activations or gradients layer by layer (Glorot & Bengio 2010, figs. 6-7)
 and a statistic plotted against the layer index. Each function draws on the Axes it is given and returns it."""
+
 import numpy as np
 
 
 def layer_colors(n):
     """n colours from light (input side) to dark (output side), so depth reads as shade."""
     from matplotlib import colormaps
+
     cmap = colormaps["viridis"]
     return [cmap(0.85 - 0.75 * i / max(n - 1, 1)) for i in range(n)]
 
@@ -17,8 +19,7 @@ def pick_layers(n_layers, most=5):
     return sorted({int(round(i)) for i in np.linspace(0, n_layers - 1, most)})
 
 
-def plot_layer_histograms(arrays, ax, labels=None, bins=60, value_range=None, title=None, xlabel=None,
-                          legend=True):
+def plot_layer_histograms(arrays, ax, labels=None, bins=60, value_range=None, title=None, xlabel=None, legend=True):
     """One step-line histogram (density) per array, overlaid on common bins: the shape of each layer's values.
 
     arrays: list of arrays (any shape; flattened). value_range: (low, high) or None for the 0.5-99.5
@@ -29,7 +30,7 @@ def plot_layer_histograms(arrays, ax, labels=None, bins=60, value_range=None, ti
         every = np.concatenate(flat)
         lo, hi = np.percentile(every, [0.5, 99.5]) if every.size else (0.0, 1.0)
         if not hi > lo:
-            lo, hi = lo - 0.5, hi + 0.5   # all values equal (zeros init): still draw one spike
+            lo, hi = lo - 0.5, hi + 0.5  # all values equal (zeros init): still draw one spike
         value_range = (lo, hi)
     edges = np.linspace(value_range[0], value_range[1], bins + 1)
     labels = labels or [f"layer {i + 1}" for i in range(len(flat))]
@@ -55,6 +56,7 @@ def plot_per_layer(values, ax, label=None, log=True, marker="o", **kw):
     if log and np.any(shown):
         ax.set_yscale("log")
     from matplotlib.ticker import MaxNLocator
+
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set(xlabel="layer")
     return ax
@@ -65,11 +67,12 @@ def plain_log_labels(ax, axis="y"):
     redraw and made up most of a slider panel's redraw time; plain text is several times cheaper. Call it after
     plotting: the tick spacing depends on the data's range."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
+
     target = ax.yaxis if axis == "y" else ax.xaxis
     low, high = ax.get_ylim() if axis == "y" else ax.get_xlim()
-    narrow = low > 0 and high / low < 30          # within about a decade: ticks at 1, 2, 5 per decade
+    narrow = low > 0 and high / low < 30  # within about a decade: ticks at 1, 2, 5 per decade
     subs = (1.0, 2.0, 5.0) if narrow else (1.0,)
-    if low > 0 and high / low < 4:                # less than half a decade: a tick at every digit
+    if low > 0 and high / low < 4:  # less than half a decade: a tick at every digit
         subs = tuple(float(k) for k in range(1, 10))
     target.set_major_locator(LogLocator(base=10, subs=subs, numticks=6))
     target.set_major_formatter(FuncFormatter(lambda v, pos: f"{v:.3g}"))

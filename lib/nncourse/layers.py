@@ -4,6 +4,7 @@ Every layer keeps `params` and `grads` dicts with the same keys, caches what its
 forward, and returns the gradient with respect to its input from `backward(dout)`, where `dout` is the
 gradient of the loss with respect to its output.
 """
+
 import numpy as np
 
 from . import _validate
@@ -44,9 +45,11 @@ class Dense(Layer):
             _validate.rng(rng)
         elif needs_rng(w_init) or needs_rng(b_init):
             # no hidden default seed: a random initializer gets its Generator from the caller
-            raise _validate.InputError(f"Dense({n_in}, {n_out}) with a random initializer needs "
-                                       f"rng=np.random.default_rng(seed); only 'zeros' and 'constant' work "
-                                       f"without one")
+            raise _validate.InputError(
+                f"Dense({n_in}, {n_out}) with a random initializer needs "
+                f"rng=np.random.default_rng(seed); only 'zeros' and 'constant' work "
+                f"without one"
+            )
         self.params["W"] = np.asarray(w_init((n_in, n_out), rng), dtype=np.float64)
         self.params["b"] = np.asarray(b_init((n_out,), rng), dtype=np.float64)
         self.grads["W"] = np.zeros_like(self.params["W"])
@@ -69,8 +72,9 @@ class Dense(Layer):
         if not isinstance(x, np.ndarray):
             x = _validate.finite_array("x", x)
         if x.ndim != 2 or x.shape[1] != self.n_in:
-            raise _validate.InputError(f"Dense({self.n_in}, {self.n_out}) expects input of shape "
-                                       f"(N, {self.n_in}), got {x.shape}")
+            raise _validate.InputError(
+                f"Dense({self.n_in}, {self.n_out}) expects input of shape (N, {self.n_in}), got {x.shape}"
+            )
         self.x = x
         return x @ self.params["W"] + self.params["b"]
 

@@ -1,4 +1,5 @@
 """Losses. Each takes predictions and targets of the same shape (N, D) and returns (value, d value / d pred)."""
+
 import numpy as np
 
 from . import _validate
@@ -78,7 +79,9 @@ def get_loss(name):
     if callable(name):
         return name
     if not isinstance(name, str):
-        raise _validate.InputTypeError(f"loss must be a name such as 'mse' or a function (pred, target) -> "
-                                       f"(value, dpred), got {type(name).__name__}")
+        raise _validate.InputTypeError(
+            f"loss must be a name such as 'mse' or a function (pred, target) -> "
+            f"(value, dpred), got {type(name).__name__}"
+        )
     _validate.choice("loss", name, LOSSES)
     return LOSSES[name]

@@ -1,11 +1,18 @@
 """A sequential model: runs its layers forward and backward over a batch and keeps, per layer, what the
 plots need (inputs, outputs and the gradient arriving at each output)."""
-from . import _validate
-from .layers import Activation, Dense, Layer, activation
-from .init import initializer
 
-DEFAULT_INIT = {"relu": "he_normal", "leaky_relu": "he_normal", "selu": "lecun_normal",
-                "tanh": "glorot_uniform", "sigmoid": "glorot_uniform", "identity": "glorot_uniform"}
+from . import _validate
+from .init import initializer
+from .layers import Activation, Dense, Layer, activation
+
+DEFAULT_INIT = {
+    "relu": "he_normal",
+    "leaky_relu": "he_normal",
+    "selu": "lecun_normal",
+    "tanh": "glorot_uniform",
+    "sigmoid": "glorot_uniform",
+    "identity": "glorot_uniform",
+}
 
 
 class Sequential:
@@ -37,8 +44,9 @@ class Sequential:
         Dense: training never uses dL/dx, and for a wide input (64 pixels) its product dout W^T costs as
         much as the first layer's forward pass."""
         if self.layers and len(self.outputs) != len(self.layers):
-            raise _validate.InputError("backward needs a forward pass first: call model.forward(x), then "
-                                       "model.backward(dout)")
+            raise _validate.InputError(
+                "backward needs a forward pass first: call model.forward(x), then model.backward(dout)"
+            )
         grads = [None] * len(self.layers)
         for i in range(len(self.layers) - 1, -1, -1):
             grads[i] = dout
@@ -86,9 +94,14 @@ class Sequential:
             if not isinstance(layer, Dense):
                 continue
             j = i + 1 if i + 1 < n and isinstance(self.layers[i + 1], Activation) else i
-            rec = {"index": len(out), "z": self.outputs[i], "a": self.outputs[j],
-                   "activation": self.layers[j].name if j != i else "identity",
-                   "W": layer.params["W"], "dW": layer.grads["W"]}
+            rec = {
+                "index": len(out),
+                "z": self.outputs[i],
+                "a": self.outputs[j],
+                "activation": self.layers[j].name if j != i else "identity",
+                "W": layer.params["W"],
+                "dW": layer.grads["W"],
+            }
             if self.output_grads:
                 rec["dz"], rec["da"] = self.output_grads[i], self.output_grads[j]
             out.append(rec)
@@ -98,8 +111,9 @@ class Sequential:
         return "Sequential(" + ", ".join(repr(layer) for layer in self.layers) + ")"
 
 
-def mlp(sizes, activation_name="relu", output_activation="identity", rng=None, init=None,
-        bias_init="zeros", **act_kwargs):
+def mlp(
+    sizes, activation_name="relu", output_activation="identity", rng=None, init=None, bias_init="zeros", **act_kwargs
+):
     """A multi-layer perceptron: Dense(sizes[0], sizes[1]), activation, ..., Dense(sizes[-2], sizes[-1]),
     output activation.
 
@@ -107,8 +121,9 @@ def mlp(sizes, activation_name="relu", output_activation="identity", rng=None, i
     (He for ReLU, LeCun for SELU, Glorot otherwise). rng: numpy Generator (required for random inits).
     """
     if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__"):
-        raise _validate.InputTypeError(f"sizes must be a list of layer sizes such as [2, 16, 1], "
-                                       f"got {type(sizes).__name__}")
+        raise _validate.InputTypeError(
+            f"sizes must be a list of layer sizes such as [2, 16, 1], got {type(sizes).__name__}"
+        )
     sizes = list(sizes)
     if len(sizes) < 2:
         raise _validate.InputError(f"sizes needs at least an input and an output size, got {sizes}")
@@ -117,7 +132,7 @@ def mlp(sizes, activation_name="relu", output_activation="identity", rng=None, i
     if rng is None:
         raise _validate.InputError("mlp needs rng=np.random.default_rng(seed)")
     _validate.rng(rng)
-    hidden_act = activation(activation_name, **act_kwargs)   # validates the name
+    hidden_act = activation(activation_name, **act_kwargs)  # validates the name
     w_init = init if init is not None else DEFAULT_INIT[hidden_act.name]
     initializer(w_init), initializer(bias_init)
     layers = []

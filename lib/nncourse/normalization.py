@@ -4,6 +4,7 @@
 Both layers keep the arrays that are not learned but are part of the model (running statistics) in a
 `buffers` dict, next to `params`, so that `callbacks.EarlyStopping` can snapshot them too.
 """
+
 import numpy as np
 
 from . import _validate
@@ -38,12 +39,15 @@ class BatchNorm(Layer):
         if not isinstance(x, np.ndarray):
             x = _validate.finite_array("x", x)
         if x.ndim != 2 or x.shape[1] != self.n_features:
-            raise _validate.InputError(f"BatchNorm({self.n_features}) expects input of shape "
-                                       f"(N, {self.n_features}), got {x.shape}")
+            raise _validate.InputError(
+                f"BatchNorm({self.n_features}) expects input of shape (N, {self.n_features}), got {x.shape}"
+            )
         if train:
             if x.shape[0] < 2:
-                raise _validate.InputError("BatchNorm in training mode needs a batch of at least 2 samples "
-                                 f"(batch statistics of one sample are meaningless), got {x.shape[0]}")
+                raise _validate.InputError(
+                    "BatchNorm in training mode needs a batch of at least 2 samples "
+                    f"(batch statistics of one sample are meaningless), got {x.shape[0]}"
+                )
             mu, var = x.mean(axis=0), x.var(axis=0)
             m, n = self.momentum, x.shape[0]
             self.buffers["running_mean"][...] = m * self.buffers["running_mean"] + (1 - m) * mu
@@ -59,7 +63,7 @@ class BatchNorm(Layer):
         self.grads["beta"] = dout.sum(axis=0)
         self.grads["gamma"] = (dout * self.x_hat).sum(axis=0)
         g = dout * self.params["gamma"]
-        if not self.train:           # running statistics are constants: a plain per-feature affine map
+        if not self.train:  # running statistics are constants: a plain per-feature affine map
             return g * self.inv_std
         return (g - g.mean(axis=0) - self.x_hat * (g * self.x_hat).mean(axis=0)) * self.inv_std
 

@@ -8,6 +8,7 @@ rule. Sources: Polyak (1964) momentum; Nesterov (1983) / Sutskever et al. (2013)
 Duchi et al. (2011) Adagrad; Tieleman & Hinton (2012, Coursera lecture 6.5) RMSprop; Kingma & Ba (2015) Adam,
 Algorithm 1.
 """
+
 import numpy as np
 
 from . import _validate
@@ -89,7 +90,7 @@ class Nesterov(SGD):
 class Adagrad(Optimizer):
     """Per-coordinate steps shrinking with the sum of all past squared gradients (Duchi et al. 2011):
 
-        G <- G + g^2;   w <- w - lr g / (sqrt(G) + eps)"""
+    G <- G + g^2;   w <- w - lr g / (sqrt(G) + eps)"""
 
     def __init__(self, lr, eps=1e-8):
         super().__init__(lr)
@@ -104,7 +105,7 @@ class Adagrad(Optimizer):
 class RMSprop(Optimizer):
     """Adagrad with a leaking memory (Tieleman & Hinton 2012): a running average instead of a sum,
 
-        s <- rho s + (1 - rho) g^2;   w <- w - lr g / (sqrt(s) + eps),   s starts at 0."""
+    s <- rho s + (1 - rho) g^2;   w <- w - lr g / (sqrt(s) + eps),   s starts at 0."""
 
     def __init__(self, lr, rho=0.9, eps=1e-8):
         super().__init__(lr)
@@ -140,16 +141,22 @@ class Adam(Optimizer):
         t = state["t"] = state.get("t", 0) + 1
         m = state["m"] = self.beta1 * state.get("m", 0.0) + (1 - self.beta1) * grad
         v = state["v"] = self.beta2 * state.get("v", 0.0) + (1 - self.beta2) * grad * grad
-        m_hat = m / (1 - self.beta1 ** t)
-        v_hat = v / (1 - self.beta2 ** t)
+        m_hat = m / (1 - self.beta1**t)
+        v_hat = v / (1 - self.beta2**t)
         param -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
     def _settings(self):
         return f"beta1={self.beta1:g}, beta2={self.beta2:g}"
 
 
-OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "adagrad": Adagrad,
-              "rmsprop": RMSprop, "adam": Adam}
+OPTIMIZERS = {
+    "sgd": SGD,
+    "momentum": Momentum,
+    "nesterov": Nesterov,
+    "adagrad": Adagrad,
+    "rmsprop": RMSprop,
+    "adam": Adam,
+}
 
 
 def get_optimizer(name, lr, **kwargs):

@@ -7,6 +7,7 @@ as JSON under the MIME type OUTCOMES_MIME in the same output, where `scripts/swe
 one row of its table per executed notebook. Values are rounded to `digits` significant figures, the precision
 the lesson states them to, so the record is the same on every machine.
 """
+
 import json
 import math
 import numbers
@@ -39,10 +40,11 @@ def _rounded(name, value, digits):
     if isinstance(value, numbers.Real):
         value = float(value)
         if not math.isfinite(value):
-            return str(value)          # JSON has no inf or nan
+            return str(value)  # JSON has no inf or nan
         return float(f"{value:.{digits}g}")
-    raise _validate.InputTypeError(f"outcome {name} must be a number, a string, True/False or None, "
-                                   f"got {type(value).__name__}")
+    raise _validate.InputTypeError(
+        f"outcome {name} must be a number, a string, True/False or None, got {type(value).__name__}"
+    )
 
 
 def record(digits=3, **values):

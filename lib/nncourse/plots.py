@@ -1,4 +1,5 @@
 """Plotting helpers. Each draws on an Axes (or a Figure) it is given and returns it; none calls plt.show()."""
+
 import numpy as np
 
 from .layers import ACTIVATIONS, activation
@@ -29,14 +30,20 @@ def plot_activations(ax_f, ax_df, names=("sigmoid", "tanh", "relu", "leaky_relu"
 def plot_loss(history, ax, label=None, log=True, **kw):
     """The loss per step of a History; marks the step of divergence if there was one."""
     steps = np.arange(1, len(history.loss) + 1)
-    line, = ax.plot(steps, history.loss, label=label, **kw)
+    (line,) = ax.plot(steps, history.loss, label=label, **kw)
     if history.diverged:
         ax.axvline(history.diverged_at, color=line.get_color(), ls=":", lw=1)
         # label on the side of the line with more room, so an early divergence is not clipped
         early = history.diverged_at < 0.5 * max(len(history.loss), 1)
-        ax.annotate(f" diverged at step {history.diverged_at} ", (history.diverged_at, 0.95),
-                    xycoords=("data", "axes fraction"), ha="left" if early else "right", va="top",
-                    fontsize=9, color=line.get_color())
+        ax.annotate(
+            f" diverged at step {history.diverged_at} ",
+            (history.diverged_at, 0.95),
+            xycoords=("data", "axes fraction"),
+            ha="left" if early else "right",
+            va="top",
+            fontsize=9,
+            color=line.get_color(),
+        )
     if log and history.loss and min(history.loss) > 0:
         ax.set_yscale("log")
     ax.set(xlabel="step", ylabel="loss")

@@ -10,6 +10,7 @@ Rounding: a round that prunes a fraction r of a layer's n surviving weights remo
 halves rounded up (floor(r n + 1/2)); after k rounds a layer keeps `remaining_counts(n, r, k)[k]` weights,
 within a few weights of n (1 - r)^k.
 """
+
 import copy
 
 import numpy as np
@@ -65,8 +66,9 @@ class MaskedDense(Dense):
         if not isinstance(x, np.ndarray):
             x = _validate.finite_array("x", x)
         if x.ndim != 2 or x.shape[1] != self.n_in:
-            raise _validate.InputError(f"MaskedDense({self.n_in}, {self.n_out}) expects input of shape "
-                                       f"(N, {self.n_in}), got {x.shape}")
+            raise _validate.InputError(
+                f"MaskedDense({self.n_in}, {self.n_out}) expects input of shape (N, {self.n_in}), got {x.shape}"
+            )
         self.x = x
         self.W_eff = self.params["W"] * self.mask
         return x @ self.W_eff + self.params["b"]
@@ -85,8 +87,9 @@ def prunable(model):
     """A copy of `model` (a Sequential) in which every Dense layer is a MaskedDense with an all-ones mask."""
     if not isinstance(model, Sequential):
         raise _validate.InputTypeError(f"prunable takes a Sequential, got {type(model).__name__}")
-    return Sequential([MaskedDense.from_dense(layer) if isinstance(layer, Dense) else copy.deepcopy(layer)
-                       for layer in model.layers])
+    return Sequential(
+        [MaskedDense.from_dense(layer) if isinstance(layer, Dense) else copy.deepcopy(layer) for layer in model.layers]
+    )
 
 
 def masked_layers(model):
@@ -157,7 +160,7 @@ def prune_by_magnitude(model, rate, output_rate=None, scope="layer"):
         start = 0
         for layer in layers:
             size = layer.mask.size
-            layer.set_mask(masks[start:start + size].reshape(layer.mask.shape))
+            layer.set_mask(masks[start : start + size].reshape(layer.mask.shape))
             start += size
     return densities(model)
 

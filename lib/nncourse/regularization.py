@@ -12,6 +12,7 @@ pulls every weight toward 0 by the same amount whatever its size (Tibshirani 199
 reach 0. With plain gradient steps the sign term makes them hop across 0 by up to lr * l1 rather than stay at
 exactly 0 (sign(0) = 0 is the subgradient we take), which is why the lesson counts weights *near* zero.
 """
+
 import numpy as np
 
 from . import _validate

@@ -3,6 +3,7 @@
 Backward: dL/dx = dout + (df/dx)^T dout. The identity path carries the gradient past f unchanged, so a deep
 stack of blocks does not multiply it down to nothing (He et al. 2016, "Deep residual learning").
 """
+
 import numpy as np
 
 from . import _validate

@@ -10,14 +10,23 @@ Backpropagation through time (Werbos 1990) is ordinary backpropagation on the ne
 the same Wx, Wh, b are used at every step, so their gradients are sums over steps, and the gradient reaching h_t
 is what the loss says about h_t directly plus what comes back from step t + 1 through Wh.
 """
+
 import numpy as np
 
 from . import _validate
 from .init import initializer
 from .layers import Layer, activation
 from .losses import get_loss
-from .train import (History, _forward, check_batch_size, check_final_weights, check_training, finish_step,
-                    layer_grad_norms, resolve_optimizer)
+from .train import (
+    History,
+    _forward,
+    check_batch_size,
+    check_final_weights,
+    check_training,
+    finish_step,
+    layer_grad_norms,
+    resolve_optimizer,
+)
 
 RECURRENT_ACTIVATIONS = ("tanh", "relu", "identity")
 RECURRENT_INITS = ("normal", "orthogonal", "identity")
@@ -46,8 +55,16 @@ class RNN(Layer):
     whole gradient reaching each state (directly and through the later steps): the lesson plots its norm.
     """
 
-    def __init__(self, n_in, n_hidden, rng, activation_name="tanh", recurrent_init="orthogonal", scale=1.0,
-                 input_init="glorot_uniform"):
+    def __init__(
+        self,
+        n_in,
+        n_hidden,
+        rng,
+        activation_name="tanh",
+        recurrent_init="orthogonal",
+        scale=1.0,
+        input_init="glorot_uniform",
+    ):
         super().__init__()
         self.n_in = _validate.positive_int("n_in", n_in)
         self.n_hidden = _validate.positive_int("n_hidden", n_hidden)
@@ -65,8 +82,9 @@ class RNN(Layer):
         if not isinstance(x, np.ndarray):
             x = _validate.finite_array("x", x)
         if x.ndim != 3 or x.shape[2] != self.n_in:
-            raise _validate.InputError(f"RNN({self.n_in}, {self.n_hidden}) expects input of shape (N, T, {self.n_in}), "
-                             f"got {x.shape}")
+            raise _validate.InputError(
+                f"RNN({self.n_in}, {self.n_hidden}) expects input of shape (N, T, {self.n_in}), got {x.shape}"
+            )
         Wx, Wh, b = self.params["Wx"], self.params["Wh"], self.params["b"]
         n, steps, _ = x.shape
         z = np.empty((n, steps, self.n_hidden))
@@ -88,14 +106,14 @@ class RNN(Layer):
         dh_next = dz Wh^T (what h_{t-1} receives through the recurrence).
         """
         if self.h is None:
-            raise _validate.InputError(f"{self!r}.backward needs a forward pass first: call forward(x), then "
-                                       f"backward(dout)")
+            raise _validate.InputError(
+                f"{self!r}.backward needs a forward pass first: call forward(x), then backward(dout)"
+            )
         if not isinstance(dout, np.ndarray) or dout.shape != self.h.shape:
-            raise _validate.InputError(f"dout must have the shape of the output {self.h.shape}, "
-                                       f"got {np.shape(dout)}")
+            raise _validate.InputError(f"dout must have the shape of the output {self.h.shape}, got {np.shape(dout)}")
         Wx, Wh = self.params["Wx"], self.params["Wh"]
         n, steps, _ = dout.shape
-        df = self.act.derivative(self.z)          # f'(z_t) for every step at once
+        df = self.act.derivative(self.z)  # f'(z_t) for every step at once
         dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(self.n_hidden)
         dx = np.empty_like(self.x)
         self.state_grads = np.empty_like(dout)
@@ -157,12 +175,23 @@ def make_delayed_echo(n, steps, lag, rng):
     _validate.rng(rng)
     bits = rng.integers(0, 2, size=(n, steps, 1)).astype(np.float64)
     y = np.zeros_like(bits)
-    y[:, lag:] = bits[:, :steps - lag]
+    y[:, lag:] = bits[:, : steps - lag]
     return 2.0 * bits - 1.0, y
 
 
-def fit_sequences(model, X, y, loss="bce_with_logits", optimizer=None, lr=None, epochs=100, batch_size=None,
-                  rng=None, clip=None, skip=0):
+def fit_sequences(
+    model,
+    X,
+    y,
+    loss="bce_with_logits",
+    optimizer=None,
+    lr=None,
+    epochs=100,
+    batch_size=None,
+    rng=None,
+    clip=None,
+    skip=0,
+):
     """Train a sequence model (e.g. Sequential([RNN, TimeDistributed(Dense)])) and return a History.
 
     X (N, T, D), y (N, T, D_out). The loss is taken over the steps t >= skip only (earlier steps have no
@@ -175,8 +204,7 @@ def fit_sequences(model, X, y, loss="bce_with_logits", optimizer=None, lr=None, 
     y = _validate.data_array("y", y, ndim=3)
     if X.shape[:2] != y.shape[:2]:
         raise _validate.InputError(f"X {X.shape} and y {y.shape} must agree in N and T")
-    skip = _validate.int_between("skip", skip, 0, X.shape[1] - 1,
-                                 f"an integer in [0, T - 1] = [0, {X.shape[1] - 1}]")
+    skip = _validate.int_between("skip", skip, 0, X.shape[1] - 1, f"an integer in [0, T - 1] = [0, {X.shape[1] - 1}]")
     epochs = _validate.positive_int("epochs", epochs)
     loss_fn = get_loss(loss)
     optimizer = resolve_optimizer(optimizer, lr, default_lr=0.1)
@@ -220,7 +248,6 @@ def sequence_accuracy(model, X, y, skip=0):
         raise _validate.InputError(f"y must have the shape of the model's output {out.shape}, got {y.shape}")
     if not np.all((y == 0) | (y == 1)):
         raise _validate.InputError("y must hold 0/1 labels")
-    skip = _validate.int_between("skip", skip, 0, X.shape[1] - 1,
-                                 f"an integer in [0, T - 1] = [0, {X.shape[1] - 1}]")
+    skip = _validate.int_between("skip", skip, 0, X.shape[1] - 1, f"an integer in [0, T - 1] = [0, {X.shape[1] - 1}]")
     logits = out[:, skip:]
     return float(np.mean((logits > 0) == (y[:, skip:] > 0.5)))

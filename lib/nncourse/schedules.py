@@ -6,6 +6,7 @@ The first call remembers the optimizer's rate as lr0. Epochs count from 1; `lr_f
 rate used during epoch e, so epoch 1 always runs at lr0. Schedules keep state (lr0, the plateau's best loss):
 use a fresh one for each training run (`get_schedule` makes one).
 """
+
 from . import _validate
 
 
@@ -107,8 +108,7 @@ class ReduceLROnPlateau:
         return False
 
 
-SCHEDULES = {"constant": Constant, "step": StepDecay, "exponential": ExponentialDecay,
-             "plateau": ReduceLROnPlateau}
+SCHEDULES = {"constant": Constant, "step": StepDecay, "exponential": ExponentialDecay, "plateau": ReduceLROnPlateau}
 
 
 def get_schedule(name, **kwargs):

@@ -4,6 +4,7 @@ A point p = (p1, p2) is the whole "model": `run_path` wraps it as a one-layer mo
 `nncourse.optim` move it with exactly the `step(model)` they use on networks. A path that leaves the region
 where the loss is finite (or grows past `bound`) stops and reports the step, without NumPy warnings.
 """
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,11 +18,11 @@ class Surface:
     """A loss f(p) of a 2-vector p with its gradient, the minima to mark, and a box to draw contours in."""
 
     name: str
-    value: object          # callable: array (..., 2) -> array (...)
-    gradient: object       # callable: array (2,) -> array (2,)
-    minima: tuple          # ((p1, p2), ...), the global one first
-    start: tuple           # default starting point
-    extent: tuple          # (p1_low, p1_high, p2_low, p2_high)
+    value: object  # callable: array (..., 2) -> array (...)
+    gradient: object  # callable: array (2,) -> array (2,)
+    minima: tuple  # ((p1, p2), ...), the global one first
+    start: tuple  # default starting point
+    extent: tuple  # (p1_low, p1_high, p2_low, p2_high)
     curvatures: tuple = ()  # eigenvalues of the Hessian for a quadratic, else ()
 
     def grid(self, resolution=120):
@@ -38,8 +39,15 @@ def quadratic(lam1=1.0, lam2=10.0, start=(-4.0, 1.5)):
     lam1, lam2 = _validate.positive("lam1", lam1), _validate.positive("lam2", lam2)
     _validate.point("start", start)
     lam = np.array([lam1, lam2])
-    return Surface("quadratic", lambda p: 0.5 * np.sum(lam * np.asarray(p) ** 2, axis=-1),
-                   lambda p: lam * p, ((0.0, 0.0),), tuple(start), (-4.5, 4.5, -2.5, 2.5), (lam1, lam2))
+    return Surface(
+        "quadratic",
+        lambda p: 0.5 * np.sum(lam * np.asarray(p) ** 2, axis=-1),
+        lambda p: lam * p,
+        ((0.0, 0.0),),
+        tuple(start),
+        (-4.5, 4.5, -2.5, 2.5),
+        (lam1, lam2),
+    )
 
 
 def rosenbrock(a=1.0, b=20.0, start=(-1.5, 2.0)):
@@ -76,8 +84,9 @@ def two_minima(tilt=0.3, stiffness=1.0, start=(2.0, 1.5)):
 
     # the minima are the outer roots of 4 p (p^2 - 1) + tilt = 0
     roots = np.sort(np.roots([4.0, 0.0, -4.0, tilt]).real)
-    return Surface("two_minima", value, gradient, ((roots[0], 0.0), (roots[2], 0.0)), tuple(start),
-                   (-2.2, 2.4, -2.0, 2.0))
+    return Surface(
+        "two_minima", value, gradient, ((roots[0], 0.0), (roots[2], 0.0)), tuple(start), (-2.2, 2.4, -2.0, 2.0)
+    )
 
 
 SURFACES = {"quadratic": quadratic, "rosenbrock": rosenbrock, "two_minima": two_minima}
@@ -144,8 +153,9 @@ def run_path(surface, optimizer, start=None, steps=100, bound=1e6):
     (default surface.start). Stops at the first step whose point leaves |p| <= bound or whose loss or
     gradient is not finite: that step is `diverged_at` (counting from 1) and is not stored."""
     if not isinstance(surface, Surface):
-        raise _validate.InputTypeError(f"surface must be a Surface such as quadratic() or get_surface('rosenbrock'), "
-                                       f"got {type(surface).__name__}")
+        raise _validate.InputTypeError(
+            f"surface must be a Surface such as quadratic() or get_surface('rosenbrock'), got {type(surface).__name__}"
+        )
     _validate.optimizer(optimizer)
     steps = _validate.positive_int("steps", steps)
     bound = _validate.positive("bound", bound)
@@ -167,6 +177,7 @@ def run_path(surface, optimizer, start=None, steps=100, bound=1e6):
 
 
 # --- the theory for plain gradient descent on a quadratic -------------------------------------------------
+
 
 def critical_lr(curvatures):
     """Largest stable learning rate of plain GD on f = 1/2 sum lam_i p_i^2: 2 / max lam (each coordinate is
@@ -203,8 +214,7 @@ REGIMES = ("crawls", "converges", "converges, oscillating", "oscillates forever"
 REGIME_DEFINITIONS = {
     "crawls": "stays finite but is not `factor` times closer to the minimum within the budget",
     "converges": "`factor` times closer within the budget, every coordinate approaching from one side",
-    "converges, oscillating": "`factor` times closer within the budget, the steep coordinate changing sign "
-                              "every step",
+    "converges, oscillating": "`factor` times closer within the budget, the steep coordinate changing sign every step",
     "oscillates forever": "neither closer nor farther: the steep coordinate flips sign at constant amplitude",
     "diverges": "the distance grows (here: the path leaves |p| <= 1e6)",
 }

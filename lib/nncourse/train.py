@@ -1,5 +1,6 @@
 """The training loop: forward, loss, backward, (clip), update; records a history and stops cleanly when the
 loss or a gradient stops being finite."""
+
 import math
 from dataclasses import dataclass, field
 
@@ -97,11 +98,15 @@ def check_batch_size(batch_size, n, rng):
     """batch_size as an int in 1..n, or None (full batch); mini-batches need rng to shuffle."""
     if batch_size is None:
         return None
-    batch_size = _validate.int_between("batch_size", batch_size, 1, n, allowed=f"a positive integer at most the "
-                                       f"number of rows ({n}), or None for the full batch")
+    batch_size = _validate.int_between(
+        "batch_size",
+        batch_size,
+        1,
+        n,
+        allowed=f"a positive integer at most the number of rows ({n}), or None for the full batch",
+    )
     if batch_size < n and rng is None:
-        raise _validate.InputError("mini-batches are shuffled: pass rng=np.random.default_rng(seed), "
-                                   "a numpy Generator")
+        raise _validate.InputError("mini-batches are shuffled: pass rng=np.random.default_rng(seed), a numpy Generator")
     return batch_size
 
 
@@ -121,8 +126,23 @@ def check_final_weights(hist, model):
         hist.diverged_at, hist.diverged_value = hist.steps + 1, float("nan")
 
 
-def fit(model, X, y, loss="mse", optimizer=None, lr=None, epochs=100, batch_size=None, rng=None,
-        X_val=None, y_val=None, clip=None, regularizer=None, callbacks=(), record_grad_norms=True):
+def fit(
+    model,
+    X,
+    y,
+    loss="mse",
+    optimizer=None,
+    lr=None,
+    epochs=100,
+    batch_size=None,
+    rng=None,
+    X_val=None,
+    y_val=None,
+    clip=None,
+    regularizer=None,
+    callbacks=(),
+    record_grad_norms=True,
+):
     """Train `model` on (X, y) and return a History.
 
     X (N, D_in), y (N, D_out), numbers (lists are fine). loss: a name in losses.LOSSES or a callable
@@ -134,9 +154,23 @@ def fit(model, X, y, loss="mse", optimizer=None, lr=None, epochs=100, batch_size
     Stops at the first step whose loss or gradient norm is NaN or infinite, with history.diverged_at = step.
     `Training` is the same loop an epoch at a time (a panel that plays a run).
     """
-    return Training(model, X, y, loss=loss, optimizer=optimizer, lr=lr, epochs=epochs, batch_size=batch_size,
-                    rng=rng, X_val=X_val, y_val=y_val, clip=clip, regularizer=regularizer, callbacks=callbacks,
-                    record_grad_norms=record_grad_norms).run()
+    return Training(
+        model,
+        X,
+        y,
+        loss=loss,
+        optimizer=optimizer,
+        lr=lr,
+        epochs=epochs,
+        batch_size=batch_size,
+        rng=rng,
+        X_val=X_val,
+        y_val=y_val,
+        clip=clip,
+        regularizer=regularizer,
+        callbacks=callbacks,
+        record_grad_norms=record_grad_norms,
+    ).run()
 
 
 class Training:
@@ -145,8 +179,24 @@ class Training:
     finished its epochs, stopped early or diverged. `t.run()` is `fit`. Any split into advances gives the same
     numbers as one `fit`."""
 
-    def __init__(self, model, X, y, loss="mse", optimizer=None, lr=None, epochs=100, batch_size=None, rng=None,
-                 X_val=None, y_val=None, clip=None, regularizer=None, callbacks=(), record_grad_norms=True):
+    def __init__(
+        self,
+        model,
+        X,
+        y,
+        loss="mse",
+        optimizer=None,
+        lr=None,
+        epochs=100,
+        batch_size=None,
+        rng=None,
+        X_val=None,
+        y_val=None,
+        clip=None,
+        regularizer=None,
+        callbacks=(),
+        record_grad_norms=True,
+    ):
         check_training(model, clip, rng)
         self.X = _validate.model_input("X", X, model, ndim=2)
         self.y = _validate.data_array("y", y, ndim=2)
@@ -163,8 +213,9 @@ class Training:
             y_val = _validate.data_array("y_val", y_val, ndim=2)
             _validate.same_rows("X_val", X_val, "y_val", y_val)
             if y_val.shape[1] != self.y.shape[1]:
-                raise _validate.InputError(f"y_val must have the columns of y ({self.y.shape[1]}), "
-                                           f"got {y_val.shape[1]}")
+                raise _validate.InputError(
+                    f"y_val must have the columns of y ({self.y.shape[1]}), got {y_val.shape[1]}"
+                )
         _validate.regularizer(regularizer)
         self.callbacks = _validate.callbacks(callbacks)
         self.model, self.rng, self.X_val, self.y_val = model, rng, X_val, y_val

@@ -24,6 +24,7 @@ A starting value that a control cannot take is refused by the control's name, ne
 outside the slider's range 0.001 to 1`, `unknown optimizer 'Adam'; ...; did you mean 'adam'?`. Panel factories
 set starting values with `set_control(name, widget, value)`, which checks the same way.
 """
+
 import base64
 import html
 import io
@@ -34,8 +35,8 @@ import time
 from collections import OrderedDict
 
 import ipywidgets as widgets
-import numpy as np
 import matplotlib
+import numpy as np
 from matplotlib.figure import Figure
 
 from . import _validate
@@ -48,24 +49,56 @@ _SLIDERS = (widgets.FloatSlider, widgets.FloatLogSlider, widgets.IntSlider)
 def float_slider(low, high, step, value, description=None):
     """A slider for a real parameter (updates when released, so a drag triggers one retrain)."""
     _check_bounds(low, high)
-    return _start_at(widgets.FloatSlider(value=low, min=low, max=high, step=step, description=description or "",
-                                         continuous_update=False, style=_STYLE, readout_format=".3g"), value)
+    return _start_at(
+        widgets.FloatSlider(
+            value=low,
+            min=low,
+            max=high,
+            step=step,
+            description=description or "",
+            continuous_update=False,
+            style=_STYLE,
+            readout_format=".3g",
+        ),
+        value,
+    )
 
 
 def int_slider(low, high, value, step=1, description=None):
     """A slider for an integer parameter (sizes, depths, seeds, epochs)."""
     _check_bounds(low, high)
-    return _start_at(widgets.IntSlider(value=low, min=low, max=high, step=step, description=description or "",
-                                       continuous_update=False, style=_STYLE), value)
+    return _start_at(
+        widgets.IntSlider(
+            value=low,
+            min=low,
+            max=high,
+            step=step,
+            description=description or "",
+            continuous_update=False,
+            style=_STYLE,
+        ),
+        value,
+    )
 
 
 def log_slider(low, high, value, description=None, steps_per_decade=4):
     """A slider whose positions are evenly spaced in log10: for learning rates and scales."""
     lo, hi = math.log10(_validate.positive("low", low)), math.log10(_validate.positive("high", high))
     _check_bounds(low, high)
-    return _start_at(widgets.FloatLogSlider(value=low, base=10, min=lo, max=hi, step=1 / steps_per_decade,
-                                            description=description or "", continuous_update=False,
-                                            style=_STYLE, readout_format=".3g"), value)
+    return _start_at(
+        widgets.FloatLogSlider(
+            value=low,
+            base=10,
+            min=lo,
+            max=hi,
+            step=1 / steps_per_decade,
+            description=description or "",
+            continuous_update=False,
+            style=_STYLE,
+            readout_format=".3g",
+        ),
+        value,
+    )
 
 
 def dropdown(options, value=None, description=None):
@@ -80,8 +113,7 @@ def dropdown(options, value=None, description=None):
 
 def toggle(value=False, description=None):
     """An on/off checkbox."""
-    return _start_at(widgets.Checkbox(value=False, description=description or "", style=_STYLE, indent=False),
-                     value)
+    return _start_at(widgets.Checkbox(value=False, description=description or "", style=_STYLE, indent=False), value)
 
 
 def _check_bounds(low, high):
@@ -109,7 +141,7 @@ def _forget_start(change):
 def slider_range(slider):
     """(lowest, highest) value of a slider; a log slider's in values, not exponents."""
     if isinstance(slider, widgets.FloatLogSlider):
-        return slider.base ** slider.min, slider.base ** slider.max
+        return slider.base**slider.min, slider.base**slider.max
     return slider.min, slider.max
 
 
@@ -125,7 +157,7 @@ def check_value(name, widget, value):
             raise InputTypeError(f"{wanted}, got {_repr(value)}")
         if not math.isfinite(value) or (whole and value != int(value)):
             raise InputError(f"{wanted}, got {_repr(value)}")
-        slack = 1e-9 * (abs(lo) + abs(hi))   # a log slider's ends are 10 ** log10(x), not always x
+        slack = 1e-9 * (abs(lo) + abs(hi))  # a log slider's ends are 10 ** log10(x), not always x
         if not lo - slack <= value <= hi + slack:
             raise InputError(f"{name} = {value:g} is outside the slider's range {lo:g} to {hi:g}")
         return int(value) if whole else value
@@ -134,7 +166,7 @@ def check_value(name, widget, value):
         _validate.choice(name, value, allowed)
         flag = isinstance(value, (bool, np.bool_))
         same = [a for a in allowed if a == value and isinstance(a, (bool, np.bool_)) == flag]
-        if not same:   # True == 1: a flag where the menu holds numbers
+        if not same:  # True == 1: a flag where the menu holds numbers
             names = ", ".join(repr(a) for a in allowed)
             raise InputTypeError(f"{name} must be one of: {names}; got {_repr(value)}")
         return same[0]
@@ -157,9 +189,11 @@ def _refusing(name):
     """A slider's `value` validator that refuses, by name, what ipywidgets' own would clamp: so that
     `panel.controls["lr"].value = 5` in a cell raises too. Within rounding of an end it clamps (the front end
     computes a log slider's ends as 10 ** exponent)."""
+
     def validate(slider, proposal):
         lo, hi = slider_range(slider)
         return min(max(check_value(name, slider, proposal.value), lo), hi)
+
     return validate
 
 
@@ -188,8 +222,19 @@ class SliderPanel:
     front end clamps a typed value into the range before the kernel sees it: a value typed into the box
     that the slider cannot take is refused in the status line, and nothing is recomputed."""
 
-    def __init__(self, run, plot, controls, fixed=None, figsize=(9, 3.4), dpi=100, cache_size=64, applies=None,
-                 stepper=None, interval_ms=100):
+    def __init__(
+        self,
+        run,
+        plot,
+        controls,
+        fixed=None,
+        figsize=(9, 3.4),
+        dpi=100,
+        cache_size=64,
+        applies=None,
+        stepper=None,
+        interval_ms=100,
+    ):
         if not controls:
             raise InputError("a slider panel needs at least one control")
         self.run, self.plot, self.fixed = run, plot, dict(fixed or {})
@@ -199,21 +244,25 @@ class SliderPanel:
         self.entries, self.labels = {}, {}
         for name, w in self.controls.items():
             if not isinstance(w, widgets.ValueWidget):
-                raise InputTypeError(f"control {name!r} must be an ipywidgets value widget (use float_slider, "
-                                     f"int_slider, log_slider, dropdown or toggle), got {type(w).__name__}")
+                raise InputTypeError(
+                    f"control {name!r} must be an ipywidgets value widget (use float_slider, "
+                    f"int_slider, log_slider, dropdown or toggle), got {type(w).__name__}"
+                )
             set_control(name, w, getattr(w, "_nncourse_start", w.value))
             if not w.description:
                 w.description = name
             self.labels[name] = w.description
             if isinstance(w, _SLIDERS):
-                w._register_validator(_refusing(name), ["value"])   # in place of ipywidgets' silent clamp
+                w._register_validator(_refusing(name), ["value"])  # in place of ipywidgets' silent clamp
                 self.entries[name] = self._typed_entry(name, w)
             w.observe(self._on_change, names="value")
         self.applies = dict(applies or {})
         unknown = sorted(set(self.applies) - set(self.controls))
         if unknown:
-            raise InputError(f"applies names {', '.join(map(repr, unknown))}, which the panel has no control for; "
-                             f"its controls: {', '.join(map(repr, self.controls))}")
+            raise InputError(
+                f"applies names {', '.join(map(repr, unknown))}, which the panel has no control for; "
+                f"its controls: {', '.join(map(repr, self.controls))}"
+            )
         self.note = widgets.HTML()
         self.note.add_class("nncourse-note")
         self.figure = Figure(figsize=figsize, dpi=dpi)
@@ -283,9 +332,12 @@ class SliderPanel:
         """The text box that replaces `slider`'s readout; it follows the slider, and sends what is typed."""
         slider.readout = False
         lo, hi = slider_range(slider)
-        box = widgets.Text(value=_shown(slider, slider.value), continuous_update=False,
-                           tooltip=f"type a value from {lo:g} to {hi:g}, then Enter",
-                           layout=widgets.Layout(width="50px"))
+        box = widgets.Text(
+            value=_shown(slider, slider.value),
+            continuous_update=False,
+            tooltip=f"type a value from {lo:g} to {hi:g}, then Enter",
+            layout=widgets.Layout(width="50px"),
+        )
         box.add_class("nncourse-entry")
         box.add_class(f"nncourse-entry-{name}")
         slider.observe(lambda change: setattr(box, "value", _shown(slider, change.new)), names="value")
@@ -301,14 +353,14 @@ class SliderPanel:
         try:
             number = float(text)
         except ValueError:
-            number = text.strip()   # check_value names it as not a number
+            number = text.strip()  # check_value names it as not a number
         try:
             value = check_value(name, slider, number)
         except ValueError as err:
             self.status.value = _error_html(f"{err}; the slider stays at {shown}")
             box.value = shown
             return
-        slider.value = value        # the box follows, the panel reruns
+        slider.value = value  # the box follows, the panel reruns
         box.value = _shown(slider, slider.value)
 
     def _refresh_applicability(self):
@@ -321,8 +373,18 @@ class SliderPanel:
                 self.entries[name].disabled = bool(reason)
             if reason:
                 self.off[name] = reason
-        self.note.value = ("<small>" + "; ".join(f"<b>{html.escape(', '.join(names))}</b> off: {html.escape(r)}"
-                                                 for r, names in self._off_by_reason()) + "</small>") if self.off else ""
+        self.note.value = (
+            (
+                "<small>"
+                + "; ".join(
+                    f"<b>{html.escape(', '.join(names))}</b> off: {html.escape(r)}"
+                    for r, names in self._off_by_reason()
+                )
+                + "</small>"
+            )
+            if self.off
+            else ""
+        )
 
     def _off_by_reason(self):
         """[(reason, [names])] of the controls that are off, one entry per reason."""
@@ -340,19 +402,23 @@ class SliderPanel:
             if self.player is not None:
                 rows.append(self.player.widget)
             self._box = widgets.VBox(rows + [self.note, self.status, self.image])
-            self._box.add_class("nncourse-panel")   # lets the browser tests find each panel on the page
+            self._box.add_class("nncourse-panel")  # lets the browser tests find each panel on the page
         return self._box
 
     def _cell(self, name, w):
         """One control, compact: its name above it, the slider and its value box (or the menu) below, 138 px wide,
         so that four fit in a row of a notebook beside JupyterLab's file browser in a 1024-px window."""
         if isinstance(w, widgets.Checkbox):
-            cell = widgets.VBox([widgets.HTML("&nbsp;", layout=widgets.Layout(height="20px")), w],
-                                layout=widgets.Layout(width="138px", margin="0 6px 4px 0"))
+            cell = widgets.VBox(
+                [widgets.HTML("&nbsp;", layout=widgets.Layout(height="20px")), w],
+                layout=widgets.Layout(width="138px", margin="0 6px 4px 0"),
+            )
         else:
-            w.description = ""               # the name goes above the control (self.labels)
-            label = widgets.HTML(f"<span class='nncourse-label'>{html.escape(self.labels[name])}</span>",
-                                 layout=widgets.Layout(height="20px", margin="0"))
+            w.description = ""  # the name goes above the control (self.labels)
+            label = widgets.HTML(
+                f"<span class='nncourse-label'>{html.escape(self.labels[name])}</span>",
+                layout=widgets.Layout(height="20px", margin="0"),
+            )
             if name in self.entries:
                 w.layout.width = "86px"
                 self.entries[name].layout.width = "50px"
@@ -377,8 +443,9 @@ class SliderPanel:
 
     def static_png(self):
         """A PNG of the current figure with the settings under it, for viewers without a kernel."""
-        return _with_caption(self.figure, self.summary().replace("panel: ", "settings: ") +
-                             "\n(run the notebook to move the controls)")
+        return _with_caption(
+            self.figure, self.summary().replace("panel: ", "settings: ") + "\n(run the notebook to move the controls)"
+        )
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         data = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
@@ -387,12 +454,22 @@ class SliderPanel:
         return data
 
 
-def slider_panel(run, plot, fixed=None, figsize=(9, 3.4), dpi=100, applies=None, stepper=None, interval_ms=100,
-                 **controls):
+def slider_panel(
+    run, plot, fixed=None, figsize=(9, 3.4), dpi=100, applies=None, stepper=None, interval_ms=100, **controls
+):
     """Build a SliderPanel: `controls` maps each keyword of `run` to a widget; `fixed` holds keywords that have
     no slider; `applies` and `stepper` as in the module docstring."""
-    return SliderPanel(run, plot, controls, fixed=fixed, figsize=figsize, dpi=dpi, applies=applies,
-                       stepper=stepper, interval_ms=interval_ms)
+    return SliderPanel(
+        run,
+        plot,
+        controls,
+        fixed=fixed,
+        figsize=figsize,
+        dpi=dpi,
+        applies=applies,
+        stepper=stepper,
+        interval_ms=interval_ms,
+    )
 
 
 def _shown_value(w):
@@ -404,7 +481,7 @@ def _shown_value(w):
     return repr(w.value)
 
 
-_SVG_RC = {"svg.hashsalt": "nncourse", "svg.fonttype": "none"}   # text as text: faster to write and to show
+_SVG_RC = {"svg.hashsalt": "nncourse", "svg.fonttype": "none"}  # text as text: faster to write and to show
 
 
 def _svg(figure):
@@ -418,14 +495,27 @@ def _svg(figure):
 def _with_caption(figure, text):
     """PNG bytes of `figure` (at its own dpi) with `text` in small type under it."""
     from PIL import Image
+
     body = io.BytesIO()
     figure.savefig(body, format="png", metadata={"Software": None})
-    per_line = int(figure.get_figwidth() * 72 / (0.62 * 9)) - 4    # 9-pt monospace: about 0.6 em per character
-    lines = [piece for line in text.splitlines()
-             for piece in textwrap.wrap(line, per_line, subsequent_indent="  ", break_on_hyphens=False) or [""]]
+    per_line = int(figure.get_figwidth() * 72 / (0.62 * 9)) - 4  # 9-pt monospace: about 0.6 em per character
+    lines = [
+        piece
+        for line in text.splitlines()
+        for piece in textwrap.wrap(line, per_line, subsequent_indent="  ", break_on_hyphens=False) or [""]
+    ]
     caption = Figure(figsize=(figure.get_figwidth(), 0.2 + 0.18 * len(lines)), dpi=figure.dpi)
-    caption.text(0.01, 0.5, "\n".join(lines), ha="left", va="center", fontsize=9, color="0.25",
-                 family="monospace", linespacing=1.3)
+    caption.text(
+        0.01,
+        0.5,
+        "\n".join(lines),
+        ha="left",
+        va="center",
+        fontsize=9,
+        color="0.25",
+        family="monospace",
+        linespacing=1.3,
+    )
     cap = io.BytesIO()
     caption.savefig(cap, format="png", metadata={"Software": None})
     top, bottom = Image.open(body).convert("RGBA"), Image.open(cap).convert("RGBA")
@@ -457,10 +547,10 @@ class _Player:
 
     def __init__(self, panel, stepper, interval_ms):
         self.panel, self.stepper, self.interval = panel, stepper, interval_ms / 1000
-        self.play = widgets.Play(value=0, min=0, max=10**6, step=1, interval=interval_ms, show_repeat=False,
-                                 description="play")
-        self.step_button = widgets.Button(description="step", icon="step-forward",
-                                          layout=widgets.Layout(width="80px"))
+        self.play = widgets.Play(
+            value=0, min=0, max=10**6, step=1, interval=interval_ms, show_repeat=False, description="play"
+        )
+        self.step_button = widgets.Button(description="step", icon="step-forward", layout=widgets.Layout(width="80px"))
         self.reset_button = widgets.Button(description="reset", icon="undo", layout=widgets.Layout(width="80px"))
         self.frame_label = widgets.HTML()
         self.play.add_class("nncourse-play")
@@ -501,7 +591,7 @@ class _Player:
         return message
 
     def _on_tick(self, change):
-        if change.new == 0:            # the Play's own stop button: back to the start
+        if change.new == 0:  # the Play's own stop button: back to the start
             self.reset()
         elif time.monotonic() - self._last >= 0.3 * self.play.interval / 1000:
             self.step()

@@ -4,6 +4,7 @@ Each module in this package registers its drawing functions with `@image("file.p
 receives an empty matplotlib Figure and draws on it. `scripts/make_images.py` writes every registered picture
 into images/.
 """
+
 import importlib
 import pkgutil
 
@@ -12,11 +13,13 @@ REGISTRY = {}
 
 def image(filename, figsize=(6.0, 4.0)):
     """Register `fn(fig)` as the drawing of images/<filename>."""
+
     def register(fn):
         if filename in REGISTRY:
             raise ValueError(f"two drawings claim images/{filename}")
         REGISTRY[filename] = (fn, figsize)
         return fn
+
     return register
 
 
@@ -31,8 +34,9 @@ def render(filename, dpi=100):
     """Draw one registered picture and return its Figure."""
     import matplotlib.style
     from matplotlib.figure import Figure
+
     fn, figsize = all_images()[filename]
-    with matplotlib.style.context("nncourse.course"):   # the lessons' figure style (course.mplstyle)
+    with matplotlib.style.context("nncourse.course"):  # the lessons' figure style (course.mplstyle)
         fig = Figure(figsize=figsize, dpi=dpi)
         fn(fig)
     return fig

@@ -1,4 +1,5 @@
 """Diagrams for lesson 01 (neurons): one neuron, a small multi-layer perceptron, the hand-built box detector."""
+
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
 from . import image
@@ -64,8 +65,12 @@ def small_mlp(fig):
     """Layers of neurons: 3 inputs -> 4 -> 4 -> 1. Every arrow is one weight; every circle after the inputs
     is a neuron like the single one (weighted sum, bias, activation)."""
     ax = _canvas(fig, (0, 10), (-0.4, 5.0))
-    layers = [(1.2, 3, _IN, "input\n$x$ (3 numbers)"), (4.0, 4, _HIDDEN, "hidden layer 1\nDense(3, 4) + $f$"),
-              (6.8, 4, _HIDDEN, "hidden layer 2\nDense(4, 4) + $f$"), (9.0, 1, _OUT, "output\nDense(4, 1)")]
+    layers = [
+        (1.2, 3, _IN, "input\n$x$ (3 numbers)"),
+        (4.0, 4, _HIDDEN, "hidden layer 1\nDense(3, 4) + $f$"),
+        (6.8, 4, _HIDDEN, "hidden layer 2\nDense(4, 4) + $f$"),
+        (9.0, 1, _OUT, "output\nDense(4, 1)"),
+    ]
     pos = []
     for x, n, _, _ in layers:
         top = 2.4 + 0.55 * (n - 1)
@@ -86,8 +91,12 @@ def box_detector(fig):
     an AND neuron that fires when all four are on. k is the edges' steepness."""
     ax = _canvas(fig, (0, 10.4), (-0.3, 5.0))
     inputs = {"$x_1$": (1.0, 4.0), "$x_2$": (1.0, 2.4), "$x_3$": (1.0, 0.8)}
-    edges = [("$x_2 > -1$", 4.3, "$x_2$", "$k$", "$k$"), ("$x_2 < 5$", 3.1, "$x_2$", "$-k$", "$5k$"),
-             ("$x_3 > -8$", 1.9, "$x_3$", "$k$", "$8k$"), ("$x_3 < -4$", 0.7, "$x_3$", "$-k$", "$-4k$")]
+    edges = [
+        ("$x_2 > -1$", 4.3, "$x_2$", "$k$", "$k$"),
+        ("$x_2 < 5$", 3.1, "$x_2$", "$-k$", "$5k$"),
+        ("$x_3 > -8$", 1.9, "$x_3$", "$k$", "$8k$"),
+        ("$x_3 < -4$", 0.7, "$x_3$", "$-k$", "$-4k$"),
+    ]
     for name, xy in inputs.items():
         _node(ax, xy, 0.35, name, fc=_IN if name != "$x_1$" else "0.93")
     ax.text(1.0, 4.5, "weight 0: ignored", ha="center", fontsize=9, color="0.4")
@@ -95,8 +104,9 @@ def box_detector(fig):
         _arrow(ax, inputs[src], (3.95, y), shrink=(0.35, 0.0))
         sx, sy = inputs[src]
         ax.text(sx + (3.95 - sx) * 0.55, sy + (y - sy) * 0.55 + 0.1, w, fontsize=10, color=_WEIGHT, ha="center")
-        ax.add_patch(FancyBboxPatch((4.0, y - 0.28), 1.8, 0.56, boxstyle="round,pad=0.03",
-                                    **{**_NODE, "fc": _HIDDEN}, zorder=2))
+        ax.add_patch(
+            FancyBboxPatch((4.0, y - 0.28), 1.8, 0.56, boxstyle="round,pad=0.03", **{**_NODE, "fc": _HIDDEN}, zorder=2)
+        )
         ax.text(4.9, y, r"$\sigma$:  " + label, ha="center", va="center", fontsize=10, zorder=3)
         ax.text(4.9, y - 0.47, f"bias {b}", ha="center", fontsize=9, color=_WEIGHT)
         _arrow(ax, (5.85, y), (8.0, 2.5), shrink=(0.0, 0.5))

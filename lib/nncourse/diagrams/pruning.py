@@ -1,5 +1,6 @@
 """Pictures for lesson 07: the lottery-ticket procedure on a toy network, drawn by the same functions the lesson
 uses (`pruning.prune_by_magnitude`, `pruning.rewind`, `experiments.network_size.draw_network`)."""
+
 import numpy as np
 
 from . import image
@@ -10,11 +11,12 @@ def _toy_ticket():
     pruning 40% per layer (a large rate so the picture shows it)."""
     from ..model import mlp
     from ..pruning import masked_layers, prunable, prune_by_magnitude, rewind
+
     rng = np.random.default_rng(3)
     net = prunable(mlp([3, 5, 5, 2], rng=rng))
     theta0 = net.get_weights()
     initial = [layer.params["W"].copy() for layer in masked_layers(net)]
-    for layer in masked_layers(net):            # training moves every weight
+    for layer in masked_layers(net):  # training moves every weight
         layer.params["W"] += rng.normal(scale=0.6, size=layer.params["W"].shape)
     trained = [layer.params["W"].copy() for layer in masked_layers(net)]
     prune_by_magnitude(net, 0.4)
@@ -30,9 +32,15 @@ def lottery_ticket_procedure(fig):
     """Four panels: initialize, train, prune the smallest weights, rewind the survivors to their initial
     values (then train again, and repeat)."""
     from ..experiments.network_size import draw_network, network_key
+
     initial, trained, pruned, rewound, masks = _toy_ticket()
     sizes = [3, 5, 5, 2]
-    titles = ["1. initialize ($\\theta_0$)", "2. train", "3. prune the smallest |w|", "4. rewind survivors to $\\theta_0$"]
+    titles = [
+        "1. initialize ($\\theta_0$)",
+        "2. train",
+        "3. prune the smallest |w|",
+        "4. rewind survivors to $\\theta_0$",
+    ]
     panels = [(initial, None), (trained, None), (pruned, masks), (rewound, masks)]
     axes = fig.subplots(1, 4)
     for ax, title, (weights, m) in zip(axes, titles, panels):
@@ -40,6 +48,12 @@ def lottery_ticket_procedure(fig):
         ax.set_title(title, fontsize=10)
         ax.set_xticks([])
         ax.spines["bottom"].set_visible(False)
-    fig.legend(handles=network_key(), loc="lower center", ncols=2, frameon=False,
-               title="darker: larger |w|; steps 2-4 repeat each round", title_fontsize=9)
+    fig.legend(
+        handles=network_key(),
+        loc="lower center",
+        ncols=2,
+        frameon=False,
+        title="darker: larger |w|; steps 2-4 repeat each round",
+        title_fontsize=9,
+    )
     fig.subplots_adjust(left=0.02, right=0.98, top=0.86, bottom=0.22, wspace=0.15)

@@ -1,10 +1,11 @@
 """Lesson 09's picture: a recurrent layer folded (one cell with a loop) and unrolled through time, with the
 forward pass in black and backpropagation through time dashed, in the course's vermillion (Okabe-Ito)."""
+
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from . import image
 
-_VERMILLION = "#D55E00"   # Okabe-Ito vermillion, the course style's C3
+_VERMILLION = "#D55E00"  # Okabe-Ito vermillion, the course style's C3
 _FORWARD = dict(arrowstyle="-|>", mutation_scale=12, color="black", lw=1.3)
 _BACKWARD = dict(arrowstyle="-|>", mutation_scale=11, color=_VERMILLION, lw=1.2, ls="--")
 
@@ -55,7 +56,19 @@ def rnn_unrolled(fig):
         ax.text((a + b) / 2, 1.8, "$W_h$", ha="center", fontsize=9)
         _arrow(ax, (b - 0.48, 1.45), (a + 0.48, 1.45), _BACKWARD)
         ax.text((a + b) / 2, 1.12, "$\\times f'(z)\\, W_h^T$", ha="center", fontsize=9, color=_VERMILLION)
-    ax.text(6.15, 3.55, "same $W_x, W_h, b$ at every step: their gradients add up over the steps",
-            ha="center", fontsize=9, color="0.25")
-    ax.text(6.15, -0.32, "unrolled through time: backpropagation (dashed) runs right to left",
-            ha="center", fontsize=9, color=_VERMILLION)
+    ax.text(
+        6.15,
+        3.55,
+        "same $W_x, W_h, b$ at every step: their gradients add up over the steps",
+        ha="center",
+        fontsize=9,
+        color="0.25",
+    )
+    ax.text(
+        6.15,
+        -0.32,
+        "unrolled through time: backpropagation (dashed) runs right to left",
+        ha="center",
+        fontsize=9,
+        color=_VERMILLION,
+    )

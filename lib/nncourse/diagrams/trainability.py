@@ -1,5 +1,6 @@
 """Diagrams for lesson 06 (trainability): the running example's network, and where batch norm, dropout and a
 skip connection go in one hidden layer."""
+
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
 from . import image
@@ -26,7 +27,7 @@ def running_example_network(fig):
     giving P(class 1). Every line is one weight: 2*8 + 8*8 + 8*1 = 88 weights and 8 + 8 + 1 = 17 biases."""
     ax = _canvas(fig, (0, 10), (-0.6, 5.0))
     sizes, xs = (2, 8, 8, 1), (1.0, 3.8, 6.6, 9.0)
-    fills = ("#dbe9f6", "#fde9c8", "#fde9c8", "#dadaeb")    # light Blues, Oranges, Purples: colour-blind safe
+    fills = ("#dbe9f6", "#fde9c8", "#fde9c8", "#dadaeb")  # light Blues, Oranges, Purples: colour-blind safe
     cols = [_column(n, x, 4.2, 0.3) if n > 2 else _column(n, x, 3.0, 1.5) for n, x in zip(sizes, xs)]
     cols[-1] = [(xs[-1], 2.25)]
     for a, b in zip(cols[:-1], cols[1:]):
@@ -53,15 +54,28 @@ def hidden_layer_recipe(fig):
     """One hidden layer of the lesson's network with every option on: Dense -> BatchNorm -> activation ->
     Dropout, and the skip connection that a residual block adds around the first three."""
     ax = _canvas(fig, (0, 11), (0, 3.0))
-    boxes = [(1.9, "Dense\n$xW + b$", "#fde9c8"), (3.9, "BatchNorm\n$\\gamma\\hat{x} + \\beta$", "#c6dbef"),
-             (5.9, "activation\nReLU / tanh", "#fde9c8"), (8.9, "Dropout\n(training only)", "#dadaeb")]
+    boxes = [
+        (1.9, "Dense\n$xW + b$", "#fde9c8"),
+        (3.9, "BatchNorm\n$\\gamma\\hat{x} + \\beta$", "#c6dbef"),
+        (5.9, "activation\nReLU / tanh", "#fde9c8"),
+        (8.9, "Dropout\n(training only)", "#dadaeb"),
+    ]
     for x, text, fc in boxes:
-        _box(ax, x, text, fc, w=1.55 if x > 8 else 1.25)    # room for "(training only)"
+        _box(ax, x, text, fc, w=1.55 if x > 8 else 1.25)  # room for "(training only)"
     for x0, x1 in ((0.3, 1.25), (2.55, 3.25), (4.55, 5.25), (6.55, 7.2), (7.6, 8.1), (9.7, 10.8)):
         ax.add_patch(FancyArrowPatch((x0, 1.15), (x1, 1.15), arrowstyle="-|>", mutation_scale=10, color="0.3"))
     ax.add_patch(Circle((7.4, 1.15), 0.2, fc="white", ec="C0", lw=1.2))
     ax.text(7.4, 1.15, "+", ha="center", va="center", fontsize=11, color="C0")
     ax.text(0.3, 0.85, "$x$", fontsize=11)
-    ax.add_patch(FancyArrowPatch((0.8, 1.15), (7.4, 1.35), connectionstyle="arc3,rad=-0.3", arrowstyle="-|>",
-                                 mutation_scale=10, color="C0", ls="--"))
+    ax.add_patch(
+        FancyArrowPatch(
+            (0.8, 1.15),
+            (7.4, 1.35),
+            connectionstyle="arc3,rad=-0.3",
+            arrowstyle="-|>",
+            mutation_scale=10,
+            color="C0",
+            ls="--",
+        )
+    )
     ax.text(3.9, 2.55, "skip connection (residual block): output $x + f(x)$", ha="center", fontsize=9, color="C0")

@@ -16,6 +16,7 @@ implementation, the known mistakes it recognises). Exercises are defined per les
 of this package and registered with `register`. Instructors' solutions are plain code in `solutions/` at the
 top of the repository.
 """
+
 import ast
 import copy
 import dataclasses
@@ -30,7 +31,7 @@ import numpy as np
 
 from .. import _validate
 
-SEED = 20240601      # the exercises' own inputs: fixed, so a verdict is the same on every run
+SEED = 20240601  # the exercises' own inputs: fixed, so a verdict is the same on every run
 RTOL, ATOL = 1e-7, 1e-9
 
 
@@ -54,7 +55,7 @@ class Mistake:
     """A mistake learners make, as a wrong implementation, and the hint that names it."""
 
     name: str
-    wrong: object      # callable with the exercise's signature
+    wrong: object  # callable with the exercise's signature
     hint: str
 
 
@@ -63,11 +64,11 @@ class Exercise:
     name: str
     lesson: int
     title: str
-    reference: object              # the library's implementation: the right answer
-    cases: object                  # cases(rng) -> list of Case
+    reference: object  # the library's implementation: the right answer
+    cases: object  # cases(rng) -> list of Case
     first_hint: str
     mistakes: list = dataclasses.field(default_factory=list)
-    compare: object = None         # compare(expected, got) -> None if equal, else a message; default: arrays
+    compare: object = None  # compare(expected, got) -> None if equal, else a message; default: arrays
 
     def make_cases(self):
         return self.cases(np.random.default_rng([SEED, self.lesson, _stable_hash(self.name)]))
@@ -98,7 +99,7 @@ def _load():
 def names(lesson=None):
     """Every exercise's name in lesson order (the order they appear in within a lesson); `lesson`: one only."""
     _load()
-    ex = sorted(_REGISTRY.values(), key=lambda e: e.lesson)   # stable: registration order within a lesson
+    ex = sorted(_REGISTRY.values(), key=lambda e: e.lesson)  # stable: registration order within a lesson
     return [e.name for e in ex if lesson is None or e.lesson == lesson]
 
 
@@ -117,7 +118,7 @@ class Verdict:
     passed: bool
     message: str
     attempted: bool = True
-    mistake: str | None = None      # the known mistake recognised, if any
+    mistake: str | None = None  # the known mistake recognised, if any
     seconds: float = 0.0
 
     def __bool__(self):
@@ -157,6 +158,7 @@ def _is_stub(fn):
             exc = stmt.exc.func if isinstance(stmt.exc, ast.Call) else stmt.exc
             return isinstance(exc, ast.Name) and exc.id == "NotImplementedError"
         return False
+
     return all(empty(stmt) for stmt in funcs[0].body)
 
 
@@ -216,20 +218,24 @@ def check(name, fn):
             got = case.call(fn)
         except NotImplementedError:
             return done(passed=False, attempted=False, message=f"not attempted yet. Hint: {ex.first_hint}")
-        except Exception as err:    # the learner's error, in one line, with the input it failed on
+        except Exception as err:  # the learner's error, in one line, with the input it failed on
             text = str(err).splitlines()[0] if str(err) else ""
             return done(passed=False, message=f"raised {type(err).__name__}: {text} (on {case.about})")
         if got is Ellipsis or (got is None and expected is not None):
-            return done(passed=False, attempted=got is not Ellipsis,
-                        message=f"returned {_kind(got)}. Hint: {ex.first_hint}")
+            return done(
+                passed=False, attempted=got is not Ellipsis, message=f"returned {_kind(got)}. Hint: {ex.first_hint}"
+            )
         problem = compare(expected, got)
         if problem:
             for m in ex.mistakes:
                 try:
                     if compare(case.call(m.wrong), got) is None:
                         return done(passed=False, mistake=m.name, message=f"{m.hint} (on {case.about})")
-                except Exception:    # a known mistake that cannot run on this case simply does not match
+                except Exception:  # a known mistake that cannot run on this case simply does not match
                     continue
             return done(passed=False, message=f"{problem} on {case.about}")
-    return done(passed=True, message=f"correct on all {len(cases)} checks ({', '.join(c.about for c in cases[:3])}"
-                                     f"{', ...' if len(cases) > 3 else ''})")
+    return done(
+        passed=True,
+        message=f"correct on all {len(cases)} checks ({', '.join(c.about for c in cases[:3])}"
+        f"{', ...' if len(cases) > 3 else ''})",
+    )

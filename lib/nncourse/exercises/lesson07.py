@@ -1,5 +1,6 @@
 """Lesson 07's exercises: magnitude pruning of one layer and of each layer of a model, the weights left after k
 rounds of iterative pruning, and the lottery ticket's rewind. Each reference calls `nncourse.pruning`."""
+
 import numpy as np
 
 from .. import pruning
@@ -30,9 +31,11 @@ def _one_layer_cases(rng):
     exact zeros (they go first)."""
     W = rng.normal(size=(6, 4))
     W.ravel()[rng.choice(24, size=5, replace=False)] = 0.0
-    return [Case((rng.normal(size=(5, 3)), 0.3), about="W of shape (5, 3) at fraction 0.3 (4.5 weights)"),
-            Case((rng.normal(size=(8, 4)) * 0.1, 0.2), about="W of shape (8, 4) at fraction 0.2"),
-            Case((W, 0.5), about="W of shape (6, 4) with 5 zeros at fraction 0.5")]
+    return [
+        Case((rng.normal(size=(5, 3)), 0.3), about="W of shape (5, 3) at fraction 0.3 (4.5 weights)"),
+        Case((rng.normal(size=(8, 4)) * 0.1, 0.2), about="W of shape (8, 4) at fraction 0.2"),
+        Case((W, 0.5), about="W of shape (6, 4) with 5 zeros at fraction 0.5"),
+    ]
 
 
 def pruning_mask(W, fraction):
@@ -43,33 +46,57 @@ def pruning_mask(W, fraction):
     return model.layers[0].mask
 
 
-register(Exercise(
-    name="pruning_mask", lesson=7, title="Magnitude pruning of one layer",
-    reference=pruning_mask, cases=_one_layer_cases,
-    first_hint="k = int(np.floor(fraction * W.size + 0.5)) weights go; np.argsort of |W|, flattened, gives "
-               "the order to prune them in",
-    mistakes=[
-        Mistake("pruned the largest", lambda W, f: _mask_by(-np.abs(W), f),
-                "you pruned the largest weights: magnitude pruning removes the smallest |W|, which matter least"),
-        Mistake("signed value", lambda W, f: _mask_by(W, f),
-                "you ranked by the signed value, so the most negative weights went first: rank by |W|"),
-        Mistake("mask inverted", lambda W, f: 1 - pruning_mask(W, f),
-                "the mask is 1 for a weight that is kept and 0 for a pruned one: yours is the other way round"),
-        Mistake("rounded down", lambda W, f: _mask_by(np.abs(W), f, int(f * W.size)),
+register(
+    Exercise(
+        name="pruning_mask",
+        lesson=7,
+        title="Magnitude pruning of one layer",
+        reference=pruning_mask,
+        cases=_one_layer_cases,
+        first_hint="k = int(np.floor(fraction * W.size + 0.5)) weights go; np.argsort of |W|, flattened, gives "
+        "the order to prune them in",
+        mistakes=[
+            Mistake(
+                "pruned the largest",
+                lambda W, f: _mask_by(-np.abs(W), f),
+                "you pruned the largest weights: magnitude pruning removes the smallest |W|, which matter least",
+            ),
+            Mistake(
+                "signed value",
+                lambda W, f: _mask_by(W, f),
+                "you ranked by the signed value, so the most negative weights went first: rank by |W|",
+            ),
+            Mistake(
+                "mask inverted",
+                lambda W, f: 1 - pruning_mask(W, f),
+                "the mask is 1 for a weight that is kept and 0 for a pruned one: yours is the other way round",
+            ),
+            Mistake(
+                "rounded down",
+                lambda W, f: _mask_by(np.abs(W), f, int(f * W.size)),
                 "close: the count is round(fraction * n) with halves rounded up, int(np.floor(fraction * n + "
-                "0.5)); int() rounds down (and Python's round() rounds halves to even)"),
-    ]))
+                "0.5)); int() rounds down (and Python's round() rounds halves to even)",
+            ),
+        ],
+    )
+)
 
 
 # --- each layer of a model ---------------------------------------------------------------------------------
 def _per_layer_cases(rng):
     """Layers on different scales (the output layer's weights 10 times smaller), so that a global ranking
     prunes another set; three layers; and a single layer, where per layer and global agree."""
-    return [Case(([rng.normal(size=(8, 5)), rng.normal(size=(5, 3)) * 0.1], 0.3),
-                 about="layers (8, 5) and (5, 3) at fraction 0.3"),
-            Case(([rng.normal(size=(4, 6)) * 2, rng.normal(size=(6, 6)), rng.normal(size=(6, 2)) * 0.3], 0.5),
-                 about="three layers at fraction 0.5"),
-            Case(([rng.normal(size=(3, 7))], 0.2), about="one layer (3, 7) at fraction 0.2")]
+    return [
+        Case(
+            ([rng.normal(size=(8, 5)), rng.normal(size=(5, 3)) * 0.1], 0.3),
+            about="layers (8, 5) and (5, 3) at fraction 0.3",
+        ),
+        Case(
+            ([rng.normal(size=(4, 6)) * 2, rng.normal(size=(6, 6)), rng.normal(size=(6, 2)) * 0.3], 0.5),
+            about="three layers at fraction 0.5",
+        ),
+        Case(([rng.normal(size=(3, 7))], 0.2), about="one layer (3, 7) at fraction 0.2"),
+    ]
 
 
 def prune_per_layer(weights, fraction):
@@ -86,30 +113,47 @@ def _global(weights, fraction):
     return [layer.mask for layer in pruning.masked_layers(model)]
 
 
-register(Exercise(
-    name="prune_per_layer", lesson=7, title="Magnitude pruning, layer by layer",
-    reference=prune_per_layer, cases=_per_layer_cases,
-    first_hint="each layer on its own: the same fraction of every layer's weights, ranked within that layer "
-               "(your pruning_mask, once per layer)",
-    mistakes=[
-        Mistake("global fraction", _global,
+register(
+    Exercise(
+        name="prune_per_layer",
+        lesson=7,
+        title="Magnitude pruning, layer by layer",
+        reference=prune_per_layer,
+        cases=_per_layer_cases,
+        first_hint="each layer on its own: the same fraction of every layer's weights, ranked within that layer "
+        "(your pruning_mask, once per layer)",
+        mistakes=[
+            Mistake(
+                "global fraction",
+                _global,
                 "you ranked all layers' weights together (global pruning): a layer of small weights then loses "
-                "far more than the fraction; per-layer pruning removes the fraction from each layer"),
-        Mistake("pruned the largest", lambda ws, f: [_mask_by(-np.abs(W), f) for W in ws],
-                "you pruned the largest weights: magnitude pruning removes the smallest |W| of each layer"),
-        Mistake("rounded down", lambda ws, f: [_mask_by(np.abs(W), f, int(f * W.size)) for W in ws],
+                "far more than the fraction; per-layer pruning removes the fraction from each layer",
+            ),
+            Mistake(
+                "pruned the largest",
+                lambda ws, f: [_mask_by(-np.abs(W), f) for W in ws],
+                "you pruned the largest weights: magnitude pruning removes the smallest |W| of each layer",
+            ),
+            Mistake(
+                "rounded down",
+                lambda ws, f: [_mask_by(np.abs(W), f, int(f * W.size)) for W in ws],
                 "close: each layer's count is round(fraction * n) with halves rounded up, int(np.floor(fraction "
-                "* n + 0.5))"),
-    ]))
+                "* n + 0.5))",
+            ),
+        ],
+    )
+)
 
 
 # --- weights left after k rounds ---------------------------------------------------------------------------
 def _rounds_cases(rng):
-    del rng     # counts: the interesting inputs are chosen, not drawn
-    return [Case((640, 0.1, 3), about="n = 640 and 3 rounds at 0.1"),
-            Case((4096, 0.2, 5), about="n = 4096 and 5 rounds at 0.2"),
-            Case((7, 0.5, 3), about="n = 7 and 3 rounds at 0.5 (a half every round)"),
-            Case((100, 0.2, 0), about="n = 100 and 0 rounds")]
+    del rng  # counts: the interesting inputs are chosen, not drawn
+    return [
+        Case((640, 0.1, 3), about="n = 640 and 3 rounds at 0.1"),
+        Case((4096, 0.2, 5), about="n = 4096 and 5 rounds at 0.2"),
+        Case((7, 0.5, 3), about="n = 7 and 3 rounds at 0.5 (a half every round)"),
+        Case((100, 0.2, 0), about="n = 100 and 0 rounds"),
+    ]
 
 
 def weights_left_after_pruning(n, fraction, rounds):
@@ -124,20 +168,35 @@ def _left_floor(n, f, k):
     return n
 
 
-register(Exercise(
-    name="weights_left_after_pruning", lesson=7, title="Weights left after k rounds of pruning",
-    reference=weights_left_after_pruning, cases=_rounds_cases,
-    first_hint="a loop of `rounds` steps: each removes int(np.floor(fraction * n + 0.5)) of the n that are left",
-    mistakes=[
-        Mistake("the power, rounded once", lambda n, f, k: int(np.floor(n * (1 - f) ** k + 0.5)),
+register(
+    Exercise(
+        name="weights_left_after_pruning",
+        lesson=7,
+        title="Weights left after k rounds of pruning",
+        reference=weights_left_after_pruning,
+        cases=_rounds_cases,
+        first_hint="a loop of `rounds` steps: each removes int(np.floor(fraction * n + 0.5)) of the n that are left",
+        mistakes=[
+            Mistake(
+                "the power, rounded once",
+                lambda n, f, k: int(np.floor(n * (1 - f) ** k + 0.5)),
                 "n (1 - fraction)^k is close, but every round removes a whole number of weights: round each "
-                "round's count, then subtract it"),
-        Mistake("fraction of the original n", lambda n, f, k: n - k * _count(n, f),
-                "each round prunes a fraction of the weights still left, not of the original n"),
-        Mistake("rounded down", _left_floor,
+                "round's count, then subtract it",
+            ),
+            Mistake(
+                "fraction of the original n",
+                lambda n, f, k: n - k * _count(n, f),
+                "each round prunes a fraction of the weights still left, not of the original n",
+            ),
+            Mistake(
+                "rounded down",
+                _left_floor,
                 "close: each round's count is round(fraction * n) with halves rounded up, int(np.floor(fraction "
-                "* n + 0.5)); int() rounds down"),
-    ]))
+                "* n + 0.5)); int() rounds down",
+            ),
+        ],
+    )
+)
 
 
 # --- rewinding ---------------------------------------------------------------------------------------------
@@ -163,16 +222,31 @@ def rewind_weights(W_trained, W_init, mask):
     return layer.params["W"]
 
 
-register(Exercise(
-    name="rewind_weights", lesson=7, title="Rewinding the survivors to their initial values",
-    reference=rewind_weights, cases=_rewind_cases,
-    first_hint="a survivor (mask 1) gets back its value at initialization; a pruned weight (mask 0) stays 0",
-    mistakes=[
-        Mistake("kept the trained values", lambda Wt, W0, m: Wt * m,
+register(
+    Exercise(
+        name="rewind_weights",
+        lesson=7,
+        title="Rewinding the survivors to their initial values",
+        reference=rewind_weights,
+        cases=_rewind_cases,
+        first_hint="a survivor (mask 1) gets back its value at initialization; a pruned weight (mask 0) stays 0",
+        mistakes=[
+            Mistake(
+                "kept the trained values",
+                lambda Wt, W0, m: Wt * m,
                 "that is pruning with fine-tuning: the lottery ticket rewinds each survivor to its value at "
-                "initialization, W_init"),
-        Mistake("forgot the mask", lambda Wt, W0, m: W0.copy(),
-                "the pruned weights must stay 0: apply the mask to W_init"),
-        Mistake("mask inverted", lambda Wt, W0, m: W0 * (1 - m),
-                "mask 1 means kept: you rewound the pruned weights and zeroed the survivors"),
-    ]))
+                "initialization, W_init",
+            ),
+            Mistake(
+                "forgot the mask",
+                lambda Wt, W0, m: W0.copy(),
+                "the pruned weights must stay 0: apply the mask to W_init",
+            ),
+            Mistake(
+                "mask inverted",
+                lambda Wt, W0, m: W0 * (1 - m),
+                "mask 1 means kept: you rewound the pruned weights and zeroed the survivors",
+            ),
+        ],
+    )
+)

@@ -7,6 +7,7 @@ E = sum 1/2 (target - out)^2, learning rate 0.5. His naming: w1: i1->h1, w2: i2-
 w5: h1->o1, w6: h2->o1, w7: h1->o2, w8: h2->o2. In the library's batch-first layout W[i, j] is the weight
 from input i to unit j, so W1 = [[w1, w3], [w2, w4]] and W2 = [[w5, w7], [w6, w8]].
 """
+
 import math
 import numbers
 from dataclasses import dataclass
@@ -28,13 +29,17 @@ from ..widgets import dropdown, float_slider, int_slider, log_slider, slider_pan
 # The 2-2-2 worked example
 # ---------------------------------------------------------------------------------------------------------
 
-MAZUR = {"inputs": (0.05, 0.10), "weights": (0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55),
-         "biases": (0.35, 0.60), "targets": (0.01, 0.99), "lr": 0.5}
+MAZUR = {
+    "inputs": (0.05, 0.10),
+    "weights": (0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55),
+    "biases": (0.35, 0.60),
+    "targets": (0.01, 0.99),
+    "lr": 0.5,
+}
 WEIGHT_NAMES = tuple(f"w{k}" for k in range(1, 9))
 BIAS_NAMES = ("b_h1", "b_h2", "b_o1", "b_o2")
 BIAS_CONVENTIONS = ("held", "per_unit", "shared")
-FORWARD_KEYS = ("net_h1", "net_h2", "out_h1", "out_h2", "net_o1", "net_o2", "out_o1", "out_o2", "E_o1", "E_o2",
-                "E")
+FORWARD_KEYS = ("net_h1", "net_h2", "out_h1", "out_h2", "net_o1", "net_o2", "out_o1", "out_o2", "E_o1", "E_o2", "E")
 DELTA_KEYS = ("delta_o1", "delta_o2", "delta_h1", "delta_h2")
 GRADIENT_KEYS = tuple("dE/d" + w for w in WEIGHT_NAMES + BIAS_NAMES)
 
@@ -73,12 +78,21 @@ def hand_pass(s):
     r["delta_h1"] = (r["delta_o1"] * s["w5"] + r["delta_o2"] * s["w7"]) * r["out_h1"] * (1 - r["out_h1"])
     r["delta_h2"] = (r["delta_o1"] * s["w6"] + r["delta_o2"] * s["w8"]) * r["out_h2"] * (1 - r["out_h2"])
     # dE/dw = delta of the unit the weight feeds * the value on the weight's input side
-    r.update({"dE/dw1": r["delta_h1"] * i1, "dE/dw2": r["delta_h1"] * i2,
-              "dE/dw3": r["delta_h2"] * i1, "dE/dw4": r["delta_h2"] * i2,
-              "dE/dw5": r["delta_o1"] * r["out_h1"], "dE/dw6": r["delta_o1"] * r["out_h2"],
-              "dE/dw7": r["delta_o2"] * r["out_h1"], "dE/dw8": r["delta_o2"] * r["out_h2"]})
-    r.update({"dE/db_h1": r["delta_h1"], "dE/db_h2": r["delta_h2"],
-              "dE/db_o1": r["delta_o1"], "dE/db_o2": r["delta_o2"]})
+    r.update(
+        {
+            "dE/dw1": r["delta_h1"] * i1,
+            "dE/dw2": r["delta_h1"] * i2,
+            "dE/dw3": r["delta_h2"] * i1,
+            "dE/dw4": r["delta_h2"] * i2,
+            "dE/dw5": r["delta_o1"] * r["out_h1"],
+            "dE/dw6": r["delta_o1"] * r["out_h2"],
+            "dE/dw7": r["delta_o2"] * r["out_h1"],
+            "dE/dw8": r["delta_o2"] * r["out_h2"],
+        }
+    )
+    r.update(
+        {"dE/db_h1": r["delta_h1"], "dE/db_h2": r["delta_h2"], "dE/db_o1": r["delta_o1"], "dE/db_o2": r["delta_o2"]}
+    )
     return r
 
 
@@ -127,13 +141,20 @@ def hand_error_hidden_after_output(steps, lr=None):
         d_h1 = (r["delta_o1"] * early["w5"] + r["delta_o2"] * early["w7"]) * r["out_h1"] * (1 - r["out_h1"])
         d_h2 = (r["delta_o1"] * early["w6"] + r["delta_o2"] * early["w8"]) * r["out_h2"] * (1 - r["out_h2"])
         i1, i2 = MAZUR["inputs"]
-        early.update({"w1": s["w1"] - lr * d_h1 * i1, "w2": s["w2"] - lr * d_h1 * i2,
-                      "w3": s["w3"] - lr * d_h2 * i1, "w4": s["w4"] - lr * d_h2 * i2})
+        early.update(
+            {
+                "w1": s["w1"] - lr * d_h1 * i1,
+                "w2": s["w2"] - lr * d_h1 * i2,
+                "w3": s["w3"] - lr * d_h2 * i1,
+                "w4": s["w4"] - lr * d_h2 * i2,
+            }
+        )
         s = early
     return hand_pass(s)["E"]
 
 
 # --- the same network in the library -----------------------------------------------------------------------
+
 
 def mazur_arrays(state=None):
     """(X (1, 2), T (1, 2), W1 (2, 2), b1 (2,), W2 (2, 2), b2 (2,)) in the library's batch-first layout:
@@ -152,9 +173,20 @@ def mazur_model(state=None):
 
 
 def _state_from(W1, b1, W2, b2):
-    return {"w1": W1[0, 0], "w2": W1[1, 0], "w3": W1[0, 1], "w4": W1[1, 1],
-            "w5": W2[0, 0], "w6": W2[1, 0], "w7": W2[0, 1], "w8": W2[1, 1],
-            "b_h1": b1[0], "b_h2": b1[1], "b_o1": b2[0], "b_o2": b2[1]}
+    return {
+        "w1": W1[0, 0],
+        "w2": W1[1, 0],
+        "w3": W1[0, 1],
+        "w4": W1[1, 1],
+        "w5": W2[0, 0],
+        "w6": W2[1, 0],
+        "w7": W2[0, 1],
+        "w8": W2[1, 1],
+        "b_h1": b1[0],
+        "b_h2": b1[1],
+        "b_o1": b2[0],
+        "b_o2": b2[1],
+    }
 
 
 def model_state(model, what="params"):
@@ -174,10 +206,23 @@ def library_pass(model):
     z1, a1, z2 = model.outputs[0][0], model.outputs[1][0], model.outputs[2][0]
     dz1, dz2 = model.output_grads[0][0], model.output_grads[2][0]
     grads = model_state(model, "grads")
-    r = {"net_h1": z1[0], "net_h2": z1[1], "out_h1": a1[0], "out_h2": a1[1], "net_o1": z2[0], "net_o2": z2[1],
-         "out_o1": out[0, 0], "out_o2": out[0, 1], "E_o1": 0.5 * (T[0, 0] - out[0, 0]) ** 2,
-         "E_o2": 0.5 * (T[0, 1] - out[0, 1]) ** 2, "E": E,
-         "delta_o1": dz2[0], "delta_o2": dz2[1], "delta_h1": dz1[0], "delta_h2": dz1[1]}
+    r = {
+        "net_h1": z1[0],
+        "net_h2": z1[1],
+        "out_h1": a1[0],
+        "out_h2": a1[1],
+        "net_o1": z2[0],
+        "net_o2": z2[1],
+        "out_o1": out[0, 0],
+        "out_o2": out[0, 1],
+        "E_o1": 0.5 * (T[0, 0] - out[0, 0]) ** 2,
+        "E_o2": 0.5 * (T[0, 1] - out[0, 1]) ** 2,
+        "E": E,
+        "delta_o1": dz2[0],
+        "delta_o2": dz2[1],
+        "delta_h1": dz1[0],
+        "delta_h2": dz1[1],
+    }
     r.update({"dE/d" + k: v for k, v in grads.items()})
     return {k: float(v) for k, v in r.items()}
 
@@ -211,8 +256,9 @@ def library_train(steps, biases="held", lr=None):
     lr = MAZUR["lr"] if lr is None else lr
     model = mazur_model()
     X, T = mazur_arrays()[:2]
-    hist = fit(model, X, T, loss="half_sse", optimizer=BiasConventionSGD(lr, biases), epochs=steps,
-               record_grad_norms=False)
+    hist = fit(
+        model, X, T, loss="half_sse", optimizer=BiasConventionSGD(lr, biases), epochs=steps, record_grad_norms=False
+    )
     return model, hist.loss + [half_sse(model.predict(X), T)[0]]
 
 
@@ -261,8 +307,9 @@ def format_table(rows, digits=9):
 def error_table(result):
     """E after one update and after all `steps` updates, per bias convention, by hand and by the library."""
     n = result.steps
-    lines = [f"{'biases':<9} {'E after 1 (hand)':>17} {'(library)':>12} {f'E after {n:,} (hand)':>21} "
-             f"{'(library)':>13}"]
+    lines = [
+        f"{'biases':<9} {'E after 1 (hand)':>17} {'(library)':>12} {f'E after {n:,} (hand)':>21} {'(library)':>13}"
+    ]
     for conv in BIAS_CONVENTIONS:
         h, lib = result.errors[conv, "hand"], result.errors[conv, "library"]
         lines.append(f"{conv:<9} {h[1]:>17.9f} {lib[1]:>12.9f} {h[n]:>21.10f} {lib[n]:>13.10f}")
@@ -275,14 +322,21 @@ def plot_worked_example(result, fig):
     ax = fig.add_subplot(1, 1, 1)
     k = np.arange(result.steps + 1)
     marks = np.unique(np.geomspace(1, result.steps, 12).astype(int))
-    labels = {"held": "biases held (Mazur)", "per_unit": "biases per unit, updated",
-              "shared": "one shared bias per layer, updated"}
+    labels = {
+        "held": "biases held (Mazur)",
+        "per_unit": "biases per unit, updated",
+        "shared": "one shared bias per layer, updated",
+    }
     for conv in BIAS_CONVENTIONS:
-        line, = ax.plot(k[1:], result.errors[conv, "hand"][1:], label=labels[conv] + " (hand)")
-        ax.plot(marks, np.asarray(result.errors[conv, "library"])[marks], "o", ms=4, mfc="none",
-                color=line.get_color())
-    ax.set(xscale="log", yscale="log", xlabel="updates", ylabel="E",
-           title="2-2-2 example: error after k updates (lines: by hand, circles: library)")
+        (line,) = ax.plot(k[1:], result.errors[conv, "hand"][1:], label=labels[conv] + " (hand)")
+        ax.plot(marks, np.asarray(result.errors[conv, "library"])[marks], "o", ms=4, mfc="none", color=line.get_color())
+    ax.set(
+        xscale="log",
+        yscale="log",
+        xlabel="updates",
+        ylabel="E",
+        title="2-2-2 example: error after k updates (lines: by hand, circles: library)",
+    )
     ax.legend(loc="lower left")
     return ax
 
@@ -346,8 +400,10 @@ class ReluRegression:
 def regression_data(n_points, input_range, scale, rng):
     """(X, y) of the quadratic target, standardized (inputs and target) when `scale`."""
     if _validate.positive_int("n_points", n_points) < 2:
-        raise _validate.InputError(f"n_points must be at least 2 (the loss is reported relative to the variance of "
-                                   f"y, which one point does not have), got {n_points!r}")
+        raise _validate.InputError(
+            f"n_points must be at least 2 (the loss is reported relative to the variance of "
+            f"y, which one point does not have), got {n_points!r}"
+        )
     _validate.choice("input range", input_range, INPUT_RANGES)
     X, y = make_quadratic_regression(n_points, rng, *INPUT_RANGES[input_range])
     if scale:
@@ -355,8 +411,17 @@ def regression_data(n_points, input_range, scale, rng):
     return X, y
 
 
-def run_relu_regression(lr=0.01, weight_range=10.0, bias_range=5.0, n_points=300, input_range="narrow",
-                        scale=True, epochs=500, seed=0, weights_rng=None):
+def run_relu_regression(
+    lr=0.01,
+    weight_range=10.0,
+    bias_range=5.0,
+    n_points=300,
+    input_range="narrow",
+    scale=True,
+    epochs=500,
+    seed=0,
+    weights_rng=None,
+):
     """Train a 2-2-1 ReLU network (MSE, full-batch gradient descent) from weights drawn uniformly in
     [-weight_range, weight_range] and biases in [-bias_range, bias_range]. With `scale`, inputs and target are
     standardized (the loss is then in units of the target's variance). The data and then the weights are drawn
@@ -368,8 +433,13 @@ def run_relu_regression(lr=0.01, weight_range=10.0, bias_range=5.0, n_points=300
     X, y = regression_data(n_points, input_range, scale, rng)
     if weights_rng is not None:
         rng = _validate.rng(weights_rng)
-    model = mlp([2, 2, 1], "relu", rng=rng, init=initializer("uniform", low=-weight_range, high=weight_range),
-                bias_init=initializer("uniform", low=-bias_range, high=bias_range))
+    model = mlp(
+        [2, 2, 1],
+        "relu",
+        rng=rng,
+        init=initializer("uniform", low=-weight_range, high=weight_range),
+        bias_init=initializer("uniform", low=-bias_range, high=bias_range),
+    )
     trace = ParameterTrace(model)
     hist = fit(model, X, y, loss="mse", lr=lr, epochs=epochs, callbacks=[trace], record_grad_norms=False)
     rows = np.array(trace.rows)
@@ -379,10 +449,17 @@ def run_relu_regression(lr=0.01, weight_range=10.0, bias_range=5.0, n_points=300
         z1 = model.layers[0].forward(X)
         pred = model.predict(X)
     dead = tuple(bool(np.all(z1[:, j] <= 0)) for j in range(2))
-    settings = dict(lr=lr, weight_range=weight_range, bias_range=bias_range, n_points=n_points,
-                    input_range=input_range, scale=scale, epochs=epochs, seed=seed)
-    return ReluRegression(hist, rows, last_change, dead, np.asarray(hist.loss) / float(np.var(y)), y, pred,
-                          settings)
+    settings = dict(
+        lr=lr,
+        weight_range=weight_range,
+        bias_range=bias_range,
+        n_points=n_points,
+        input_range=input_range,
+        scale=scale,
+        epochs=epochs,
+        seed=seed,
+    )
+    return ReluRegression(hist, rows, last_change, dead, np.asarray(hist.loss) / float(np.var(y)), y, pred, settings)
 
 
 def data_size_comparison(sizes=(300, 3000), seeds=range(20), **settings):
@@ -393,9 +470,12 @@ def data_size_comparison(sizes=(300, 3000), seeds=range(20), **settings):
     runs = {}
     for s in seeds:
         data_seed, weights_seed = np.random.SeedSequence(int(s)).spawn(2)
-        runs[int(s)] = {n: run_relu_regression(n_points=n, seed=data_seed,
-                                               weights_rng=np.random.default_rng(weights_seed), **settings)
-                        for n in sizes}
+        runs[int(s)] = {
+            n: run_relu_regression(
+                n_points=n, seed=data_seed, weights_rng=np.random.default_rng(weights_seed), **settings
+            )
+            for n in sizes
+        }
     return runs
 
 
@@ -411,9 +491,12 @@ def parameter_table(result):
 def scaling_comparison(lrs=(1e-4, 1e-3, 1e-2), seed=0, **settings):
     """Rows (input range, scaled, lr, result) for both input ranges, with and without standardization, at
     each learning rate."""
-    return [(rng_name, scale, lr, run_relu_regression(lr=lr, input_range=rng_name, scale=scale, seed=seed,
-                                                      **settings))
-            for rng_name in INPUT_RANGES for scale in (False, True) for lr in lrs]
+    return [
+        (rng_name, scale, lr, run_relu_regression(lr=lr, input_range=rng_name, scale=scale, seed=seed, **settings))
+        for rng_name in INPUT_RANGES
+        for scale in (False, True)
+        for lr in lrs
+    ]
 
 
 def format_comparison(rows):
@@ -429,6 +512,7 @@ def _plain_log_labels(axis):
     """Tick labels like 0.01 instead of mathtext 10^-2, and no minor ticks: both cost a slider move more than
     the training does."""
     from matplotlib.ticker import FormatStrFormatter, NullLocator
+
     axis.set_major_formatter(FormatStrFormatter("%g"))
     axis.set_minor_locator(NullLocator())
 
@@ -443,7 +527,7 @@ def plot_relative_losses(runs, ax, legend=True):
         steps = np.arange(1, len(r.relative_loss) + 1)
         if r.history.diverged:
             label = f"{label} (diverged at step {r.history.diverged_at})"
-        line, = ax.plot(steps, np.minimum(r.relative_loss, top), label=label)
+        (line,) = ax.plot(steps, np.minimum(r.relative_loss, top), label=label)
         if r.history.diverged:
             ax.plot([r.history.diverged_at], [top], "x", ms=9, mew=2, color=line.get_color(), clip_on=False)
     ax.axhline(1.0, color="0.6", ls=":", lw=1)
@@ -476,8 +560,9 @@ def plot_relu_regression(result, fig):
 def relu_regression_panel(**overrides):
     """Sliders for the 2-2-1 ReLU regression: learning rate (log), initial weight and bias ranges, data size,
     input range, scaling on/off, seed. `overrides` set the sliders' starting values."""
-    v = dict(lr=0.01, weight_range=10.0, bias_range=5.0, n_points=300, input_range="narrow", scale=True,
-             seed=20, epochs=500)
+    v = dict(
+        lr=0.01, weight_range=10.0, bias_range=5.0, n_points=300, input_range="narrow", scale=True, seed=20, epochs=500
+    )
     for name in overrides:
         _validate.choice("setting", name, v)
     v.update(overrides)
@@ -485,19 +570,19 @@ def relu_regression_panel(**overrides):
     # slider of the kind can take (lr <= 0, a string, NaN) is left for the panel to refuse by name
     lr = v["lr"] if _stretches_to(v["lr"]) and v["lr"] > 0 else 1.0
     top = {k: v[k] if _stretches_to(v[k]) else 0 for k in ("weight_range", "bias_range", "seed")}
-    sizes = {300, 3000} | ({v["n_points"]} if _stretches_to(v["n_points"], whole=True) and v["n_points"] > 0
-                           else set())
-    return slider_panel(run_relu_regression, plot_relu_regression, fixed={"epochs": v["epochs"]},
-                        lr=log_slider(min(1e-5, lr), max(1.0, lr), v["lr"], "learning rate"),
-                        weight_range=float_slider(0.5, max(10.0, top["weight_range"]), 0.5, v["weight_range"],
-                                                  "weights in ±"),
-                        bias_range=float_slider(0.5, max(5.0, top["bias_range"]), 0.5, v["bias_range"],
-                                                "biases in ±"),
-                        n_points=dropdown(sorted(sizes), v["n_points"], "data size"),
-                        input_range=dropdown([(RANGE_LABELS[k], k) for k in INPUT_RANGES], v["input_range"],
-                                             "inputs"),
-                        scale=toggle(v["scale"], "standardize"),
-                        seed=int_slider(0, max(50, top["seed"]), v["seed"], description="seed"))
+    sizes = {300, 3000} | ({v["n_points"]} if _stretches_to(v["n_points"], whole=True) and v["n_points"] > 0 else set())
+    return slider_panel(
+        run_relu_regression,
+        plot_relu_regression,
+        fixed={"epochs": v["epochs"]},
+        lr=log_slider(min(1e-5, lr), max(1.0, lr), v["lr"], "learning rate"),
+        weight_range=float_slider(0.5, max(10.0, top["weight_range"]), 0.5, v["weight_range"], "weights in ±"),
+        bias_range=float_slider(0.5, max(5.0, top["bias_range"]), 0.5, v["bias_range"], "biases in ±"),
+        n_points=dropdown(sorted(sizes), v["n_points"], "data size"),
+        input_range=dropdown([(RANGE_LABELS[k], k) for k in INPUT_RANGES], v["input_range"], "inputs"),
+        scale=toggle(v["scale"], "standardize"),
+        seed=int_slider(0, max(50, top["seed"]), v["seed"], description="seed"),
+    )
 
 
 def _stretches_to(value, whole=False):
@@ -509,6 +594,7 @@ def _stretches_to(value, whole=False):
 # ---------------------------------------------------------------------------------------------------------
 # Gradient checking: how a learner verifies their own backward pass
 # ---------------------------------------------------------------------------------------------------------
+
 
 class SigmoidIgnoresUpstream(Sigmoid):
     """A deliberately wrong sigmoid: its backward returns the local derivative s (1 - s) and forgets to
@@ -554,16 +640,22 @@ def gradient_check_report(seed=0, batch=5):
     rng = _validate.generator(seed)
     x = rng.uniform(0.2, 1.5, size=(batch, 3)) * rng.choice([-1.0, 1.0], size=(batch, 3))
     W, b = rng.normal(size=(3, 3)), rng.normal(size=3)
-    layers = {"Dense": lambda: Dense.from_arrays(W, b), "Sigmoid": Sigmoid, "ReLU": lambda: ReLU(),
-              "Tanh": lambda: Tanh(),
-              "bug: sigmoid ignores upstream": SigmoidIgnoresUpstream,
-              "bug: sigmoid derivative at z": SigmoidDerivativeAtZ,
-              "bug: dense bias mean": lambda: _dense_mean_bias(W, b)}
+    layers = {
+        "Dense": lambda: Dense.from_arrays(W, b),
+        "Sigmoid": Sigmoid,
+        "ReLU": lambda: ReLU(),
+        "Tanh": lambda: Tanh(),
+        "bug: sigmoid ignores upstream": SigmoidIgnoresUpstream,
+        "bug: sigmoid derivative at z": SigmoidDerivativeAtZ,
+        "bug: dense bias mean": lambda: _dense_mean_bias(W, b),
+    }
     dout = rng.normal(size=(batch, 3))
     report = {}
     for name, make in layers.items():
-        report[name] = {"random": check_with_upstream(make(), x, dout),
-                        "ones": check_with_upstream(make(), x, np.ones_like(dout))}
+        report[name] = {
+            "random": check_with_upstream(make(), x, dout),
+            "ones": check_with_upstream(make(), x, np.ones_like(dout)),
+        }
     return report
 
 
@@ -603,15 +695,26 @@ def data_size_summary(runs):
     final = {n: np.array([r[n].relative_loss[-1] for r in runs.values()]) for n in sizes}
     dead = {n: sum(any(r[n].dead) for r in runs.values()) for n in sizes}
     gap = np.abs(final[sizes[-1]] - final[sizes[0]])
-    return dict(sizes=sizes, starts=len(runs), low={n: float(final[n].min()) for n in sizes},
-                high={n: float(final[n].max()) for n in sizes}, dead=dead,
-                largest_gap=float(gap.max()), median_gap=float(np.median(gap)))
+    return dict(
+        sizes=sizes,
+        starts=len(runs),
+        low={n: float(final[n].min()) for n in sizes},
+        high={n: float(final[n].max()) for n in sizes},
+        dead=dead,
+        largest_gap=float(gap.max()),
+        median_gap=float(np.median(gap)),
+    )
 
 
 def format_data_size_summary(s):
     """The summary in a few lines, rounded to two significant figures."""
-    lines = [f"{n:>5} points: final loss / var(y) from {s['low'][n]:.2f} to {s['high'][n]:.2f} over "
-             f"{s['starts']} starts; {s['dead'][n]} runs end with a dead unit" for n in s["sizes"]]
-    lines.append(f"same start, {s['sizes'][0]} vs {s['sizes'][-1]} points: final loss / var(y) differs by "
-                 f"{s['median_gap']:.1g} (median), {s['largest_gap']:.1g} at most")
+    lines = [
+        f"{n:>5} points: final loss / var(y) from {s['low'][n]:.2f} to {s['high'][n]:.2f} over "
+        f"{s['starts']} starts; {s['dead'][n]} runs end with a dead unit"
+        for n in s["sizes"]
+    ]
+    lines.append(
+        f"same start, {s['sizes'][0]} vs {s['sizes'][-1]} points: final loss / var(y) differs by "
+        f"{s['median_gap']:.1g} (median), {s['largest_gap']:.1g} at most"
+    )
     return "\n".join(lines)

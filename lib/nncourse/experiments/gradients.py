@@ -5,6 +5,7 @@ Sources: Pascanu, Mikolov & Bengio (2013), "On the difficulty of training recurr
 by the global norm, algorithm 1); He et al. (2016), "Deep residual learning for image recognition";
 Glorot & Bengio (2010) for the activation derivatives.
 """
+
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
@@ -28,8 +29,9 @@ TARGET = 1e12
 OUTER_WEIGHT = 1e-3
 
 
-def chain_network(depth=9, width=3, init="constant", activation_name="identity", rng=None, outer_weight=None,
-                  **init_kw):
+def chain_network(
+    depth=9, width=3, init="constant", activation_name="identity", rng=None, outer_weight=None, **init_kw
+):
     """Input 1 -> `depth` Dense layers of `width` units (each followed by the activation) -> Dense(width, 1):
     depth + 1 layers and weight matrices in all (the case study: depth 9). init: an initializer name (e.g.
     'constant' with value=1e-3, 'uniform' with low/high). outer_weight None: `init` for every weight; a number:
@@ -52,6 +54,7 @@ def first_layer_gradient(model):
     """dL/dW of the first layer (shape (1, width)) for input 1 and target TARGET, loss |TARGET - output|."""
     x, y = np.ones((1, 1)), np.full((1, 1), TARGET)
     from ..losses import absolute_error
+
     _, dpred = absolute_error(model.forward(x), y)
     model.backward(dpred)
     return model.param_layers[0].grads["W"].copy()
@@ -60,7 +63,7 @@ def first_layer_gradient(model):
 def estimated_first_gradient(weight, depth):
     """The case study's estimate (1e-3)^(Nlayers - 1) for a chain of `depth` hidden layers and one output layer
     (Nlayers = depth + 1): one factor `weight` per layer after the first, weight ** depth."""
-    return weight ** depth
+    return weight**depth
 
 
 def exact_first_gradient(weight, depth, width):
@@ -68,13 +71,25 @@ def exact_first_gradient(weight, depth, width):
     to the output of the product of their weights) = -width^(depth-1) * w^depth. There are depth weight matrices
     between the first layer's output and the loss (depth - 1 hidden-to-hidden, one hidden-to-output) and
     width^(depth-1) paths through them. The sign is dL/d(output) = sign(output - target) = -1."""
-    return -(width ** (depth - 1)) * weight ** depth
+    return -(width ** (depth - 1)) * weight**depth
 
 
 @one_blas_thread
-def run_case_study(weight=1e-3, lr=1.0, steps=100, depth=9, width=3, activation_name="identity",
-                   clip_mode="none", threshold=1.0, init="constant", seed=0, outer_weight=OUTER_WEIGHT,
-                   regularizer=None, **init_kw):
+def run_case_study(
+    weight=1e-3,
+    lr=1.0,
+    steps=100,
+    depth=9,
+    width=3,
+    activation_name="identity",
+    clip_mode="none",
+    threshold=1.0,
+    init="constant",
+    seed=0,
+    outer_weight=OUTER_WEIGHT,
+    regularizer=None,
+    **init_kw,
+):
     """Train the case-study chain on the single example (1 -> 1e12) with SGD, lr 1 as in the case study.
     init 'constant' uses `weight` for the hidden weights; other initializer names take `init_kw` (e.g.
     init='uniform', low=5e-3, high=5e-2). outer_weight: the first and output layers' weights (1e-3, as in the
@@ -89,13 +104,28 @@ def run_case_study(weight=1e-3, lr=1.0, steps=100, depth=9, width=3, activation_
     x, y = np.ones((1, 1)), np.full((1, 1), TARGET)
     output0 = float(model.predict(x)[0, 0])
     recorder = _OutputRecorder(model, x)
-    hist = fit(model, x, y, loss="absolute_error", lr=lr, epochs=steps, clip=clipper(clip_mode, threshold),
-               callbacks=[recorder], regularizer=regularizer)
+    hist = fit(
+        model,
+        x,
+        y,
+        loss="absolute_error",
+        lr=lr,
+        epochs=steps,
+        clip=clipper(clip_mode, threshold),
+        callbacks=[recorder],
+        regularizer=regularizer,
+    )
     norms0 = hist.grad_norm_array()[0] if hist.grad_norms else np.full(depth + 1, np.nan)
-    return dict(history=hist, first_grad=first, grad_norms0=norms0, outputs=np.array(recorder.outputs),
-                output0=output0,
-                final_output=recorder.outputs[-1] if recorder.outputs else float("nan"),
-                status=hist.status, clip_mode=clip_mode)
+    return dict(
+        history=hist,
+        first_grad=first,
+        grad_norms0=norms0,
+        outputs=np.array(recorder.outputs),
+        output0=output0,
+        final_output=recorder.outputs[-1] if recorder.outputs else float("nan"),
+        status=hist.status,
+        clip_mode=clip_mode,
+    )
 
 
 class _OutputRecorder:
@@ -131,8 +161,9 @@ COUNTERMEASURES = {
     "clip each tensor's norm to 1": dict(clip_mode="norm", threshold=1.0),
     "clip the global norm to 1": dict(clip_mode="global_norm", threshold=1.0),
     "sensible init (lecun_normal)": dict(init="lecun_normal", outer_weight=None),
-    "sensible init + global norm 1": dict(init="lecun_normal", outer_weight=None, clip_mode="global_norm",
-                                          threshold=1.0),
+    "sensible init + global norm 1": dict(
+        init="lecun_normal", outer_weight=None, clip_mode="global_norm", threshold=1.0
+    ),
     "L2 penalty 0.01": dict(regularizer=l2(0.01)),
     "L1 penalty 0.01": dict(regularizer=l1(0.01)),
 }
@@ -141,8 +172,10 @@ COUNTERMEASURES = {
 @one_blas_thread
 def run_countermeasures(weight=0.5, lr=1.0, steps=100, seed=0):
     """The exploding run (all weights `weight`, learning rate `lr`) with each remedy in COUNTERMEASURES."""
-    return {name: run_case_study(weight=weight, lr=lr, steps=steps, seed=seed, **spec)
-            for name, spec in COUNTERMEASURES.items()}
+    return {
+        name: run_case_study(weight=weight, lr=lr, steps=steps, seed=seed, **spec)
+        for name, spec in COUNTERMEASURES.items()
+    }
 
 
 def lowest_error(result):
@@ -155,8 +188,10 @@ def lowest_error(result):
 def countermeasure_table(results):
     """Per remedy: how the run ended (diverged at which step, or finished) and the smallest |1e12 - output|
     reached, rounded: the clipped runs jump around the target, their exact values are not robust."""
-    return [{"remedy": name, "outcome": outcome(r), "lowest |1e12 - output|": f"{lowest_error(r):.2g}"}
-            for name, r in results.items()]
+    return [
+        {"remedy": name, "outcome": outcome(r), "lowest |1e12 - output|": f"{lowest_error(r):.2g}"}
+        for name, r in results.items()
+    ]
 
 
 def plot_case_study(results, fig):
@@ -169,15 +204,25 @@ def plot_case_study(results, fig):
     styles = ["-", "--", "-.", ":"]
     for ax, group in zip(axes, groups):
         for i, (name, r) in enumerate(group.items()):
-            plot_loss(r["history"], ax, label=name, log=True, ls=styles[i % 4], lw=1.8, marker="o" if
-                      r["history"].diverged else None, ms=3)
-        for text in list(ax.texts):   # the step of divergence is in the table; overlapping notes would not read
+            plot_loss(
+                r["history"],
+                ax,
+                label=name,
+                log=True,
+                ls=styles[i % 4],
+                lw=1.8,
+                marker="o" if r["history"].diverged else None,
+                ms=3,
+            )
+        for text in list(ax.texts):  # the step of divergence is in the table; overlapping notes would not read
             text.remove()
         ax.axhline(TARGET, color="0.6", ls=":", lw=1)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if diverged:
         last = max(r["history"].diverged_at for r in diverged.values())
-        axes[0].set(title="diverged (dotted: the step it stopped)", xlim=(0.5, 2 * last + 0.5), ylim=(1e9, 1e30))   # room on the right for the legend
+        axes[0].set(
+            title="diverged (dotted: the step it stopped)", xlim=(0.5, 2 * last + 0.5), ylim=(1e9, 1e30)
+        )  # room on the right for the legend
         axes[0].legend(loc="lower right")
     if finite:
         axes[-1].set(title="stayed finite", ylim=(1e10, 1e14), ylabel="" if diverged else "loss")
@@ -219,8 +264,7 @@ def residual_network(depth, width, activation_name, rng, init=None, n_in=2):
 
 
 @one_blas_thread
-def run_depth_profile(depth=30, width=64, activations=("sigmoid", "tanh", "relu"), residual=False, n=200,
-                      seed=0):
+def run_depth_profile(depth=30, width=64, activations=("sigmoid", "tanh", "relu"), residual=False, n=200, seed=0):
     """||dL/dW|| of every layer at initialization, for each activation with its usual init (Glorot for sigmoid
     and tanh, He for ReLU), inputs N(0, 1), a random N(0, 1) gradient at the output.
     Returns {activation: array of depth + 1 norms, input side first}."""
@@ -280,8 +324,11 @@ def run_remedies_training(depth=20, width=16, n=200, lr=0.1, steps=200, seed=0, 
     Returns {label: {"history", "accuracy"}}."""
     rng = _validate.generator(seed)
     X, y = data.make_classification(dataset, n, rng)
-    setups = {"sigmoid": (plain_network, "sigmoid"), "relu": (plain_network, "relu"),
-              "sigmoid + residual": (residual_network, "sigmoid")}
+    setups = {
+        "sigmoid": (plain_network, "sigmoid"),
+        "relu": (plain_network, "relu"),
+        "sigmoid + residual": (residual_network, "sigmoid"),
+    }
     out = {}
     for label, (build, act) in setups.items():
         model = build(depth, width, act, _validate.generator(seed + 1))
@@ -307,11 +354,20 @@ PANEL_ACTIVATIONS = ["identity", "relu", "tanh", "sigmoid"]
 
 
 @one_blas_thread
-def run_case_panel(depth=9, weight=0.5, lr=1.0, clip_mode="none", threshold=1.0, activation_name="identity",
-                   steps=50, seed=0):
+def run_case_panel(
+    depth=9, weight=0.5, lr=1.0, clip_mode="none", threshold=1.0, activation_name="identity", steps=50, seed=0
+):
     """The case-study chain with the panel's settings (all weights `weight`); see run_case_study."""
-    return run_case_study(weight=weight, lr=lr, steps=steps, depth=depth, activation_name=activation_name,
-                          clip_mode=clip_mode, threshold=threshold, seed=seed)
+    return run_case_study(
+        weight=weight,
+        lr=lr,
+        steps=steps,
+        depth=depth,
+        activation_name=activation_name,
+        clip_mode=clip_mode,
+        threshold=threshold,
+        seed=seed,
+    )
 
 
 def _plot_loss_log(history, ax, **kw):
@@ -321,7 +377,7 @@ def _plot_loss_log(history, ax, **kw):
     loss = history.loss
     if loss and min(loss) > 0:
         if max(loss) < min(loss) * (1 + 1e-6):
-            ax.set_ylim(min(loss) / 10, max(loss) * 10)   # fixed limits: no autoscaling of an empty range
+            ax.set_ylim(min(loss) / 10, max(loss) * 10)  # fixed limits: no autoscaling of an empty range
         ax.set_yscale("log")
     return ax
 
@@ -331,8 +387,8 @@ def plot_case_panel(result, fig):
     ax1, ax2 = fig.subplots(1, 2)
     fig.subplots_adjust(left=0.1, right=0.98, bottom=0.16, top=0.88, wspace=0.25)
     _plot_loss_log(result["history"], ax1)
-    ax1.xaxis.set_major_locator(MaxNLocator(integer=True))   # steps count: no tick at step 2.5
-    ax1.set_title(result["status"], fontsize=9, y=1.0)   # explicit y: no automatic placement, faster redraw
+    ax1.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps count: no tick at step 2.5
+    ax1.set_title(result["status"], fontsize=9, y=1.0)  # explicit y: no automatic placement, faster redraw
     layerplots.plot_per_layer(result["grad_norms0"], ax2)
     ax2.set_title("||dL/dW|| per layer at step 1", y=1.0)
     ax2.set_ylabel("")
@@ -350,26 +406,33 @@ def outcome(result):
 
 def case_summary(result):
     """Text for a checked cell."""
-    return (f"{outcome(result)}; ||dW|| at step 1: layer 1 {result['grad_norms0'][0]:.3g}, "
-            f"output layer {result['grad_norms0'][-1]:.3g}")
+    return (
+        f"{outcome(result)}; ||dW|| at step 1: layer 1 {result['grad_norms0'][0]:.3g}, "
+        f"output layer {result['grad_norms0'][-1]:.3g}"
+    )
 
 
 def case_study_panel(**overrides):
     """Sliders: depth, initial weight, learning rate, clipping mode and threshold, activation; `steps` and
     `seed` (no slider) as in run_case_study."""
     from ..widgets import dropdown, int_slider, log_slider, slider_panel
-    values = dict(depth=9, weight=0.5, lr=1.0, clip_mode="none", threshold=1.0, activation_name="identity",
-                  steps=50, seed=0)
+
+    values = dict(
+        depth=9, weight=0.5, lr=1.0, clip_mode="none", threshold=1.0, activation_name="identity", steps=50, seed=0
+    )
     for name in overrides:
         _validate.choice("setting", name, values)
     values.update(overrides)
-    return slider_panel(run_case_panel, plot_case_panel, fixed={"steps": values["steps"], "seed": values["seed"]},
-                        figsize=(9, 3.2),
-                        applies={"threshold": lambda v: "no clipping" if v["clip_mode"] == "none" else None},
-                        depth=int_slider(2, 30, values["depth"], description="depth"),
-                        weight=log_slider(1e-4, 10, values["weight"], "initial weight"),
-                        lr=log_slider(1e-4, 10, values["lr"], "learning rate"),
-                        clip_mode=dropdown(["none", "value", "norm", "global_norm"], values["clip_mode"],
-                                           "clipping"),
-                        threshold=log_slider(1e-2, 100, values["threshold"], "threshold"),
-                        activation_name=dropdown(PANEL_ACTIVATIONS, values["activation_name"], "activation"))
+    return slider_panel(
+        run_case_panel,
+        plot_case_panel,
+        fixed={"steps": values["steps"], "seed": values["seed"]},
+        figsize=(9, 3.2),
+        applies={"threshold": lambda v: "no clipping" if v["clip_mode"] == "none" else None},
+        depth=int_slider(2, 30, values["depth"], description="depth"),
+        weight=log_slider(1e-4, 10, values["weight"], "initial weight"),
+        lr=log_slider(1e-4, 10, values["lr"], "learning rate"),
+        clip_mode=dropdown(["none", "value", "norm", "global_norm"], values["clip_mode"], "clipping"),
+        threshold=log_slider(1e-2, 100, values["threshold"], "threshold"),
+        activation_name=dropdown(PANEL_ACTIVATIONS, values["activation_name"], "activation"),
+    )

@@ -5,6 +5,7 @@ Sources: Glorot & Bengio (2010), "Understanding the difficulty of training deep 
 He et al. (2015), "Delving deep into rectifiers"; LeCun et al. (1998), "Efficient BackProp"; Saxe et al.
 (2014), orthogonal initialization; Klambauer et al. (2017), SELU.
 """
+
 import contextlib
 import functools
 
@@ -16,13 +17,13 @@ from ..model import mlp
 from ..plots import plot_loss
 from ..train import accuracy, fit
 
-COLORS = [f"C{i}" for i in range(8)]   # the course style's Okabe-Ito cycle: safe for colour-blind readers
+COLORS = [f"C{i}" for i in range(8)]  # the course style's Okabe-Ito cycle: safe for colour-blind readers
 
 # ---------------------------------------------------------------------------------------------------------
 # building blocks
 
 
-_BLAS = []   # a threadpoolctl controller, found once (scanning the loaded libraries costs milliseconds)
+_BLAS = []  # a threadpoolctl controller, found once (scanning the loaded libraries costs milliseconds)
 
 
 def _blas_limit():
@@ -30,8 +31,9 @@ def _blas_limit():
     if not _BLAS:
         try:
             from threadpoolctl import ThreadpoolController
+
             _BLAS.append(ThreadpoolController())
-        except ImportError:   # threadpoolctl comes with scikit-learn; without it, run as is
+        except ImportError:  # threadpoolctl comes with scikit-learn; without it, run as is
             _BLAS.append(None)
     return _BLAS[0].limit(limits=1, user_api="blas") if _BLAS[0] is not None else contextlib.nullcontext()
 
@@ -40,10 +42,12 @@ def one_blas_thread(fn):
     """Run `fn` with BLAS limited to one thread. Our matrices are small (at most 1000 x 1000 on a few hundred
     rows): threads buy little, and on a busy 2-core machine OpenBLAS's waiting threads made a 30-layer
     training run 25 times slower. Results are the same either way."""
+
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         with _blas_limit():
             return fn(*args, **kwargs)
+
     return wrapper
 
 
@@ -101,20 +105,27 @@ def run_five_cases(seed=0, n=200, width=16, hidden=5, lr=0.1, steps=300, dataset
         hist = fit(model, X, y, loss="bce_with_logits", lr=lr, epochs=steps)
         end = [layer.params["W"] for layer in model.param_layers]
         first = hist.grad_norm_array()[0] if hist.grad_norms else np.full(len(start), np.nan)
-        change = [np.linalg.norm(e - s) / np.linalg.norm(s) if np.linalg.norm(s) > 0 else np.linalg.norm(e - s)
-                  for s, e in zip(start, end)]
+        change = [
+            np.linalg.norm(e - s) / np.linalg.norm(s) if np.linalg.norm(s) > 0 else np.linalg.norm(e - s)
+            for s, e in zip(start, end)
+        ]
         hidden_w = end[1] if len(end) > 2 else end[0]
-        out[name] = dict(history=hist, first_grad_norms=first, rel_change=np.array(change),
-                         accuracy=accuracy(model, X, y) if not hist.diverged else float("nan"),
-                         unit_spread=float(np.max(np.abs(hidden_w - hidden_w[:, :1]))),
-                         start_loss=hist.loss[0], end_loss=hist.final_loss)
+        out[name] = dict(
+            history=hist,
+            first_grad_norms=first,
+            rel_change=np.array(change),
+            accuracy=accuracy(model, X, y) if not hist.diverged else float("nan"),
+            unit_spread=float(np.max(np.abs(hidden_w - hidden_w[:, :1]))),
+            start_loss=hist.loss[0],
+            end_loss=hist.final_loss,
+        )
     return out
 
 
 # zeros, small and constant all end at loss ln 2: dashes and widths keep the three lines apart where they overlap
 FIVE_CASE_STYLES = {"zeros": dict(lw=4, alpha=0.6), "small": dict(ls="--", lw=2), "constant": dict(ls=":", lw=2)}
 
-ROUNDING = 1e-15   # a gradient this small, where the exact value is 0, is rounding noise
+ROUNDING = 1e-15  # a gradient this small, where the exact value is 0, is rounding noise
 
 
 def five_cases_table(result):
@@ -124,11 +135,18 @@ def five_cases_table(result):
     rows = []
     for name, r in result.items():
         out_norm = float(r["first_grad_norms"][-1])
-        rows.append({"case": name, "loss start": r["start_loss"], "loss end": r["end_loss"],
-                     "|dW1| step 1": float(r["first_grad_norms"][0]),
-                     "|dW_out| step 1": out_norm if out_norm == 0 or out_norm >= ROUNDING else f"< {ROUNDING:.0e}",
-                     "W1 moved": float(r["rel_change"][0]), "accuracy": r["accuracy"],
-                     "unit spread": r["unit_spread"]})
+        rows.append(
+            {
+                "case": name,
+                "loss start": r["start_loss"],
+                "loss end": r["end_loss"],
+                "|dW1| step 1": float(r["first_grad_norms"][0]),
+                "|dW_out| step 1": out_norm if out_norm == 0 or out_norm >= ROUNDING else f"< {ROUNDING:.0e}",
+                "W1 moved": float(r["rel_change"][0]),
+                "accuracy": r["accuracy"],
+                "unit spread": r["unit_spread"],
+            }
+        )
     return rows
 
 
@@ -140,7 +158,7 @@ def plot_five_cases(result, fig):
         style = FIVE_CASE_STYLES.get(name, {})
         plot_loss(r["history"], ax1, label=name, log=True, **style)
         layerplots.plot_per_layer(r["rel_change"], ax2, label=name, **style)
-    for text in ax1.texts:   # "diverged at step 5" reads to the right of its line, inside the axes
+    for text in ax1.texts:  # "diverged at step 5" reads to the right of its line, inside the axes
         text.set_horizontalalignment("left")
     ax1.set(title="training loss", ylim=(1e-3, 1e5))
     ax1.legend(loc="upper right")
@@ -167,8 +185,7 @@ def run_unit_variance(n_inputs=500, depth=5, seed=0):
             with np.errstate(over="ignore", invalid="ignore"):
                 stats = probe(model, x, _validate.generator(seed + 1))
             recs = model.records()
-            out[(init, act)] = dict(z=[r["z"].ravel() for r in recs], dz=[r["dz"].ravel() for r in recs],
-                                    stats=stats)
+            out[(init, act)] = dict(z=[r["z"].ravel() for r in recs], dz=[r["dz"].ravel() for r in recs], stats=stats)
     return out
 
 
@@ -192,8 +209,13 @@ def plot_unit_variance(result, fig):
 # ---------------------------------------------------------------------------------------------------------
 # variance-preserving schemes
 
-SCHEMES = {"glorot_uniform": "tanh", "glorot_normal": "tanh", "he_normal": "relu", "lecun_normal": "selu",
-           "orthogonal": "tanh"}
+SCHEMES = {
+    "glorot_uniform": "tanh",
+    "glorot_normal": "tanh",
+    "he_normal": "relu",
+    "lecun_normal": "selu",
+    "orthogonal": "tanh",
+}
 
 
 @one_blas_thread
@@ -217,7 +239,7 @@ def plot_schemes(result, fig):
         layerplots.plot_per_layer([s["std"] for s in r["stats"]], ax1, label=label)
         layerplots.plot_per_layer([s["grad_std"] for s in r["stats"]], ax2, label=label)
     ax1.set(title="std of the activations", ylim=(0.1, 10))
-    ax2.set(title="std of dL/dz (back-propagated)", ylim=(0.1, 10))   # the same range: the two compare
+    ax2.set(title="std of dL/dz (back-propagated)", ylim=(0.1, 10))  # the same range: the two compare
     fig.legend(*ax1.get_legend_handles_labels(), loc="lower center", ncols=3, frameon=False)
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.3, top=0.92, wspace=0.2)
     return fig
@@ -255,9 +277,16 @@ def end_to_centre(a, edge=0.9, centre=0.1):
 def glorot_table(result):
     """Per hidden layer: std of the activations and of the back-propagated gradient dL/dz, under both inits."""
     std, norm = result["glorot_standard"]["stats"], result["glorot_uniform"]["stats"]
-    return [{"layer": s["layer"], "act std (standard)": s["std"], "act std (normalized)": t["std"],
-             "grad std (standard)": s["grad_std"], "grad std (normalized)": t["grad_std"]}
-            for s, t in zip(std, norm)]
+    return [
+        {
+            "layer": s["layer"],
+            "act std (standard)": s["std"],
+            "act std (normalized)": t["std"],
+            "grad std (standard)": s["grad_std"],
+            "grad std (normalized)": t["grad_std"],
+        }
+        for s, t in zip(std, norm)
+    ]
 
 
 def plot_glorot(result, fig):
@@ -269,10 +298,24 @@ def plot_glorot(result, fig):
     g_lim = float(np.percentile(np.abs(g_all), 99.5))
     for col, (init, r) in enumerate(result.items()):
         # one legend for all four panels (the same layer colours), where the standard init's panel is empty
-        layerplots.plot_layer_histograms(r["a"], axes[0, col], value_range=(-1, 1), bins=50, legend=col == 0,
-                                         title=f"activations, {titles[init]}", xlabel="tanh(z)")
-        layerplots.plot_layer_histograms(r["dz"], axes[1, col], value_range=(-g_lim, g_lim), bins=50,
-                                         legend=False, title=f"gradients dL/dz, {titles[init]}", xlabel="dL/dz")
+        layerplots.plot_layer_histograms(
+            r["a"],
+            axes[0, col],
+            value_range=(-1, 1),
+            bins=50,
+            legend=col == 0,
+            title=f"activations, {titles[init]}",
+            xlabel="tanh(z)",
+        )
+        layerplots.plot_layer_histograms(
+            r["dz"],
+            axes[1, col],
+            value_range=(-g_lim, g_lim),
+            bins=50,
+            legend=False,
+            title=f"gradients dL/dz, {titles[init]}",
+            xlabel="dL/dz",
+        )
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.08, top=0.95, wspace=0.22, hspace=0.4)
     return fig
 
@@ -294,8 +337,9 @@ def run_he_depth(depth=30, width=256, n=200, seed=0):
         model = network([width] * (depth + 1), "relu", init, rng, output_activation="relu")
         stats = probe(model, X, rng)
         z_std = np.array([s["z_std"] for s in stats])
-        out[init] = dict(z_std=z_std, grad_norm=np.array([s["grad_norm"] for s in stats]),
-                         ratio=diagnostics.std_ratio(z_std))
+        out[init] = dict(
+            z_std=z_std, grad_norm=np.array([s["grad_norm"] for s in stats]), ratio=diagnostics.std_ratio(z_std)
+        )
     return out
 
 
@@ -304,9 +348,17 @@ def he_depth_table(result):
     the variance argument predicts, sqrt(n Var(W) / 2): 1/sqrt(2) under 1/n, 1 under 2/n."""
     predicted = {"lecun_normal": 1 / np.sqrt(2), "he_normal": 1.0}
     var = {"lecun_normal": "1/n", "he_normal": "2/n"}
-    return [{"init": init, "Var(W)": var[init], "std(z) layer 1": r["z_std"][0],
-             f"std(z) layer {len(r['z_std'])}": r["z_std"][-1], "factor per layer": r["ratio"],
-             "predicted factor": predicted[init]} for init, r in result.items()]
+    return [
+        {
+            "init": init,
+            "Var(W)": var[init],
+            "std(z) layer 1": r["z_std"][0],
+            f"std(z) layer {len(r['z_std'])}": r["z_std"][-1],
+            "factor per layer": r["ratio"],
+            "predicted factor": predicted[init],
+        }
+        for init, r in result.items()
+    ]
 
 
 @one_blas_thread
@@ -373,13 +425,13 @@ def plot_regression_inits(result, fig):
     axes = np.atleast_2d(fig.subplots(rows, cols)).ravel()
     for i, (ax, (name, r)) in enumerate(zip(axes, result.items())):
         plot_loss(r["history"], ax, log=True)
-        layerplots.plain_log_labels(ax)   # a panel spanning less than a decade still gets labelled ticks
+        layerplots.plain_log_labels(ax)  # a panel spanning less than a decade still gets labelled ticks
         ax.set_title(name, fontsize=10)
         if i % cols:
             ax.set_ylabel("")
         if i < len(result) - cols:
             ax.set_xlabel("")
-    for ax in axes[len(result):]:
+    for ax in axes[len(result) :]:
         ax.axis("off")
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.1, top=0.93, wspace=0.35, hspace=0.45)
     return fig
@@ -389,6 +441,7 @@ def run_running_example(seed=0, inits=("normal", "zeros")):
     """The running example of lesson 06 (trainability.EXAMPLE: the lecture's 2-feature binary classifier),
     trained from each of `inits` with every other setting unchanged. Returns {init: trainability.ClassifierRun}."""
     from . import trainability
+
     return {init: trainability.run_classifier(**{**trainability.EXAMPLE, "init": init}, seed=seed) for init in inits}
 
 
@@ -413,8 +466,11 @@ def plot_running_example(result, fig):
 # ---------------------------------------------------------------------------------------------------------
 # Glorot with a sigmoid: the slope at 0 is 1/4 and the output's mean is 1/2
 
-SIGMOID_SETTINGS = {"Glorot + tanh": ("tanh", 1.0), "Glorot + sigmoid": ("sigmoid", 1.0),
-                    "4 x Glorot + sigmoid": ("sigmoid", 4.0)}
+SIGMOID_SETTINGS = {
+    "Glorot + tanh": ("tanh", 1.0),
+    "Glorot + sigmoid": ("sigmoid", 1.0),
+    "4 x Glorot + sigmoid": ("sigmoid", 4.0),
+}
 
 
 def run_sigmoid_gain(depth=10, width=100, seed=0):
@@ -425,16 +481,25 @@ def run_sigmoid_gain(depth=10, width=100, seed=0):
     for label, (act, scale) in SIGMOID_SETTINGS.items():
         r = run_histograms("glorot_uniform", scale, depth, width, act, seed=seed)
         g = np.array([s["grad_std"] for s in r["stats"]])
-        out[label] = dict(grad_std=g, shrink=float((g[-1] / g[0]) ** (1 / (depth - 1))),
-                          mean=float(r["stats"][0]["mean"]))
+        out[label] = dict(
+            grad_std=g, shrink=float((g[-1] / g[0]) ** (1 / (depth - 1))), mean=float(r["stats"][0]["mean"])
+        )
     return out
 
 
 # ---------------------------------------------------------------------------------------------------------
 # the slider panel
 
-PANEL_INITS = ["he_normal", "glorot_uniform", "glorot_normal", "glorot_standard", "lecun_normal", "orthogonal",
-               "normal", "zeros"]
+PANEL_INITS = [
+    "he_normal",
+    "glorot_uniform",
+    "glorot_normal",
+    "glorot_standard",
+    "lecun_normal",
+    "orthogonal",
+    "normal",
+    "zeros",
+]
 PANEL_ACTIVATIONS = ["tanh", "relu", "sigmoid", "selu"]
 
 
@@ -447,13 +512,18 @@ def run_histograms(init="glorot_uniform", scale=1.0, depth=5, width=100, activat
     width = _validate.positive_int("width", width)
     rng = _validate.generator(seed)
     X = rng.normal(size=(n, width))
-    model = network([width] * (depth + 1), activation_name, scaled(init, scale), rng,
-                    output_activation=activation_name)
+    model = network([width] * (depth + 1), activation_name, scaled(init, scale), rng, output_activation=activation_name)
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         stats = probe(model, X, rng)
     recs = model.records()
-    return dict(a=[r["a"] for r in recs], dz=[r["dz"] for r in recs], stats=stats,
-                activation=activation_name, init=init, scale=scale)
+    return dict(
+        a=[r["a"] for r in recs],
+        dz=[r["dz"] for r in recs],
+        stats=stats,
+        activation=activation_name,
+        init=init,
+        scale=scale,
+    )
 
 
 def plot_histograms(result, fig):
@@ -464,14 +534,33 @@ def plot_histograms(result, fig):
     shown = layerplots.pick_layers(len(result["a"]))
     stats = result["stats"]
     labels = [f"layer {i + 1}: std {stats[i]['std']:.3g} | {stats[i]['grad_std']:.3g}" for i in shown]
-    layerplots.plot_layer_histograms([result["a"][i] for i in shown], ax1, bins=40, labels=labels, legend=False,
-                                     title="activations", xlabel=result["activation"])
-    layerplots.plot_layer_histograms([result["dz"][i] for i in shown], ax2, bins=40, labels=labels, legend=False,
-                                     title="back-propagated gradients dL/dz", xlabel="dL/dz")
+    layerplots.plot_layer_histograms(
+        [result["a"][i] for i in shown],
+        ax1,
+        bins=40,
+        labels=labels,
+        legend=False,
+        title="activations",
+        xlabel=result["activation"],
+    )
+    layerplots.plot_layer_histograms(
+        [result["dz"][i] for i in shown],
+        ax2,
+        bins=40,
+        labels=labels,
+        legend=False,
+        title="back-propagated gradients dL/dz",
+        xlabel="dL/dz",
+    )
     ax2.set_ylabel("")
     # below the axes, so that no layer's histogram hides behind it
-    fig.legend(*ax1.get_legend_handles_labels(), loc="lower center", ncols=3, frameon=False,
-               title="std of the activations | of the gradients")
+    fig.legend(
+        *ax1.get_legend_handles_labels(),
+        loc="lower center",
+        ncols=3,
+        frameon=False,
+        title="std of the activations | of the gradients",
+    )
     for ax in (ax1, ax2):
         ax.locator_params(nbins=5)
     return fig
@@ -480,35 +569,45 @@ def plot_histograms(result, fig):
 def histogram_summary(result):
     """Text for a checked cell: std of the activations and of dL/dz, first and last layer."""
     s = result["stats"]
-    return (f"{result['init']} x {result['scale']:g}, {result['activation']}: activation std "
-            f"{s[0]['std']:.3g} (layer 1) -> {s[-1]['std']:.3g} (layer {len(s)}); gradient std "
-            f"{s[0]['grad_std']:.3g} -> {s[-1]['grad_std']:.3g}")
+    return (
+        f"{result['init']} x {result['scale']:g}, {result['activation']}: activation std "
+        f"{s[0]['std']:.3g} (layer 1) -> {s[-1]['std']:.3g} (layer {len(s)}); gradient std "
+        f"{s[0]['grad_std']:.3g} -> {s[-1]['grad_std']:.3g}"
+    )
 
 
 def histogram_panel(**overrides):
     """Sliders: initializer, scale, depth, width, activation; the histograms update live. `seed` (no slider)
     draws the inputs, the weights and the gradient."""
     from ..widgets import dropdown, int_slider, log_slider, slider_panel
+
     # opens on the failure of section 4 (standard init, tanh, 10 layers): both histograms shrink layer by layer
     values = dict(init="glorot_standard", scale=1.0, depth=10, width=100, activation_name="tanh", seed=0)
     for name in overrides:
         _validate.choice("setting", name, values)
     values.update(overrides)
-    return slider_panel(run_histograms, plot_histograms, fixed={"n": 100, "seed": values["seed"]}, figsize=(9, 4.2),
-                        init=dropdown(PANEL_INITS, values["init"], "initializer"),
-                        scale=log_slider(0.01, 100, values["scale"], "scale"),
-                        depth=int_slider(1, 10, values["depth"], description="depth"),
-                        width=int_slider(10, 200, values["width"], step=10, description="width"),
-                        activation_name=dropdown(PANEL_ACTIVATIONS, values["activation_name"], "activation"))
+    return slider_panel(
+        run_histograms,
+        plot_histograms,
+        fixed={"n": 100, "seed": values["seed"]},
+        figsize=(9, 4.2),
+        init=dropdown(PANEL_INITS, values["init"], "initializer"),
+        scale=log_slider(0.01, 100, values["scale"], "scale"),
+        depth=int_slider(1, 10, values["depth"], description="depth"),
+        width=int_slider(10, 200, values["width"], step=10, description="width"),
+        activation_name=dropdown(PANEL_ACTIVATIONS, values["activation_name"], "activation"),
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------
 # the exercise report's own setup (source 002), as written where it is written
 
 REPORT = dict(n=300, x1_range=(-5.0, 5.0), x2_range=(-10.0, 10.0), lr=0.1, epochs=1000)
-REPORT_STARTS = {"report's random start": dict(weight_range=10.0, bias_range=5.0),
-                 "weights in the millions": dict(weight_range=1e6, bias_range=5.0),
-                 "everything 0": dict(weight_range=0.0, bias_range=0.0)}
+REPORT_STARTS = {
+    "report's random start": dict(weight_range=10.0, bias_range=5.0),
+    "weights in the millions": dict(weight_range=1e6, bias_range=5.0),
+    "everything 0": dict(weight_range=0.0, bias_range=0.0),
+}
 
 
 def report_data(seed=0, n=300, x1_range=(-5.0, 5.0), x2_range=(-10.0, 10.0)):
@@ -517,7 +616,7 @@ def report_data(seed=0, n=300, x1_range=(-5.0, 5.0), x2_range=(-10.0, 10.0)):
     both inputs and the target to [0, 1]. Returns X (n, 2), y (n, 1)."""
     rng = _validate.generator(seed)
     x1, x2 = rng.uniform(*x1_range, size=n), rng.uniform(*x2_range, size=n)
-    y = x1 ** 2 + x2 + rng.integers(-1, 2, size=n)
+    y = x1**2 + x2 + rng.integers(-1, 2, size=n)
     X = np.column_stack([x1, x2])
     X = (X - X.min(axis=0)) / np.ptp(X, axis=0)
     y = (y - y.min()) / np.ptp(y)
@@ -548,9 +647,15 @@ def run_report(seed=0, weight_range=10.0, bias_range=5.0, lr=0.1, epochs=1000, *
     end = params()
     hidden = model.param_layers[0]
     z = X @ hidden.params["W"] + hidden.params["b"]
-    return dict(history=hist, start=start, end=end, unchanged=int(np.sum(start == end)),
-                dead=int(np.sum(np.all(z <= 0, axis=0))), constant_loss=float(np.var(y)),
-                final_loss=hist.final_loss if not hist.diverged else float("inf"))
+    return dict(
+        history=hist,
+        start=start,
+        end=end,
+        unchanged=int(np.sum(start == end)),
+        dead=int(np.sum(np.all(z <= 0, axis=0))),
+        constant_loss=float(np.var(y)),
+        final_loss=hist.final_loss if not hist.diverged else float("inf"),
+    )
 
 
 def report_seeds(seeds=range(20), lr=0.1, epochs=1000, starts=None):
@@ -567,12 +672,17 @@ def report_table(result, high=1.0):
     for name, runs in result.items():
         ratio = np.array([r["final_loss"] / r["constant_loss"] for r in runs])
         ok = np.isfinite(ratio) & (np.array([r["final_loss"] for r in runs]) <= high)
-        rows.append({"start, learning rate": name, "seeds": len(runs),
-                     "all units dead": sum(r["dead"] == 2 for r in runs),
-                     "loss = constant's": int(np.sum(np.abs(ratio - 1) < 0.01)),
-                     f"final loss > {high:g}": int(np.sum(~ok)),
-                     "some params unchanged": sum(r["unchanged"] > 0 for r in runs),
-                     "median loss / constant's": float(f"{np.median(ratio[ok]):.2g}") if ok.any() else "-"})
+        rows.append(
+            {
+                "start, learning rate": name,
+                "seeds": len(runs),
+                "all units dead": sum(r["dead"] == 2 for r in runs),
+                "loss = constant's": int(np.sum(np.abs(ratio - 1) < 0.01)),
+                f"final loss > {high:g}": int(np.sum(~ok)),
+                "some params unchanged": sum(r["unchanged"] > 0 for r in runs),
+                "median loss / constant's": float(f"{np.median(ratio[ok]):.2g}") if ok.any() else "-",
+            }
+        )
     return rows
 
 
@@ -580,8 +690,9 @@ def report_examples(seed=0, lr=0.1, small_lr=1e-3, epochs=1000):
     """One seed's runs for the figure: every start in REPORT_STARTS at `lr`, and the weights in the millions
     again at `small_lr`. Returns {label: run_report result}."""
     out = {f"{name}, lr {lr:g}": run_report(seed, lr=lr, epochs=epochs, **spec) for name, spec in REPORT_STARTS.items()}
-    out[f"weights in the millions, lr {small_lr:g}"] = run_report(seed, lr=small_lr, epochs=epochs,
-                                                                  **REPORT_STARTS["weights in the millions"])
+    out[f"weights in the millions, lr {small_lr:g}"] = run_report(
+        seed, lr=small_lr, epochs=epochs, **REPORT_STARTS["weights in the millions"]
+    )
     return out
 
 
@@ -594,19 +705,23 @@ def plot_report(examples, fig):
     const = next(iter(examples.values()))["constant_loss"]
     ax.axhline(const, color="k", ls=":", lw=1.2, label=f"constant prediction, Var(y) = {const:.2g}")
     ax.set(xscale="log", yscale="log", xlabel="step", ylabel="training loss (MSE)", ylim=(1e-2, 1e60))
-    fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncols=2, frameon=False)   # below: no curve hidden
+    fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncols=2, frameon=False)  # below: no curve hidden
     fig.subplots_adjust(left=0.1, right=0.98, bottom=0.27, top=0.96)
     return fig
 
 
-REPORT_GRID = {"report's random start, lr 0.1": ("report's random start", 0.1),
-               "report's random start, lr 0.01": ("report's random start", 0.01),
-               "weights in the millions, lr 0.1": ("weights in the millions", 0.1),
-               "weights in the millions, lr 0.001": ("weights in the millions", 1e-3),
-               "everything 0, lr 0.1": ("everything 0", 0.1)}
+REPORT_GRID = {
+    "report's random start, lr 0.1": ("report's random start", 0.1),
+    "report's random start, lr 0.01": ("report's random start", 0.01),
+    "weights in the millions, lr 0.1": ("weights in the millions", 0.1),
+    "weights in the millions, lr 0.001": ("weights in the millions", 1e-3),
+    "everything 0, lr 0.1": ("everything 0", 0.1),
+}
 
 
 def run_report_grid(seeds=range(20), epochs=1000):
     """report_seeds for every (start, learning rate) of REPORT_GRID: {label: [run_report results]}."""
-    return {label: [run_report(s, lr=lr, epochs=epochs, **REPORT_STARTS[start]) for s in seeds]
-            for label, (start, lr) in REPORT_GRID.items()}
+    return {
+        label: [run_report(s, lr=lr, epochs=epochs, **REPORT_STARTS[start]) for s in seeds]
+        for label, (start, lr) in REPORT_GRID.items()
+    }

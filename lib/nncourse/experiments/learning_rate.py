@@ -4,6 +4,7 @@ report's 2-2-1 ReLU regression and of a small moons classifier, schedules, seeds
 Pure `run_*` functions return results; `plot_*(result, fig)` draw them; `*_panel(**overrides)` build the
 lesson's slider panels with default settings.
 """
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,23 +20,32 @@ from ..train import Training, accuracy, fit
 from ..widgets import Stepper, dropdown, float_slider, int_slider, log_slider, set_control, slider_panel
 
 OPTIMIZER_NAMES = tuple(OPTIMIZERS)
-REGIME_COLORS = {"crawls": "#0072B2", "converges": "#009E73", "converges, oscillating": "#56B4E9",
-                 "oscillates forever": "#E69F00", "diverges": "#D55E00"}     # Okabe-Ito, colour-blind safe
+REGIME_COLORS = {
+    "crawls": "#0072B2",
+    "converges": "#009E73",
+    "converges, oscillating": "#56B4E9",
+    "oscillates forever": "#E69F00",
+    "diverges": "#D55E00",
+}  # Okabe-Ito, colour-blind safe
 
 
 def make_optimizer(name, lr, momentum=0.9, beta1=0.9, beta2=0.999):
     """The optimizer `name` with the knobs a panel has; each optimizer takes only those it uses
     (momentum for 'momentum' and 'nesterov', beta1 and beta2 for 'adam'; RMSprop keeps rho = 0.9)."""
     _validate.choice("optimizer", name, OPTIMIZERS)
-    kwargs = {"momentum": {"momentum": momentum}, "nesterov": {"momentum": momentum},
-              "adam": {"beta1": beta1, "beta2": beta2}}.get(name, {})
+    kwargs = {
+        "momentum": {"momentum": momentum},
+        "nesterov": {"momentum": momentum},
+        "adam": {"beta1": beta1, "beta2": beta2},
+    }.get(name, {})
     return get_optimizer(name, lr, **kwargs)
 
 
 def _layout(fig, **kw):
     """Fixed margins: tight_layout would measure every label and cost more than the training itself."""
-    fig.subplots_adjust(**{"left": 0.08, "right": 0.98, "bottom": 0.15, "top": 0.88, "wspace": 0.28,
-                           "hspace": 0.3, **kw})
+    fig.subplots_adjust(
+        **{"left": 0.08, "right": 0.98, "bottom": 0.15, "top": 0.88, "wspace": 0.28, "hspace": 0.3, **kw}
+    )
 
 
 def _plain_log(ax, axis="y"):
@@ -43,7 +53,7 @@ def _plain_log(ax, axis="y"):
     ax.set_yscale("log") if axis == "y" else ax.set_xscale("log")
     target = ax.yaxis if axis == "y" else ax.xaxis
     lo, hi = ax.dataLim.intervaly if axis == "y" else ax.dataLim.intervalx
-    narrow = lo > 0 and hi / lo < 30          # within ~1.5 decades: label 1-2-5 steps, else whole decades
+    narrow = lo > 0 and hi / lo < 30  # within ~1.5 decades: label 1-2-5 steps, else whole decades
     target.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0) if narrow else (1.0,), numticks=6))
     target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     target.set_minor_locator(NullLocator())
@@ -66,6 +76,7 @@ def _set_values(controls, overrides):
 
 # --- 2-D surfaces ---------------------------------------------------------------------------------------
 
+
 @dataclass
 class SurfaceRun:
     """One optimizer's path on one surface; for plain GD on the quadratic, `regime` is what the theory predicts
@@ -81,12 +92,12 @@ class SurfaceRun:
 
     @property
     def status(self):
-        return f"{self.optimizer} on {self.surface.name}: {self.path.status}" + \
-            (f" - {self.measured} (theory: {self.regime})" if self.regime else "")
+        return f"{self.optimizer} on {self.surface.name}: {self.path.status}" + (
+            f" - {self.measured} (theory: {self.regime})" if self.regime else ""
+        )
 
 
-def run_surface(surface="quadratic", optimizer="sgd", lr=0.1, momentum=0.9, beta1=0.9, beta2=0.999,
-                steps=100):
+def run_surface(surface="quadratic", optimizer="sgd", lr=0.1, momentum=0.9, beta1=0.9, beta2=0.999, steps=100):
     """Run one optimizer for `steps` steps on a named surface (surfaces.SURFACES) from its default start."""
     surf = surfaces.get_surface(surface)
     opt = make_optimizer(optimizer, lr, momentum, beta1, beta2)
@@ -98,12 +109,12 @@ def run_surface(surface="quadratic", optimizer="sgd", lr=0.1, momentum=0.9, beta
     return SurfaceRun(surf, path, repr(opt), float(lr), regime, measured)
 
 
-GLOBAL_STAR, LOCAL_STAR = "#F0E442", "0.75"    # minima: Okabe-Ito yellow (global), grey (local)
+GLOBAL_STAR, LOCAL_STAR = "#F0E442", "0.75"  # minima: Okabe-Ito yellow (global), grey (local)
 
 
 def _contours(ax, surf):
     P1, P2, F = surf.grid(100)
-    low = F.min()   # levels evenly spaced in log(f - min): valleys and steep walls both get lines
+    low = F.min()  # levels evenly spaced in log(f - min): valleys and steep walls both get lines
     levels = low + np.geomspace(1e-2, np.quantile(F, 0.9) - low, 14)
     ax.contour(P1, P2, F, levels=levels, colors="0.6", linewidths=0.7, negative_linestyles="solid")
     for k, m in enumerate(surf.minima):
@@ -118,12 +129,21 @@ def _draw_path(ax, run, color="C3", label=None):
     """The path as dots joined by a line, its start in black; a diverged path says so in the corner (unless a
     legend label does)."""
     pts = run.path.points
-    ax.plot(pts[:, 0], pts[:, 1], "-o", color=color, ms=2.5, lw=1, label=label,
-            zorder=1.9 if run.path.diverged else 2.1)      # a path that flies off stays under the others
+    ax.plot(
+        pts[:, 0], pts[:, 1], "-o", color=color, ms=2.5, lw=1, label=label, zorder=1.9 if run.path.diverged else 2.1
+    )  # a path that flies off stays under the others
     ax.plot(*pts[0], "ko", ms=5, zorder=3)
     if run.path.diverged and label is None:
-        ax.text(0.02, 0.02, f"diverged at step {run.path.diverged_at}", transform=ax.transAxes, fontsize=9,
-                color=color, va="bottom", bbox={"fc": "white", "ec": "none", "alpha": 0.85, "pad": 1})
+        ax.text(
+            0.02,
+            0.02,
+            f"diverged at step {run.path.diverged_at}",
+            transform=ax.transAxes,
+            fontsize=9,
+            color=color,
+            va="bottom",
+            bbox={"fc": "white", "ec": "none", "alpha": 0.85, "pad": 1},
+        )
 
 
 def plot_surface(result, fig):
@@ -134,21 +154,27 @@ def plot_surface(result, fig):
     _draw_path(ax, result, color)
     title = result.optimizer
     if result.regime:
-        title += f": {result.measured} (theory: {result.regime}; 2/lam_max = " \
-                 f"{surfaces.critical_lr(result.surface.curvatures):g})"
+        title += (
+            f": {result.measured} (theory: {result.regime}; 2/lam_max = "
+            f"{surfaces.critical_lr(result.surface.curvatures):g})"
+        )
     ax.set_title(title, fontsize=10, color=color)
     vals = result.path.values
-    floor = float(result.surface.value(np.asarray(result.surface.minima[0])))   # the global minimum's loss
+    floor = float(result.surface.value(np.asarray(result.surface.minima[0])))  # the global minimum's loss
     gap = np.asarray(vals, dtype=float) - floor
     # a log axis cannot show 0: leave those points out rather than lift them (a floor would draw a false plateau)
     ax_loss.plot(np.arange(len(vals)), np.where(gap > 0, gap, np.nan), color=color)
     _plain_log(ax_loss)
     p = result.path
-    ax_loss.set(xlabel="step", ylabel="loss" if floor == 0 else "loss - global minimum",
-                xlim=(0, max(len(vals) - 1, 1)))
-    ax_loss.set_title(p.status if p.diverged else
-                      f"loss {vals[-1]:.3g} after {p.steps} steps\n{p.distance_to_minimum():.3g} from a minimum",
-                      fontsize=10)
+    ax_loss.set(
+        xlabel="step", ylabel="loss" if floor == 0 else "loss - global minimum", xlim=(0, max(len(vals) - 1, 1))
+    )
+    ax_loss.set_title(
+        p.status
+        if p.diverged
+        else f"loss {vals[-1]:.3g} after {p.steps} steps\n{p.distance_to_minimum():.3g} from a minimum",
+        fontsize=10,
+    )
     ax_loss.xaxis.set_major_locator(MaxNLocator(4, integer=True))
     if result.path.diverged:
         ax_loss.axvline(result.path.diverged_at, color=color, ls=":")
@@ -157,10 +183,14 @@ def plot_surface(result, fig):
 
 def surface_panel(**overrides):
     """Learning rate (log scale), optimizer, momentum, beta1, beta2 and surface on a 2-D loss surface."""
-    controls = dict(lr=log_slider(1e-3, 1.0, 0.1, "learning rate"),
-                    optimizer=dropdown(OPTIMIZER_NAMES), surface=dropdown(surfaces.SURFACES),
-                    momentum=float_slider(0.0, 0.99, 0.01, 0.9), beta1=float_slider(0.0, 0.99, 0.01, 0.9),
-                    beta2=float_slider(0.9, 0.999, 0.001, 0.999))
+    controls = dict(
+        lr=log_slider(1e-3, 1.0, 0.1, "learning rate"),
+        optimizer=dropdown(OPTIMIZER_NAMES),
+        surface=dropdown(surfaces.SURFACES),
+        momentum=float_slider(0.0, 0.99, 0.01, 0.9),
+        beta1=float_slider(0.0, 0.99, 0.01, 0.9),
+        beta2=float_slider(0.9, 0.999, 0.001, 0.999),
+    )
     _set_values(controls, overrides)
     return slider_panel(run_surface, plot_surface, fixed={"steps": 100}, applies=KNOBS_APPLY, **controls)
 
@@ -179,8 +209,11 @@ class RegimeRow:
     diverged_at: int | None
 
     def line(self):
-        what = (f"diverged at step {self.diverged_at}" if self.diverged_at else
-                f"distance x {self.closer:.2g}, loss {self.final_loss:.2g}")
+        what = (
+            f"diverged at step {self.diverged_at}"
+            if self.diverged_at
+            else f"distance x {self.closer:.2g}, loss {self.final_loss:.2g}"
+        )
         return f"lr = {self.lr:<6.3g} measured: {self.measured:<23} theory: {self.theory:<23} {what}"
 
 
@@ -191,8 +224,16 @@ def regime_table(lrs, surface="quadratic", steps=100):
         run = run_surface(surface, "sgd", lr, steps=steps)
         p = run.path
         d = np.linalg.norm(p.points, axis=1)
-        rows.append(RegimeRow(float(lr), run.regime, run.measured, None if p.diverged else float(d[-1] / d[0]),
-                              None if p.diverged else float(p.values[-1]), p.diverged_at))
+        rows.append(
+            RegimeRow(
+                float(lr),
+                run.regime,
+                run.measured,
+                None if p.diverged else float(d[-1] / d[0]),
+                None if p.diverged else float(p.values[-1]),
+                p.diverged_at,
+            )
+        )
     return rows
 
 
@@ -218,7 +259,7 @@ def plot_surface_comparison(runs, fig, ncols=3):
         _draw_path(ax, run)
         ax.set_title(f"{name}, lr={run.lr:g}: loss {run.path.values[-1]:.2g}", fontsize=10)
         ax.label_outer()
-    for ax in axes[len(runs):]:
+    for ax in axes[len(runs) :]:
         ax.set_axis_off()
     _layout(fig, left=0.07, bottom=0.1, top=0.93, wspace=0.08, hspace=0.25)
 
@@ -246,8 +287,11 @@ def plot_local_minima(runs, fig):
     _contours(ax, next(iter(runs.values())).surface)
     for (label, run), color in zip(runs.items(), ("C0", "C2", "C3", "C4", "C1")):
         k = run.path.nearest_minimum()
-        where = (f"diverged at step {run.path.diverged_at}" if k is None else
-                 f"{'global' if k == 0 else 'local'} minimum, loss {run.path.values[-1]:.3g}")
+        where = (
+            f"diverged at step {run.path.diverged_at}"
+            if k is None
+            else f"{'global' if k == 0 else 'local'} minimum, loss {run.path.values[-1]:.3g}"
+        )
         _draw_path(ax, run, color, label=f"{label}: {where}")
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
     _layout(fig, left=0.08, right=0.6)
@@ -255,8 +299,10 @@ def plot_local_minima(runs, fig):
 
 # --- training runs ----------------------------------------------------------------------------------------
 
-TASKS = {"regression": {"sizes": [2, 2, 1], "loss": "mse", "epochs": 300},
-         "classification": {"sizes": [2, 8, 1], "loss": "bce_with_logits", "epochs": 200}}
+TASKS = {
+    "regression": {"sizes": [2, 2, 1], "loss": "mse", "epochs": 300},
+    "classification": {"sizes": [2, 8, 1], "loss": "bce_with_logits", "epochs": 200},
+}
 
 
 @dataclass
@@ -268,8 +314,9 @@ class Task:
     loss: str
 
 
-def make_task(task="regression", n=200, data_seed=0, x1_range=(-5.0, 5.0), x2_range=(-10.0, 10.0),
-              noise=None, standardize=True):
+def make_task(
+    task="regression", n=200, data_seed=0, x1_range=(-5.0, 5.0), x2_range=(-10.0, 10.0), noise=None, standardize=True
+):
     """The exercise report's regression y = x1^2 + x2 + noise (network 2-2-1 ReLU, MSE) or the 2-feature
     moons classifier (2-8-1 ReLU, cross-entropy), with inputs standardized unless asked otherwise."""
     _validate.choice("task", task, TASKS)
@@ -293,7 +340,7 @@ class TrainingRun:
     seed: int
     lr: float
 
-    chaotic: bool | None = None     # set by mark_chaotic: None until checked
+    chaotic: bool | None = None  # set by mark_chaotic: None until checked
 
     @property
     def status(self):
@@ -331,21 +378,47 @@ def start_train(task, optimizer, seed=0, epochs=None, schedule=None, batch_size=
             layer.params[name] *= 1.0 + nudge
     epochs = TASKS[task.name]["epochs"] if epochs is None else epochs
     cbs = ([] if schedule is None else [schedule]) + list(callbacks)
-    return model, Training(model, task.X, task.y, loss=task.loss, optimizer=optimizer, epochs=epochs,
-                           batch_size=batch_size, rng=rng, callbacks=cbs)
+    return model, Training(
+        model,
+        task.X,
+        task.y,
+        loss=task.loss,
+        optimizer=optimizer,
+        epochs=epochs,
+        batch_size=batch_size,
+        rng=rng,
+        callbacks=cbs,
+    )
 
 
-SCHEDULE_DEFAULTS = {"constant": {}, "step": {"factor": 0.5, "step_size": 50},
-                     "exponential": {"gamma": 0.99}, "plateau": {"factor": 0.5, "patience": 5, "min_lr": 1e-4,
-                                                                 "cooldown": 0}}
+SCHEDULE_DEFAULTS = {
+    "constant": {},
+    "step": {"factor": 0.5, "step_size": 50},
+    "exponential": {"gamma": 0.99},
+    "plateau": {"factor": 0.5, "patience": 5, "min_lr": 1e-4, "cooldown": 0},
+}
 
 
-def run_training(task="regression", optimizer="sgd", lr=0.03, momentum=0.9, beta1=0.9, beta2=0.999,
-                 schedule="constant", seed=1, epochs=None, n=200, data_seed=0, schedule_kwargs=None, nudge=0.0):
+def run_training(
+    task="regression",
+    optimizer="sgd",
+    lr=0.03,
+    momentum=0.9,
+    beta1=0.9,
+    beta2=0.999,
+    schedule="constant",
+    seed=1,
+    epochs=None,
+    n=200,
+    data_seed=0,
+    schedule_kwargs=None,
+    nudge=0.0,
+):
     """One training run of a lesson task with a named optimizer and schedule (knobs: SCHEDULE_DEFAULTS,
     overridden by schedule_kwargs; nudge: see `train`)."""
-    play = start_training(task, optimizer, lr, momentum, beta1, beta2, schedule, seed, epochs, n, data_seed,
-                          schedule_kwargs, nudge)
+    play = start_training(
+        task, optimizer, lr, momentum, beta1, beta2, schedule, seed, epochs, n, data_seed, schedule_kwargs, nudge
+    )
     play.training.run()
     return play.result()
 
@@ -363,8 +436,7 @@ class TrainingPlay:
         return self.result()
 
     def result(self):
-        return TrainingRun(self.task, self.training.history, self.model, self.name, self.schedule, self.seed,
-                           self.lr)
+        return TrainingRun(self.task, self.training.history, self.model, self.name, self.schedule, self.seed, self.lr)
 
     def done(self):
         """Why the run can go no further (it finished or diverged), or None."""
@@ -374,25 +446,41 @@ class TrainingPlay:
         return h.status if self.training.done else None
 
 
-FRAMES = 50     # a played run shows its epochs in about 50 frames: 5 s at 10 frames per second
+FRAMES = 50  # a played run shows its epochs in about 50 frames: 5 s at 10 frames per second
 
 
-def start_training(task="regression", optimizer="sgd", lr=0.03, momentum=0.9, beta1=0.9, beta2=0.999,
-                   schedule="constant", seed=1, epochs=None, n=200, data_seed=0, schedule_kwargs=None, nudge=0.0):
+def start_training(
+    task="regression",
+    optimizer="sgd",
+    lr=0.03,
+    momentum=0.9,
+    beta1=0.9,
+    beta2=0.999,
+    schedule="constant",
+    seed=1,
+    epochs=None,
+    n=200,
+    data_seed=0,
+    schedule_kwargs=None,
+    nudge=0.0,
+):
     """run_training's task, network and optimizer, not yet trained: a TrainingPlay."""
     t = make_task(task, n, data_seed)
     opt = make_optimizer(optimizer, lr, momentum, beta1, beta2)
     _validate.choice("schedule", schedule, SCHEDULES)
     sched = get_schedule(schedule, **{**SCHEDULE_DEFAULTS[schedule], **(schedule_kwargs or {})})
-    name = repr(opt)             # before training: a schedule changes opt.lr
+    name = repr(opt)  # before training: a schedule changes opt.lr
     model, training = start_train(t, opt, seed, epochs, sched, nudge=nudge)
     return TrainingPlay(t, model, training, name, schedule, seed, float(lr))
 
 
 # The panels' momentum and betas apply only to the optimizers that use them (make_optimizer): disabled otherwise.
 KNOBS_APPLY = {
-    "momentum": lambda v: None if v["optimizer"] in ("momentum", "nesterov") else
-    f"{v['optimizer']} has no momentum; only momentum and nesterov use it",
+    "momentum": lambda v: (
+        None
+        if v["optimizer"] in ("momentum", "nesterov")
+        else f"{v['optimizer']} has no momentum; only momentum and nesterov use it"
+    ),
     "beta1": lambda v: None if v["optimizer"] == "adam" else "only adam uses beta1 and beta2",
     "beta2": lambda v: None if v["optimizer"] == "adam" else "only adam uses beta1 and beta2",
 }
@@ -409,16 +497,25 @@ def mark_chaotic(run, **settings):
     machines that round differently. Returns the nudged run."""
     nudged = run_training(**settings, nudge=CHAOS_NUDGE)
     a, b = run.history.final_loss, nudged.history.final_loss
-    run.chaotic = bool(run.history.diverged != nudged.history.diverged
-                       or (np.isfinite(a) and abs(a - b) > CHAOS_GAP * max(abs(a), abs(b))))
+    run.chaotic = bool(
+        run.history.diverged != nudged.history.diverged
+        or (np.isfinite(a) and abs(a - b) > CHAOS_GAP * max(abs(a), abs(b)))
+    )
     return nudged
 
 
 def _plot_fit(run, ax):
     """What the network learned: predicted against true targets, or the decision boundary."""
     if run.history.diverged:
-        ax.text(0.5, 0.5, run.history.status.replace(" (", "\n("), ha="center", va="center",
-                transform=ax.transAxes, fontsize=10)
+        ax.text(
+            0.5,
+            0.5,
+            run.history.status.replace(" (", "\n("),
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+            fontsize=10,
+        )
         ax.set_axis_off()
         return
     if run.task.name == "regression":
@@ -457,10 +554,16 @@ def plot_training(result, fig):
 def training_panel(schedule_kwargs=None, **overrides):
     """The same sliders on a real training run, with a schedule and a seed. schedule_kwargs: {schedule name:
     knobs} overriding SCHEDULE_DEFAULTS (fixed, no slider); overrides: starting values of the sliders."""
-    controls = dict(lr=log_slider(1e-4, 1.0, 0.03, "learning rate"), optimizer=dropdown(OPTIMIZER_NAMES),
-                    momentum=float_slider(0.0, 0.99, 0.01, 0.9), beta1=float_slider(0.0, 0.99, 0.01, 0.9),
-                    beta2=float_slider(0.9, 0.999, 0.001, 0.999), schedule=dropdown(SCHEDULES),
-                    seed=int_slider(0, 19, 1), task=dropdown(TASKS))
+    controls = dict(
+        lr=log_slider(1e-4, 1.0, 0.03, "learning rate"),
+        optimizer=dropdown(OPTIMIZER_NAMES),
+        momentum=float_slider(0.0, 0.99, 0.01, 0.9),
+        beta1=float_slider(0.0, 0.99, 0.01, 0.9),
+        beta2=float_slider(0.9, 0.999, 0.001, 0.999),
+        schedule=dropdown(SCHEDULES),
+        seed=int_slider(0, 19, 1),
+        task=dropdown(TASKS),
+    )
     _set_values(controls, overrides)
     knobs = dict(schedule_kwargs or {})
 
@@ -509,15 +612,26 @@ def plot_curves(result, fig, label="lr"):
     for ax, (task, runs) in zip(axes, result.items()):
         for run in runs:
             h = run.history
-            text = {"lr": f"lr={run.lr:g}" + (f" (diverged at step {h.diverged_at})" if h.diverged else ""),
-                    "optimizer": f"{run.optimizer.split('(')[0]}, lr={run.lr:g}",
-                    "schedule": run.schedule}[label]
+            text = {
+                "lr": f"lr={run.lr:g}" + (f" (diverged at step {h.diverged_at})" if h.diverged else ""),
+                "optimizer": f"{run.optimizer.split('(')[0]}, lr={run.lr:g}",
+                "schedule": run.schedule,
+            }[label]
             plot_loss(h, ax, label=text, lw=1.2)
-            if h.diverged:      # the key says where; plot_loss's own note can fall outside the axes
+            if h.diverged:  # the key says where; plot_loss's own note can fall outside the axes
                 ax.texts[-1].remove()
         _clip_ylim(ax, [run.history for run in runs])
-        ax.legend(title=task, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False,
-                  handlelength=1.5, columnspacing=1.0, labelspacing=0.25, borderaxespad=0.2)
+        ax.legend(
+            title=task,
+            loc="lower center",
+            bbox_to_anchor=(0.5, 1.0),
+            ncol=2,
+            frameon=False,
+            handlelength=1.5,
+            columnspacing=1.0,
+            labelspacing=0.25,
+            borderaxespad=0.2,
+        )
     _layout(fig, top=0.7, bottom=0.13)
 
 
@@ -549,30 +663,39 @@ def run_schedules(task="regression", lr=0.1, seed=1, names=tuple(SCHEDULES), sch
 
 def plot_schedules(result, fig):
     """Loss curves (top) and learning rates (under them) for each schedule."""
-    (task, runs), = result.items()
+    ((task, runs),) = result.items()
     ax_loss, ax_lr = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1.3]})
-    for run in runs:     # a chaotic run's final loss depends on the machine: the legend does not quote it
+    for run in runs:  # a chaotic run's final loss depends on the machine: the legend does not quote it
         end = "chaotic" if run.chaotic else f"{run.history.final_loss:.3g}"
         plot_loss(run.history, ax_loss, label=f"{run.schedule}: {end}", lw=1.2)
         ax_lr.semilogy(np.arange(1, len(run.history.lr) + 1), run.history.lr, lw=1.2)
     ax_loss.set(xlabel="")
-    ax_loss.legend(title=f"{task}, SGD: schedule and final loss", loc="lower center", bbox_to_anchor=(0.5, 1.0),
-                   ncol=len(runs), frameon=False, handlelength=1.5, columnspacing=1.2, borderaxespad=0.2)
+    ax_loss.legend(
+        title=f"{task}, SGD: schedule and final loss",
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
+        ncol=len(runs),
+        frameon=False,
+        handlelength=1.5,
+        columnspacing=1.2,
+        borderaxespad=0.2,
+    )
     ax_lr.set(xlabel="step (= epoch, full batch)", ylabel="lr")
     _layout(fig, top=0.86, bottom=0.11, hspace=0.15)
 
 
 # --- randomness -------------------------------------------------------------------------------------------
 
+
 @dataclass
 class SeedStudy:
     seeds: np.ndarray
-    final_losses: np.ndarray      # (n_seeds,)
-    first_layer: np.ndarray       # (n_seeds, 2, hidden): each seed's learned W1
-    weights: np.ndarray           # (n_seeds, n_params)
-    repeat_identical: bool        # did training seed 0 twice give bit-identical weights?
+    final_losses: np.ndarray  # (n_seeds,)
+    first_layer: np.ndarray  # (n_seeds, 2, hidden): each seed's learned W1
+    weights: np.ndarray  # (n_seeds, n_params)
+    repeat_identical: bool  # did training seed 0 twice give bit-identical weights?
     stuck_threshold: float
-    active: np.ndarray = None     # (n_seeds, hidden): fraction of the data on which each ReLU unit is > 0
+    active: np.ndarray = None  # (n_seeds, hidden): fraction of the data on which each ReLU unit is > 0
 
     @property
     def dead(self):
@@ -598,25 +721,35 @@ def run_seeds(n_seeds=20, task="regression", optimizer="sgd", lr=0.03, epochs=No
     active = []
     for r in runs:
         r.model.predict(r.task.X)
-        active.append(np.mean(r.model.outputs[0] > 0, axis=0))   # first Dense layer's pre-activations
-    return SeedStudy(np.arange(n_seeds), np.array([r.history.final_loss for r in runs]),
-                     np.array([r.model.get_weights()[0]["W"] for r in runs]),
-                     np.array([r.weights for r in runs]),
-                     bool(np.array_equal(again.weights, runs[0].weights)), float(stuck_threshold),
-                     np.array(active))
+        active.append(np.mean(r.model.outputs[0] > 0, axis=0))  # first Dense layer's pre-activations
+    return SeedStudy(
+        np.arange(n_seeds),
+        np.array([r.history.final_loss for r in runs]),
+        np.array([r.model.get_weights()[0]["W"] for r in runs]),
+        np.array([r.weights for r in runs]),
+        bool(np.array_equal(again.weights, runs[0].weights)),
+        float(stuck_threshold),
+        np.array(active),
+    )
 
 
 def plot_seeds(study, fig):
     """Left: each seed's final loss; right: each seed's first-layer weights (one dot per hidden unit)."""
     ax_l, ax_w = fig.subplots(1, 2)
     stuck = study.final_losses > study.stuck_threshold
-    colours = np.where(stuck, "C3", "C0")        # vermillion: stuck, blue: fitted (Okabe-Ito)
+    colours = np.where(stuck, "C3", "C0")  # vermillion: stuck, blue: fitted (Okabe-Ito)
     ax_l.scatter(study.seeds, study.final_losses, c=colours)
-    ax_l.set(yscale="log", xlabel="seed", ylabel="final training loss",
-             title=f"{study.stuck} of {len(study.seeds)} seeds end above {study.stuck_threshold:g}")
+    ax_l.set(
+        yscale="log",
+        xlabel="seed",
+        ylabel="final training loss",
+        title=f"{study.stuck} of {len(study.seeds)} seeds end above {study.stuck_threshold:g}",
+    )
     ax_l.xaxis.set_major_locator(MaxNLocator(integer=True))
-    key = [Line2D([], [], ls="", marker="o", color="C0", label=f"fitted (loss <= {study.stuck_threshold:g})"),
-           Line2D([], [], ls="", marker="o", color="C3", label="stuck")]
+    key = [
+        Line2D([], [], ls="", marker="o", color="C0", label=f"fitted (loss <= {study.stuck_threshold:g})"),
+        Line2D([], [], ls="", marker="o", color="C3", label="stuck"),
+    ]
     ax_l.legend(handles=key, loc="center right")
     W = study.first_layer
     for j in range(W.shape[2]):
@@ -624,12 +757,18 @@ def plot_seeds(study, fig):
     ax_w.axhline(0, color="0.8", lw=0.8)
     ax_w.axvline(0, color="0.8", lw=0.8)
     ax_w.set(xlabel="weight from $x_1$", ylabel="weight from $x_2$", title="learned first-layer weights")
-    ax_w.legend(handles=[Line2D([], [], ls="", marker="os^v"[j % 4], color="0.4", label=f"hidden unit {j + 1}")
-                         for j in range(W.shape[2])], loc="best")
+    ax_w.legend(
+        handles=[
+            Line2D([], [], ls="", marker="os^v"[j % 4], color="0.4", label=f"hidden unit {j + 1}")
+            for j in range(W.shape[2])
+        ],
+        loc="best",
+    )
     _layout(fig, wspace=0.3)
 
 
 # --- data size and input range ----------------------------------------------------------------------------
+
 
 class StopAtLoss:
     """A fit callback that stops once the epoch's loss is at or below `target` (records the epoch)."""
@@ -659,8 +798,18 @@ class ScalingCase:
     status: str
 
 
-def run_data_scaling(sizes=(300, 3000), ranges=("small", "wide"), scaled=(False, True), lr=0.03,
-                     batch_size=32, max_epochs=60, r2_target=0.9, noise=0.1, seed=1, data_seed=0):
+def run_data_scaling(
+    sizes=(300, 3000),
+    ranges=("small", "wide"),
+    scaled=(False, True),
+    lr=0.03,
+    batch_size=32,
+    max_epochs=60,
+    r2_target=0.9,
+    noise=0.1,
+    seed=1,
+    data_seed=0,
+):
     """Epochs the 2-2-1 regression needs to reach R^2 >= r2_target (loss <= (1 - r2_target) var y) with
     mini-batch SGD, for each data size, input range and with or without input standardization."""
     cases = []
@@ -670,8 +819,7 @@ def run_data_scaling(sizes=(300, 3000), ranges=("small", "wide"), scaled=(False,
                 r1, r2 = RANGES[_validate.choice("input range", rng_name, RANGES)]
                 t = make_task("regression", n, data_seed, r1, r2, noise=noise, standardize=sc)
                 stop = StopAtLoss((1 - r2_target) * float(np.var(t.y)))
-                _, hist = train(t, get_optimizer("sgd", lr), seed, max_epochs, batch_size=batch_size,
-                                callbacks=[stop])
+                _, hist = train(t, get_optimizer("sgd", lr), seed, max_epochs, batch_size=batch_size, callbacks=[stop])
                 cases.append(ScalingCase(n, rng_name, sc, stop.target, stop.epoch, hist.steps, hist.status))
     return cases
 
@@ -685,8 +833,16 @@ def plot_data_scaling(cases, fig):
     for i, c in enumerate(cases):
         if c.epochs_needed is None:
             bad = "diverged" in c.status
-            ax.text(i, 0.5, c.status.split(" (")[0].replace(" at ", "\nat "), ha="center", va="bottom",
-                    fontsize=9, color="C3" if bad else "0.4", rotation=0)
+            ax.text(
+                i,
+                0.5,
+                c.status.split(" (")[0].replace(" at ", "\nat "),
+                ha="center",
+                va="bottom",
+                fontsize=9,
+                color="C3" if bad else "0.4",
+                rotation=0,
+            )
         else:
             ax.text(i, c.epochs_needed, f"{c.epochs_needed}", ha="center", va="bottom", fontsize=9)
     ax.set_xticks(range(len(cases)), labels, fontsize=9)
@@ -735,8 +891,15 @@ class RangeCase:
         return sum(e is not None for e in self.epochs_needed)
 
 
-def run_report_ranges(n_seeds=10, n=300, settings=(("report", True), ("he", True), ("he", False)),
-                      lr=0.03, epochs=2000, r2_target=0.8, data_seed=0):
+def run_report_ranges(
+    n_seeds=10,
+    n=300,
+    settings=(("report", True), ("he", True), ("he", False)),
+    lr=0.03,
+    epochs=2000,
+    r2_target=0.8,
+    data_seed=0,
+):
     """Source 002's range experiment: the 2-2-1 ReLU network trained full batch (one update per epoch) with
     plain GD on the report's ranges and on ten times wider ones, for each (init, scaled) in `settings` (init
     'report': report_init; 'he': the lesson's default) and seeds 0..n_seeds-1. Returns [RangeCase]."""
@@ -753,8 +916,16 @@ def run_report_ranges(n_seeds=10, n=300, settings=(("report", True), ("he", True
                 if init == "report":
                     report_init(model, rng)
                 stop = StopAtLoss(target)
-                hist = fit(model, X, y, loss="mse", optimizer=get_optimizer("sgd", lr), epochs=epochs, rng=rng,
-                           callbacks=[stop])
+                hist = fit(
+                    model,
+                    X,
+                    y,
+                    loss="mse",
+                    optimizer=get_optimizer("sgd", lr),
+                    epochs=epochs,
+                    rng=rng,
+                    callbacks=[stop],
+                )
                 needed.append(stop.epoch)
                 diverged.append(bool(hist.diverged))
             cases.append(RangeCase(init, x_range, scaled, needed, diverged))
@@ -771,16 +942,25 @@ def plot_report_ranges(cases, fig):
         if not c.scaled:
             # a raw run that survives is at the edge of stability (its outcome depends on the machine's rounding):
             # no dots, only the threshold the lesson prints
-            ax.text(i, top * 0.5, f"at least\n{min(sum(c.diverged), len(ys) - 1)}/{len(ys)}\ndiverge",
-                    ha="center", va="center", fontsize=9, color=colors[c.x_range])
+            ax.text(
+                i,
+                top * 0.5,
+                f"at least\n{min(sum(c.diverged), len(ys) - 1)}/{len(ys)}\ndiverge",
+                ha="center",
+                va="center",
+                fontsize=9,
+                color=colors[c.x_range],
+            )
             continue
         xs = i + np.linspace(-0.2, 0.2, len(ys))
-        ax.scatter(xs, ys, s=18, color=colors[c.x_range], marker="o",
-                   label=c.x_range if i < len(REPORT_RANGES) else None)
+        ax.scatter(
+            xs, ys, s=18, color=colors[c.x_range], marker="o", label=c.x_range if i < len(REPORT_RANGES) else None
+        )
         ax.text(i, top * 1.04, f"{c.fitted}/{len(ys)}", ha="center", fontsize=9)
     ax.axhline(top, color="0.7", lw=0.8, ls=":")
-    ax.set_xticks(range(len(cases)), [f"{c.init} init\n{'scaled' if c.scaled else 'raw'}\n{c.x_range}"
-                                      for c in cases], fontsize=9)
+    ax.set_xticks(
+        range(len(cases)), [f"{c.init} init\n{'scaled' if c.scaled else 'raw'}\n{c.x_range}" for c in cases], fontsize=9
+    )
     ax.set(ylabel="epochs to the target (dotted: never)", ylim=(0, top * 1.12), xlim=(-0.5, len(cases) - 0.5))
     ax.legend(fontsize=9, loc="center left")
     _layout(fig, bottom=0.25)

@@ -4,6 +4,7 @@ lottery ticket experiment (Frankle & Carbin 2018, arXiv:1803.03635).
 Pictures use two-feature synthetic sets (`data.make_classification`); the lottery ticket runs on the 8x8
 digits that ship inside scikit-learn (`digits.load_digits`), 10 classes, softmax cross-entropy.
 """
+
 import copy
 from dataclasses import dataclass, field
 
@@ -18,12 +19,11 @@ from ..init import initializer
 from ..model import mlp
 from ..optim import SGD
 from ..plots import plot_decision_boundary
-from ..pruning import (dead_units, iterative_pruning, masked_layers, prunable, reinitialize,
-                       remaining_counts)
+from ..pruning import dead_units, iterative_pruning, masked_layers, prunable, reinitialize, remaining_counts
 from ..train import accuracy, fit
 from ..widgets import SliderPanel, dropdown, int_slider, log_slider, slider_panel, toggle
 
-INITS = ("he_normal", "glorot_uniform", "normal")   # "normal" is N(0, 1): far too large for 16 inputs
+INITS = ("he_normal", "glorot_uniform", "normal")  # "normal" is N(0, 1): far too large for 16 inputs
 
 
 def _init(name):
@@ -35,6 +35,7 @@ def _init(name):
 @dataclass
 class WidthRun:
     """One network of one width trained on a two-feature set."""
+
     width: int
     model: object
     history: object
@@ -61,6 +62,7 @@ def run_width(width=4, seed=0, dataset="circles", n=200, noise=0.1, lr=0.5, epoc
 class WidthSweep:
     """final_loss and train_accuracy have shape (len(widths), n_seeds); a run succeeds when its training
     accuracy reaches `threshold`."""
+
     widths: tuple
     final_loss: np.ndarray
     train_accuracy: np.ndarray
@@ -79,13 +81,14 @@ class WidthSweep:
     def table(self):
         """Width, median final loss, seeds that succeed."""
         rows = [f"{'width':>6} {'median loss':>12} {'succeeded':>10}"]
-        rows += [f"{w:>6} {np.median(l):>12.4f} {s:>6} of {self.n_seeds}"
-                 for w, l, s in zip(self.widths, self.final_loss, self.successes)]
+        rows += [
+            f"{w:>6} {np.median(l):>12.4f} {s:>6} of {self.n_seeds}"
+            for w, l, s in zip(self.widths, self.final_loss, self.successes)
+        ]
         return "\n".join(rows)
 
 
-def run_width_sweep(widths=(1, 2, 3, 4, 8, 16, 64), n_seeds=6, first_seed=0, dataset="circles", threshold=0.95,
-                    **kw):
+def run_width_sweep(widths=(1, 2, 3, 4, 8, 16, 64), n_seeds=6, first_seed=0, dataset="circles", threshold=0.95, **kw):
     """The same task at every width, with initial-weight seeds first_seed, ..., first_seed + n_seeds - 1
     (see run_width for kw)."""
     widths = tuple(_validate.positive_int("width", w) for w in widths)
@@ -104,13 +107,20 @@ def plot_width_sweep(result, fig):
         ax1.scatter(x, result.final_loss[:, j], s=12, color="C0", alpha=0.5, label="one seed" if j == 0 else None)
     ax1.plot(x, np.median(result.final_loss, axis=1), color="C0", label="median")
     ax1.set(yscale="log", xlabel="hidden units", ylabel="final training loss", title="final loss per seed")
-    ticks = [t for t in (0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
-             if result.final_loss.min() / 2 <= t <= 2 * result.final_loss.max()]
-    ax1.set_yticks(ticks, [f"{t:g}" for t in ticks])     # plain numbers, not 6x10^-1
+    ticks = [
+        t
+        for t in (0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
+        if result.final_loss.min() / 2 <= t <= 2 * result.final_loss.max()
+    ]
+    ax1.set_yticks(ticks, [f"{t:g}" for t in ticks])  # plain numbers, not 6x10^-1
     ax1.minorticks_off()
     ax2.bar(x, result.successes, color="C2")
-    ax2.set(xlabel="hidden units", ylabel=f"seeds out of {result.n_seeds}", ylim=(0, result.n_seeds + 0.3),
-            title=f"training accuracy >= {result.threshold:g}")
+    ax2.set(
+        xlabel="hidden units",
+        ylabel=f"seeds out of {result.n_seeds}",
+        ylim=(0, result.n_seeds + 0.3),
+        title=f"training accuracy >= {result.threshold:g}",
+    )
     for ax in (ax1, ax2):
         ax.set_xticks(x, [str(w) for w in result.widths])
     ax1.legend()
@@ -126,7 +136,7 @@ def plot_width(result, fig):
     ax2.plot(np.arange(1, len(result.history.loss) + 1), result.history.loss)
     # a linear axis: a log axis over less than a decade draws mathtext labels that double the redraw time
     ax2.set(xlabel="step", ylabel="training loss", title="loss", ylim=(0, None))
-    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.9, wspace=0.3)   # tight_layout costs ~80 ms
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.9, wspace=0.3)  # tight_layout costs ~80 ms
     return fig
 
 
@@ -136,9 +146,12 @@ def width_panel(**overrides):
     for name in overrides:
         _validate.choice("setting", name, values)
     values.update(overrides)
-    return slider_panel(run_width, plot_width,
-                        width=int_slider(1, 64, values["width"], description="hidden units"),
-                        seed=int_slider(0, 9, values["seed"], description="seed"))
+    return slider_panel(
+        run_width,
+        plot_width,
+        width=int_slider(1, 64, values["width"], description="hidden units"),
+        seed=int_slider(0, 9, values["seed"], description="seed"),
+    )
 
 
 # --- 2. dead ReLU units ---------------------------------------------------------------------------------------
@@ -146,6 +159,7 @@ def width_panel(**overrides):
 class DeadUnitsRun:
     """dead[e, l] is the fraction of hidden layer l's units that are dead on the training data after epoch e
     (row 0: at initialization); final_dead lists each hidden layer's boolean dead mask at the end."""
+
     lr: float
     init: str
     dead: np.ndarray
@@ -157,8 +171,9 @@ class DeadUnitsRun:
     @property
     def status(self):
         d = ", ".join(f"{f:.2f}" for f in self.dead[-1])
-        return f"lr {self.lr:g}, init {self.init}: dead fraction per hidden layer {d}; accuracy " \
-               f"{self.train_accuracy:.2f}"
+        return (
+            f"lr {self.lr:g}, init {self.init}: dead fraction per hidden layer {d}; accuracy {self.train_accuracy:.2f}"
+        )
 
 
 class DeadUnitTracker:
@@ -176,21 +191,36 @@ class DeadUnitTracker:
         return False
 
 
-def run_dead_units(lr=1.0, init="he_normal", width=16, depth=3, epochs=60, batch_size=50, seed=0,
-                   dataset="circles", n=200, noise=0.1):
+def run_dead_units(
+    lr=1.0, init="he_normal", width=16, depth=3, epochs=60, batch_size=50, seed=0, dataset="circles", n=200, noise=0.1
+):
     """Train a 2-(width x depth)-1 ReLU net with mini-batch SGD and count dead units after every epoch."""
     X, y = make_classification(dataset, n, _validate.generator(0), noise=noise)
     rng = _validate.generator(seed)
-    model = mlp([2] + [_validate.positive_int("width", width)] * _validate.positive_int("depth", depth) + [1],
-                rng=rng, init=_init(init))
+    model = mlp(
+        [2] + [_validate.positive_int("width", width)] * _validate.positive_int("depth", depth) + [1],
+        rng=rng,
+        init=_init(init),
+    )
     tracker = DeadUnitTracker(X)
     tracker.measure(model)
-    hist = fit(model, X, y, loss="bce_with_logits", lr=lr, epochs=epochs, batch_size=batch_size, rng=rng,
-               callbacks=[tracker], record_grad_norms=False)
+    hist = fit(
+        model,
+        X,
+        y,
+        loss="bce_with_logits",
+        lr=lr,
+        epochs=epochs,
+        batch_size=batch_size,
+        rng=rng,
+        callbacks=[tracker],
+        record_grad_norms=False,
+    )
     dead = np.array([[m.mean() for m in row] for row in tracker.masks])
     acc = accuracy(model, X, y) if not hist.diverged else float("nan")
-    return DeadUnitsRun(lr, init, dead, tracker.masks[-1], [layer.params["W"].copy() for layer in
-                        model.param_layers], hist, acc)
+    return DeadUnitsRun(
+        lr, init, dead, tracker.masks[-1], [layer.params["W"].copy() for layer in model.param_layers], hist, acc
+    )
 
 
 def run_dead_unit_grid(lrs=(0.03, 0.3, 1.0, 3.0), inits=("he_normal", "normal"), n_seeds=2, first_seed=0, **kw):
@@ -229,8 +259,10 @@ def draw_network(ax, sizes, weights=None, dead=None, masks=None, max_edges=3000)
         i, j = np.nonzero(keep)
         i, j = i[:max_edges], j[:max_edges]
         w = W[i, j]
-        segments = np.stack([np.column_stack([np.full(i.size, l), ys[l][i]]),
-                             np.column_stack([np.full(i.size, l + 1), ys[l + 1][j]])], axis=1)
+        segments = np.stack(
+            [np.column_stack([np.full(i.size, l), ys[l][i]]), np.column_stack([np.full(i.size, l + 1), ys[l + 1][j]])],
+            axis=1,
+        )
         colors = np.array([to_rgba("C0"), to_rgba("C3")])[(w < 0).astype(int)]
         colors[:, 3] = 0.1 + 0.6 * np.abs(w) / scale
         ax.add_collection(LineCollection(segments, colors=colors, linewidths=0.6))
@@ -248,11 +280,13 @@ def draw_network(ax, sizes, weights=None, dead=None, masks=None, max_edges=3000)
 def network_key(dead=False):
     """Legend handles for draw_network's colours: positive and negative weights (and dead units)."""
     from matplotlib.lines import Line2D
-    handles = [Line2D([], [], color=to_rgba("C0"), label="positive weight"),    # resolved now, as the edges are
-               Line2D([], [], color=to_rgba("C3"), label="negative weight")]
+
+    handles = [
+        Line2D([], [], color=to_rgba("C0"), label="positive weight"),  # resolved now, as the edges are
+        Line2D([], [], color=to_rgba("C3"), label="negative weight"),
+    ]
     if dead:
-        handles.append(Line2D([], [], ls="", marker="X", ms=8, color="0.85", markeredgecolor="0.6",
-                              label="dead unit"))
+        handles.append(Line2D([], [], ls="", marker="X", ms=8, color="0.85", markeredgecolor="0.6", label="dead unit"))
     return handles
 
 
@@ -261,14 +295,25 @@ def plot_dead_units(result, fig):
     ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.3]})
     for l in range(result.dead.shape[1]):
         ax1.plot(np.arange(result.dead.shape[0]), result.dead[:, l], label=f"hidden layer {l + 1}")
-    ax1.set(xlabel="epoch", ylabel="fraction of units dead", ylim=(-0.03, 1.03),
-            title=f"lr = {result.lr:g}, init = {result.init}")
+    ax1.set(
+        xlabel="epoch",
+        ylabel="fraction of units dead",
+        ylim=(-0.03, 1.03),
+        title=f"lr = {result.lr:g}, init = {result.init}",
+    )
     ax1.legend()
     sizes = [result.weights[0].shape[0]] + [W.shape[1] for W in result.weights]
     draw_network(ax2, sizes, result.weights, dead=result.final_dead)
     ax2.set_title("after training")
-    ax2.legend(handles=network_key(dead=True), loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=3,
-               frameon=False, handlelength=1.5, columnspacing=1.2)
+    ax2.legend(
+        handles=network_key(dead=True),
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.1),
+        ncols=3,
+        frameon=False,
+        handlelength=1.5,
+        columnspacing=1.2,
+    )
     fig.subplots_adjust(left=0.07, right=0.99, bottom=0.22, top=0.9, wspace=0.15)
     return fig
 
@@ -280,9 +325,14 @@ def dead_units_panel(**overrides):
     for name in overrides:
         _validate.choice("setting", name, values)
     values.update(overrides)
-    return slider_panel(run_dead_units, plot_dead_units, fixed={"seed": values["seed"]}, figsize=(9, 3.9),
-                        lr=log_slider(0.01, 10, values["lr"], description="learning rate"),
-                        init=dropdown(INITS, values["init"], description="init"))
+    return slider_panel(
+        run_dead_units,
+        plot_dead_units,
+        fixed={"seed": values["seed"]},
+        figsize=(9, 3.9),
+        lr=log_slider(0.01, 10, values["lr"], description="learning rate"),
+        init=dropdown(INITS, values["init"], description="init"),
+    )
 
 
 # --- 3. the lottery ticket ------------------------------------------------------------------------------------
@@ -302,6 +352,7 @@ class TicketRound:
     """One round: the weights kept per layer, and for the pruned net trained from its reset weights and for the
     same structure randomly re-initialized, the early-stopping iteration (the step of the lowest validation
     loss, checked once per epoch) and the test accuracy at that iteration."""
+
     round: int
     kept: list
     sizes: list
@@ -309,7 +360,7 @@ class TicketRound:
     ticket_iteration: int
     random_accuracy: float
     random_iteration: int
-    input_kept: np.ndarray = None      # (64,) fraction of each input pixel's weights still kept
+    input_kept: np.ndarray = None  # (64,) fraction of each input pixel's weights still kept
 
     @property
     def fractions(self):
@@ -331,8 +382,10 @@ class LotteryResult:
     @property
     def status(self):
         last = self.rounds[-1]
-        return (f"round {last.round}: {100 * last.total_fraction:.1f}% of weights left; test accuracy "
-                f"{last.ticket_accuracy:.3f} (ticket) vs {last.random_accuracy:.3f} (random re-init)")
+        return (
+            f"round {last.round}: {100 * last.total_fraction:.1f}% of weights left; test accuracy "
+            f"{last.ticket_accuracy:.3f} (ticket) vs {last.random_accuracy:.3f} (random re-init)"
+        )
 
     def column(self, name):
         return np.array([getattr(r, name) for r in self.rounds])
@@ -342,16 +395,38 @@ def _train_once(model, data, lr, epochs, batch_size, seed):
     """Mini-batch SGD with the batch order fixed by `seed`; returns (early-stopping iteration, test accuracy
     there)."""
     curve = AccuracyCurve(data["X_test"], data["y_test"])
-    hist = fit(model, data["X_train"], data["Y_train"], loss=softmax_cross_entropy, optimizer=SGD(lr),
-               epochs=epochs, batch_size=batch_size, rng=_validate.generator(seed), X_val=data["X_val"],
-               y_val=data["Y_val"], callbacks=[curve], record_grad_norms=False)
+    hist = fit(
+        model,
+        data["X_train"],
+        data["Y_train"],
+        loss=softmax_cross_entropy,
+        optimizer=SGD(lr),
+        epochs=epochs,
+        batch_size=batch_size,
+        rng=_validate.generator(seed),
+        X_val=data["X_val"],
+        y_val=data["Y_val"],
+        callbacks=[curve],
+        record_grad_norms=False,
+    )
     best = int(np.argmin(hist.val_loss))
     steps_per_epoch = hist.steps // len(hist.val_loss)
     return (best + 1) * steps_per_epoch, curve.accuracy[best]
 
 
-def run_lottery_ticket(width=64, rounds=4, rate=0.2, output_rate=None, rewind=True, epochs=20, lr=0.5,
-                       batch_size=64, seed=0, control=True, progress=None):
+def run_lottery_ticket(
+    width=64,
+    rounds=4,
+    rate=0.2,
+    output_rate=None,
+    rewind=True,
+    epochs=20,
+    lr=0.5,
+    batch_size=64,
+    seed=0,
+    control=True,
+    progress=None,
+):
     """Iterative magnitude pruning of a 64-width-10 ReLU net on the digits (train 60%, validation 15%,
     test 25%). Round 0 trains the dense net; each later round prunes `rate` of each hidden layer's surviving
     weights and `output_rate` (default rate / 2, the paper's 20% / 10%) of the output layer's, resets the
@@ -367,7 +442,7 @@ def run_lottery_ticket(width=64, rounds=4, rate=0.2, output_rate=None, rewind=Tr
         progress.max, progress.value = rounds + 1, 0
 
     def train(m, k):
-        twin = copy.deepcopy(m)                 # same masks; trained from fresh weights below
+        twin = copy.deepcopy(m)  # same masks; trained from fresh weights below
         ticket = _train_once(m, data, lr, epochs, batch_size, seed)
         rand = (np.nan, np.nan)
         if control is True or (control is not False and k in control):
@@ -376,8 +451,16 @@ def run_lottery_ticket(width=64, rounds=4, rate=0.2, output_rate=None, rewind=Tr
         if progress is not None:
             progress.value = k + 1
         layers = masked_layers(m)
-        return TicketRound(k, [l.n_kept for l in layers], [l.mask.size for l in layers], ticket[1], ticket[0],
-                           rand[1], rand[0], layers[0].mask.mean(axis=1))
+        return TicketRound(
+            k,
+            [l.n_kept for l in layers],
+            [l.mask.size for l in layers],
+            ticket[1],
+            ticket[0],
+            rand[1],
+            rand[0],
+            layers[0].mask.mean(axis=1),
+        )
 
     recs = iterative_pruning(model, train, rounds, rate, output_rate=output_rate, rewind_weights=rewind)
     return LotteryResult(recs, rate, output_rate, rewind, width)
@@ -394,8 +477,10 @@ def count_table(width=64, rounds=4, rate=0.2, output_rate=None):
     """Weights kept per round by the rounding rule, next to the exact n (1 - rate)^k."""
     output_rate = rate / 2 if output_rate is None else output_rate
     n_h, n_o = 64 * width, width * 10
-    rows = [f"{'round':>5} {'hidden kept':>11} {'n*%.2g^k' % (1 - rate):>11} {'output kept':>11} "
-            f"{'n*%.2g^k' % (1 - output_rate):>11}"]
+    rows = [
+        f"{'round':>5} {'hidden kept':>11} {'n*%.2g^k' % (1 - rate):>11} {'output kept':>11} "
+        f"{'n*%.2g^k' % (1 - output_rate):>11}"
+    ]
     for k, (h, o) in enumerate(expected_kept(width, rounds, rate, output_rate)):
         rows.append(f"{k:>5} {h:>11} {n_h * (1 - rate) ** k:>11.3f} {o:>11} {n_o * (1 - output_rate) ** k:>11.3f}")
     return "\n".join(rows)
@@ -407,8 +492,10 @@ def lottery_table(result):
     rows = [f"{'round':>5} {'% left':>7} {'acc (' + name + ')':>14} {'iter':>5} {'acc (random)':>13} {'iter':>5}"]
     for r in result.rounds:
         rand = ("-", "-") if np.isnan(r.random_accuracy) else (f"{r.random_accuracy:.3f}", r.random_iteration)
-        rows.append(f"{r.round:>5} {100 * r.total_fraction:>7.2f} {r.ticket_accuracy:>14.3f} "
-                    f"{r.ticket_iteration:>5} {rand[0]:>13} {rand[1]:>5}")
+        rows.append(
+            f"{r.round:>5} {100 * r.total_fraction:>7.2f} {r.ticket_accuracy:>14.3f} "
+            f"{r.ticket_iteration:>5} {rand[0]:>13} {rand[1]:>5}"
+        )
     return "\n".join(rows)
 
 
@@ -423,6 +510,7 @@ def border_and_inner_kept(ticket_round):
 def progress_bar(description="rounds trained"):
     """An ipywidgets progress bar to pass as `progress=` (display it first; headless it only counts)."""
     import ipywidgets as widgets
+
     return widgets.IntProgress(description=description, style={"description_width": "initial"})
 
 
@@ -434,11 +522,13 @@ def plot_lottery(result, fig, others=None):
     ax1, ax2, ax3 = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1, 0.55]})
     pct = 100 * result.column("total_fraction")
     name = "winning ticket (rewound)" if result.rewind else "pruned, trained values kept"
-    for ax, col, label in ((ax1, "accuracy", "test accuracy at early stop"),
-                           (ax2, "iteration", "early-stopping iteration")):
+    for ax, col, label in (
+        (ax1, "accuracy", "test accuracy at early stop"),
+        (ax2, "iteration", "early-stopping iteration"),
+    ):
         ax.plot(pct, result.column(f"ticket_{col}"), "o-", ms=3, label=name)
         rand = result.column(f"random_{col}").astype(float)
-        if not np.all(np.isnan(rand)):                 # rounds without a control are left out, not drawn as gaps
+        if not np.all(np.isnan(rand)):  # rounds without a control are left out, not drawn as gaps
             ok = ~np.isnan(rand)
             ax.plot(pct[ok], rand[ok], "s--", ms=3, label="random re-init")
         ax.set(xscale="log", xlabel="% of weights remaining", ylabel=label)
@@ -449,18 +539,26 @@ def plot_lottery(result, fig, others=None):
     lo = np.nanmin(np.r_[result.column("ticket_accuracy"), result.column("random_accuracy")].astype(float))
     if others is not None:
         _plot_other_seeds(ax1, [r for r in others.runs if r is not result], pct, name)
-    ax2.set_ylim(0, 1.1 * np.nanmax(np.r_[result.column("ticket_iteration"),
-                                         result.column("random_iteration")].astype(float)))
-    ax1.set_ylim(min(0.9, np.floor(100 * lo) / 100 - 0.01), 1.0)   # a fixed span: a 1-point wobble stays small
+    ax2.set_ylim(
+        0, 1.1 * np.nanmax(np.r_[result.column("ticket_iteration"), result.column("random_iteration")].astype(float))
+    )
+    ax1.set_ylim(min(0.9, np.floor(100 * lo) / 100 - 0.01), 1.0)  # a fixed span: a 1-point wobble stays small
     im = ax3.imshow(result.rounds[-1].input_kept.reshape(8, 8), cmap="viridis", vmin=0, vmax=1)
     ax3.set(title=f"weights kept per pixel\n(round {result.rounds[-1].round})", xticks=[], yticks=[])
     fig.colorbar(im, ax=ax3, fraction=0.046)
     handles, labels = ax1.get_legend_handles_labels()
     top = 0.86 if len(labels) <= 2 else 0.79
     fig.subplots_adjust(left=0.08, right=0.94, bottom=0.16, top=top, wspace=0.38)
-    x0, x1 = ax1.get_position().x0, ax2.get_position().x1      # one key above both line plots
-    fig.legend(handles, labels, loc="lower center", bbox_to_anchor=((x0 + x1) / 2, top + 0.01), ncols=2,
-               frameon=False, columnspacing=1.5)
+    x0, x1 = ax1.get_position().x0, ax2.get_position().x1  # one key above both line plots
+    fig.legend(
+        handles,
+        labels,
+        loc="lower center",
+        bbox_to_anchor=((x0 + x1) / 2, top + 0.01),
+        ncols=2,
+        frameon=False,
+        columnspacing=1.5,
+    )
     return fig
 
 
@@ -469,16 +567,33 @@ def _plot_other_seeds(ax, runs, pct, name):
     for i, run in enumerate(runs):
         rand = run.column("random_accuracy").astype(float)
         ok = ~np.isnan(rand)
-        ax.plot(pct, run.column("ticket_accuracy"), "o", ms=3, color="C0", alpha=0.3, zorder=1,
-                label=f"{name.split(' (')[0]}, other {len(runs)} seeds" if i == 0 else None)
-        ax.plot(pct[ok], rand[ok], "s", ms=3, color="C1", alpha=0.45, zorder=1,
-                label=f"random re-init, other {len(runs)} seeds" if i == 0 else None)
+        ax.plot(
+            pct,
+            run.column("ticket_accuracy"),
+            "o",
+            ms=3,
+            color="C0",
+            alpha=0.3,
+            zorder=1,
+            label=f"{name.split(' (')[0]}, other {len(runs)} seeds" if i == 0 else None,
+        )
+        ax.plot(
+            pct[ok],
+            rand[ok],
+            "s",
+            ms=3,
+            color="C1",
+            alpha=0.45,
+            zorder=1,
+            label=f"random re-init, other {len(runs)} seeds" if i == 0 else None,
+        )
 
 
 @dataclass
 class TicketSeeds:
     """The lottery ticket over several seeds (each seed: its own data split, initial weights and batch order).
     ticket and random are test accuracies, shape (n_seeds, rounds + 1), random NaN where no control ran."""
+
     seeds: tuple
     runs: list
     control_rounds: tuple
@@ -500,8 +615,15 @@ class TicketSeeds:
         and sd, and the number of seeds in which the ticket scores higher."""
         t, r = 100 * self.ticket[:, k], 100 * self.random[:, k]
         g = t - r
-        return dict(ticket=t.mean(), ticket_sd=t.std(ddof=1), random=r.mean(), random_sd=r.std(ddof=1),
-                    gap=g.mean(), gap_sd=g.std(ddof=1), ahead=int((g > 0).sum()))
+        return dict(
+            ticket=t.mean(),
+            ticket_sd=t.std(ddof=1),
+            random=r.mean(),
+            random_sd=r.std(ddof=1),
+            gap=g.mean(),
+            gap_sd=g.std(ddof=1),
+            ahead=int((g > 0).sum()),
+        )
 
     def table(self):
         """One row per round with a control: mean +- sd over seeds, in percent."""
@@ -509,21 +631,27 @@ class TicketSeeds:
         rows = [f"{'round':>5} {'% left':>7} {'ticket':>11} {'random':>11} {'gap':>11} {'ticket ahead':>13}"]
         for k in self.control_rounds:
             s = self.summary(k)
-            rows.append(f"{k:>5} {100 * self.fraction[k]:>7.1f} {s['ticket']:>5.1f} ± {s['ticket_sd']:.1f} "
-                        f"{s['random']:>5.1f} ± {s['random_sd']:.1f} {s['gap']:>+5.1f} ± {s['gap_sd']:.1f} "
-                        f"{s['ahead']:>6} of {n}")
+            rows.append(
+                f"{k:>5} {100 * self.fraction[k]:>7.1f} {s['ticket']:>5.1f} ± {s['ticket_sd']:.1f} "
+                f"{s['random']:>5.1f} ± {s['random_sd']:.1f} {s['gap']:>+5.1f} ± {s['gap_sd']:.1f} "
+                f"{s['ahead']:>6} of {n}"
+            )
         return "\n".join(rows)
 
     def markdown_table(self):
         """The same rows as a markdown table, for a lesson's prose (its test compares the two)."""
         n = len(self.seeds)
-        rows = ["| round | % of weights left | ticket, % | random re-init, % | gap, points | ticket ahead |",
-                "|---:|---:|---:|---:|---:|---:|"]
+        rows = [
+            "| round | % of weights left | ticket, % | random re-init, % | gap, points | ticket ahead |",
+            "|---:|---:|---:|---:|---:|---:|",
+        ]
         for k in self.control_rounds:
             s = self.summary(k)
-            rows.append(f"| {k} | {100 * self.fraction[k]:.1f} | {s['ticket']:.1f} ± {s['ticket_sd']:.1f} | "
-                        f"{s['random']:.1f} ± {s['random_sd']:.1f} | {s['gap']:+.1f} ± {s['gap_sd']:.1f} | "
-                        f"{s['ahead']} of {n} |")
+            rows.append(
+                f"| {k} | {100 * self.fraction[k]:.1f} | {s['ticket']:.1f} ± {s['ticket_sd']:.1f} | "
+                f"{s['random']:.1f} ± {s['random_sd']:.1f} | {s['gap']:+.1f} ± {s['gap_sd']:.1f} | "
+                f"{s['ahead']} of {n} |"
+            )
         return "\n".join(rows)
 
 
@@ -532,8 +660,9 @@ def run_ticket_seeds(n_seeds=5, first_seed=0, rounds=9, control_every=3, progres
     control trained only every `control_every` rounds and in the last one (to keep the run to seconds); kw as
     for run_lottery_ticket. `progress` counts seeds."""
     seeds = tuple(range(first_seed, first_seed + _validate.positive_int("n_seeds", n_seeds)))
-    control = tuple(sorted(set(range(0, rounds + 1, _validate.positive_int("control_every", control_every)))
-                           | {rounds}))
+    control = tuple(
+        sorted(set(range(0, rounds + 1, _validate.positive_int("control_every", control_every))) | {rounds})
+    )
     if progress is not None:
         progress.max, progress.value = len(seeds), 0
     runs = []
@@ -551,8 +680,10 @@ def plot_ticket_seeds(result, fig):
     k = list(result.control_rounds)
     pct = 100 * result.fraction[k]
     lo = 90.0
-    for acc, fmt, color, label in ((result.ticket, "o-", "C0", "winning ticket (rewound)"),
-                                   (result.random, "s--", "C1", "random re-init")):
+    for acc, fmt, color, label in (
+        (result.ticket, "o-", "C0", "winning ticket (rewound)"),
+        (result.random, "s--", "C1", "random re-init"),
+    ):
         a = 100 * acc[:, k]
         mean, sd = a.mean(axis=0), a.std(axis=0, ddof=1) if len(a) > 1 else np.zeros(len(k))
         ax1.errorbar(pct, mean, yerr=sd, fmt=fmt, ms=4, capsize=3, color=color, label=label)
@@ -582,7 +713,7 @@ class _ProgressPanel(SliderPanel):
 
     @property
     def widget(self):
-        box = super().widget            # keeps whatever the base panel sets on its box
+        box = super().widget  # keeps whatever the base panel sets on its box
         box.children = (box.children[0], self.fixed["progress"], *box.children[1:])
         return box
 
@@ -597,7 +728,7 @@ def _lottery_prefix(rounds, max_rounds, progress=None, **settings):
     if key not in _LOTTERY_CACHE:
         _LOTTERY_CACHE[key] = run_lottery_ticket(rounds=max_rounds, progress=progress, **settings)
     full = _LOTTERY_CACHE[key]
-    return LotteryResult(full.rounds[:rounds + 1], full.rate, full.output_rate, full.rewind, full.width)
+    return LotteryResult(full.rounds[: rounds + 1], full.rate, full.output_rate, full.rewind, full.width)
 
 
 def lottery_panel(**overrides):
@@ -608,11 +739,12 @@ def lottery_panel(**overrides):
     for name in overrides:
         _validate.choice("setting", name, values)
     values.update(overrides)
-    _validate.positive_int("max_rounds", values["max_rounds"])   # the rounds slider's top
-    fixed = dict(max_rounds=values["max_rounds"], epochs=values["epochs"], seed=values["seed"],
-                 progress=progress_bar())
-    controls = dict(width=int_slider(8, 128, values["width"], step=8, description="hidden units"),
-                    rate=dropdown((0.1, 0.2, 0.3, 0.5), values["rate"], description="pruning rate"),
-                    rounds=int_slider(0, values["max_rounds"], values["rounds"], description="rounds"),
-                    rewind=toggle(values["rewind"], description="rewind to initial weights"))
+    _validate.positive_int("max_rounds", values["max_rounds"])  # the rounds slider's top
+    fixed = dict(max_rounds=values["max_rounds"], epochs=values["epochs"], seed=values["seed"], progress=progress_bar())
+    controls = dict(
+        width=int_slider(8, 128, values["width"], step=8, description="hidden units"),
+        rate=dropdown((0.1, 0.2, 0.3, 0.5), values["rate"], description="pruning rate"),
+        rounds=int_slider(0, values["max_rounds"], values["rounds"], description="rounds"),
+        rewind=toggle(values["rewind"], description="rewind to initial weights"),
+    )
     return _ProgressPanel(_lottery_prefix, plot_lottery, controls, fixed=fixed, figsize=(9, 3.4))

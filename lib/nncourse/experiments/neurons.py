@@ -4,6 +4,7 @@ hand-built and a learned "box detector", regression versus classification heads,
 The detector follows the exercise in the course brief: inputs (x1, x2, x3); the output fires only when x2 is
 in [-1, 5] and x3 is in [-8, -4] (x1 is irrelevant).
 """
+
 import copy
 import math
 from dataclasses import dataclass, field
@@ -36,14 +37,23 @@ def neuron_by_hand(x, w, b, target):
     dE_da = a - target
     da_dz = a * (1.0 - a)
     dE_dz = dE_da * da_dz
-    return {"z": z, "a": a, "loss": loss, "dE_da": dE_da, "da_dz": da_dz, "dE_dz": dE_dz,
-            "dE_dw": [dE_dz * xi for xi in x], "dE_db": dE_dz, "dE_dx": [dE_dz * wi for wi in w]}
+    return {
+        "z": z,
+        "a": a,
+        "loss": loss,
+        "dE_da": dE_da,
+        "da_dz": da_dz,
+        "dE_dz": dE_dz,
+        "dE_dw": [dE_dz * xi for xi in x],
+        "dE_db": dE_dz,
+        "dE_dx": [dE_dz * wi for wi in w],
+    }
 
 
 def neuron_by_library(x, w, b, target, activation_name="sigmoid"):
     """The same neuron as a Dense(D, 1) layer plus an activation layer plus `half_sse`, run forward and
     backward by the library. Returns the keys of `neuron_by_hand` (dE_da, da_dz omitted) as floats/lists."""
-    x = _validate.finite_array("x", x, ndim=1)[None, :]               # a batch of one: (1, D)
+    x = _validate.finite_array("x", x, ndim=1)[None, :]  # a batch of one: (1, D)
     dense = Dense.from_arrays(np.asarray(w, dtype=np.float64)[:, None], [b])
     act = activation(activation_name)
     z = dense.forward(x)
@@ -51,9 +61,15 @@ def neuron_by_library(x, w, b, target, activation_name="sigmoid"):
     loss, dE_da = half_sse(a, np.array([[target]], dtype=np.float64))
     dE_dz = act.backward(dE_da)
     dE_dx = dense.backward(dE_dz)
-    return {"z": float(z[0, 0]), "a": float(a[0, 0]), "loss": loss, "dE_dz": float(dE_dz[0, 0]),
-            "dE_dw": dense.grads["W"][:, 0].tolist(), "dE_db": float(dense.grads["b"][0]),
-            "dE_dx": dE_dx[0].tolist()}
+    return {
+        "z": float(z[0, 0]),
+        "a": float(a[0, 0]),
+        "loss": loss,
+        "dE_dz": float(dE_dz[0, 0]),
+        "dE_dw": dense.grads["W"][:, 0].tolist(),
+        "dE_db": float(dense.grads["b"][0]),
+        "dE_dx": dE_dx[0].tolist(),
+    }
 
 
 def neuron_after_step(x, w, b, target, lr=1.0):
@@ -69,8 +85,7 @@ def neuron_after_step(x, w, b, target, lr=1.0):
 # Activation functions
 
 
-def activation_table(names=("identity", "sigmoid", "tanh", "relu", "leaky_relu", "selu"), z_max=6.0,
-                     points=1201):
+def activation_table(names=("identity", "sigmoid", "tanh", "relu", "leaky_relu", "selu"), z_max=6.0, points=1201):
     """Per activation: f(0), f'(0), the largest f' on [-z_max, z_max] and where it is, and f'(-3), f'(3).
     The grid contains z = 0 exactly (points odd)."""
     z = np.linspace(-z_max, z_max, points)
@@ -79,9 +94,14 @@ def activation_table(names=("identity", "sigmoid", "tanh", "relu", "leaky_relu",
         act = activation(name)
         slope = act.derivative(z)
         i = int(np.argmax(slope))
-        rows[name] = {"f(0)": float(act.function(np.array(0.0))), "f'(0)": float(act.derivative(np.array(0.0))),
-                      "max f'": float(slope[i]), "argmax": float(z[i]),
-                      "f'(-3)": float(act.derivative(np.array(-3.0))), "f'(3)": float(act.derivative(np.array(3.0)))}
+        rows[name] = {
+            "f(0)": float(act.function(np.array(0.0))),
+            "f'(0)": float(act.derivative(np.array(0.0))),
+            "max f'": float(slope[i]),
+            "argmax": float(z[i]),
+            "f'(-3)": float(act.derivative(np.array(-3.0))),
+            "f'(3)": float(act.derivative(np.array(3.0))),
+        }
     return rows
 
 
@@ -123,9 +143,13 @@ def hand_detector(steepness=10.0, and_threshold=3.5, and_gain=10.0):
     k = _validate.positive("steepness", steepness)
     gain = _validate.positive("and_gain", and_gain)
     (lo2, hi2), (lo3, hi3) = BOX["x2"], BOX["x3"]
-    W = k * np.array([[0.0, 0.0, 0.0, 0.0],      # x1: ignored
-                      [1.0, -1.0, 0.0, 0.0],     # x2
-                      [0.0, 0.0, 1.0, -1.0]])    # x3
+    W = k * np.array(
+        [
+            [0.0, 0.0, 0.0, 0.0],  # x1: ignored
+            [1.0, -1.0, 0.0, 0.0],  # x2
+            [0.0, 0.0, 1.0, -1.0],
+        ]
+    )  # x3
     b = k * np.array([-lo2, hi2, -lo3, hi3])
     hidden = Dense.from_arrays(W, b)
     out = Dense.from_arrays(np.full((4, 1), gain), [-gain * float(and_threshold)])
@@ -178,15 +202,17 @@ class DetectorResult:
     history: object
     train_accuracy: float
     test_accuracy: float
-    baseline_accuracy: float      # always answering "no" on the test set
-    hand_test_accuracy: float     # the hand-built detector on the same test set
+    baseline_accuracy: float  # always answering "no" on the test set
+    hand_test_accuracy: float  # the hand-built detector on the same test set
     X_test: np.ndarray = field(repr=False)
     y_test: np.ndarray = field(repr=False)
 
     @property
     def status(self):
-        return (f"train accuracy {self.train_accuracy:.3f}, test accuracy {self.test_accuracy:.3f} "
-                f"(always 'no': {self.baseline_accuracy:.3f})")
+        return (
+            f"train accuracy {self.train_accuracy:.3f}, test accuracy {self.test_accuracy:.3f} "
+            f"(always 'no': {self.baseline_accuracy:.3f})"
+        )
 
 
 def run_learned_detector(n_samples=1000, hidden=8, activation_name="tanh", lr=1.0, epochs=2000, seed=0):
@@ -197,12 +223,21 @@ def run_learned_detector(n_samples=1000, hidden=8, activation_name="tanh", lr=1.
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, rng)
     scaler = Standardizer().fit(X_tr)
     net = mlp([3, hidden, 1], activation_name, rng=rng)
-    history = fit(net, scaler.transform(X_tr), y_tr, loss="bce_with_logits", lr=lr, epochs=epochs,
-                  record_grad_norms=False)
+    history = fit(
+        net, scaler.transform(X_tr), y_tr, loss="bce_with_logits", lr=lr, epochs=epochs, record_grad_norms=False
+    )
     model = fold_standardizer(net, scaler)
-    with np.errstate(all="ignore"):     # a diverged run has non-finite weights: it scores, it does not warn
-        return DetectorResult(model, history, accuracy(model, X_tr, y_tr), accuracy(model, X_te, y_te),
-                              float(np.mean(y_te == 0)), accuracy(hand_detector(), X_te, y_te), X_te, y_te)
+    with np.errstate(all="ignore"):  # a diverged run has non-finite weights: it scores, it does not warn
+        return DetectorResult(
+            model,
+            history,
+            accuracy(model, X_tr, y_tr),
+            accuracy(model, X_te, y_te),
+            float(np.mean(y_te == 0)),
+            accuracy(hand_detector(), X_te, y_te),
+            X_te,
+            y_te,
+        )
 
 
 def _draw_box(ax):
@@ -213,8 +248,16 @@ def _draw_box(ax):
 def plot_detector(model, ax, title=""):
     """The probability a detector gives over (x2, x3) at x1 = 0, with the true box dashed."""
     x2, x3, prob = detector_grid(model)
-    im = ax.imshow(prob, origin="lower", extent=(x2[0], x2[-1], x3[0], x3[-1]), cmap="RdBu_r",
-                   vmin=0, vmax=1, aspect="auto", interpolation="nearest")
+    im = ax.imshow(
+        prob,
+        origin="lower",
+        extent=(x2[0], x2[-1], x3[0], x3[-1]),
+        cmap="RdBu_r",
+        vmin=0,
+        vmax=1,
+        aspect="auto",
+        interpolation="nearest",
+    )
     _draw_box(ax)
     ax.set(xlabel="$x_2$", ylabel="$x_3$", title=title)
     return im
@@ -225,7 +268,7 @@ def plot_unit_lines(model, ax, x1=0.0):
     W, b = model.layers[0].params["W"], model.layers[0].params["b"] + x1 * model.layers[0].params["W"][0]
     x2 = np.array(DATA_RANGES["x2"])
     for j in range(W.shape[1]):
-        if abs(W[2, j]) > 1e-12:        # z = W[1] x2 + W[2] x3 + b = 0  ->  x3 = -(W[1] x2 + b) / W[2]
+        if abs(W[2, j]) > 1e-12:  # z = W[1] x2 + W[2] x3 + b = 0  ->  x3 = -(W[1] x2 + b) / W[2]
             ax.plot(x2, -(W[1, j] * x2 + b[j]) / W[2, j], color="0.4", lw=0.8)
         elif abs(W[1, j]) > 1e-12:
             ax.axvline(-b[j] / W[1, j], color="0.4", lw=0.8)
@@ -240,8 +283,7 @@ def plot_detectors(result, fig):
     im = plot_detector(result.model, axes[1], f"learned (test accuracy {result.test_accuracy:.3f})")
     plot_unit_lines(result.model, axes[1])
     wrong = ((result.model.predict(result.X_test) > 0) != (result.y_test > 0.5)).ravel()
-    axes[1].scatter(result.X_test[wrong, 1], result.X_test[wrong, 2], marker="x", c="k", s=18,
-                    label="test errors")
+    axes[1].scatter(result.X_test[wrong, 1], result.X_test[wrong, 2], marker="x", c="k", s=18, label="test errors")
     axes[1].legend(loc="upper right")
     axes[1].set_ylabel("")
     fig.colorbar(im, ax=axes, label="probability the detector fires", shrink=0.9)
@@ -279,8 +321,8 @@ class HeadsResult:
     y_label: np.ndarray
     p: np.ndarray
     x_curve: np.ndarray
-    curves: dict          # (task, head) -> output on x_curve (probability for the logistic head)
-    fits: dict            # (task, head) -> {"mse", "min", "max"} on the training points
+    curves: dict  # (task, head) -> output on x_curve (probability for the logistic head)
+    fits: dict  # (task, head) -> {"mse", "min", "max"} on the training points
 
 
 def run_heads(n_samples=80, hidden=8, lr=0.2, epochs=1500, seed=0):
@@ -296,12 +338,16 @@ def run_heads(n_samples=80, hidden=8, lr=0.2, epochs=1500, seed=0):
         y = y_real if task == "real target" else y_label
         net = mlp([1, hidden, 1], "tanh", output_activation=out_act, rng=_validate.generator(init_seed))
         history = fit(net, x, y, loss=loss, lr=lr, epochs=epochs, record_grad_norms=False)
-        squash = loss == "bce_with_logits"       # this head's output is a logit: report the probability
-        with np.errstate(all="ignore"):          # a diverged run has inf weights: its numbers become NaN
+        squash = loss == "bce_with_logits"  # this head's output is a logit: report the probability
+        with np.errstate(all="ignore"):  # a diverged run has inf weights: its numbers become NaN
             out = probability(net, x) if squash else net.predict(x)
             curves[(task, head)] = (probability(net, x_curve) if squash else net.predict(x_curve)).ravel()
-            fits[(task, head)] = {"mse": float(np.mean((out - y) ** 2)), "min": float(out.min()),
-                                  "max": float(out.max()), "status": history.status}
+            fits[(task, head)] = {
+                "mse": float(np.mean((out - y) ** 2)),
+                "min": float(out.min()),
+                "max": float(out.max()),
+                "status": history.status,
+            }
             if history.diverged:
                 fits[(task, head)].update(mse=float("nan"), min=float("nan"), max=float("nan"))
     return HeadsResult(x, y_real, y_label, p, x_curve.ravel(), curves, fits)
@@ -315,7 +361,7 @@ def format_heads(result):
     return "\n".join(lines)
 
 
-HEAD_COLOURS = {"linear + MSE": "C0", "sigmoid + MSE": "C1", "logistic + BCE": "C2"}   # one colour per head
+HEAD_COLOURS = {"linear + MSE": "C0", "sigmoid + MSE": "C1", "logistic + BCE": "C2"}  # one colour per head
 
 
 def plot_heads(result, fig):
@@ -330,7 +376,7 @@ def plot_heads(result, fig):
         ax.set(xlabel="x", title=task)
     axes[1].plot(result.x.ravel(), result.p.ravel(), "k:", lw=1.5, label="true p(y=1 | x)")
     axes[1].axhspan(0, 1, color="0.93", zorder=-1)
-    axes[0].set_ylim(-2.4, 3.7)              # room for the legends above the data
+    axes[0].set_ylim(-2.4, 3.7)  # room for the legends above the data
     axes[1].set_ylim(-0.15, 1.45)
     for ax in axes:
         ax.legend(loc="upper center", ncols=2)
@@ -340,7 +386,7 @@ def plot_heads(result, fig):
 # ---------------------------------------------------------------------------------------------------------------
 # Slider panels
 
-PLANE = (-3.0, 3.0)   # the input plane the neuron panel shows
+PLANE = (-3.0, 3.0)  # the input plane the neuron panel shows
 
 
 @dataclass
@@ -350,12 +396,13 @@ class NeuronResult:
     activation: str
     x1: np.ndarray = field(repr=False)
     x2: np.ndarray = field(repr=False)
-    a: np.ndarray = field(repr=False)       # (R, R) output over the plane, indexed [x2, x1]
+    a: np.ndarray = field(repr=False)  # (R, R) output over the plane, indexed [x2, x1]
 
     @property
     def status(self):
         def term(v, name):
             return f" {'-' if v < 0 else '+'} {abs(v):.3g}{name}"
+
         z = f"{self.w[0]:.3g} x1" + term(self.w[1], " x2") + term(self.b, "")
         return f"a = {self.activation}({z}): output from {self.a.min():.3g} to {self.a.max():.3g} on the plane"
 
@@ -387,18 +434,23 @@ def plot_neuron(result, fig):
     covers. Plain-text labels, few fixed ticks, no legend and no tight_layout: this figure is redrawn on
     every slider move, and those are what cost the time."""
     ax_plane, ax_f = fig.subplots(1, 2)
-    im = ax_plane.imshow(result.a, origin="lower", extent=PLANE * 2, cmap="viridis", aspect="equal",
-                         interpolation="nearest")
+    im = ax_plane.imshow(
+        result.a, origin="lower", extent=PLANE * 2, cmap="viridis", aspect="equal", interpolation="nearest"
+    )
     _z_line(ax_plane, result.w, result.b)
     fig.colorbar(im, ax=ax_plane, label="a", ticks=np.linspace(result.a.min(), result.a.max(), 3), format="%.3g")
-    ax_plane.set(xlabel="x1", ylabel="x2", title="output a (dashed: z = 0)",
-                 xticks=[-3, 0, 3], yticks=[-3, 0, 3])
+    ax_plane.set(xlabel="x1", ylabel="x2", title="output a (dashed: z = 0)", xticks=[-3, 0, 3], yticks=[-3, 0, 3])
     reach = abs(result.w[0]) * PLANE[1] + abs(result.w[1]) * PLANE[1]
     z = np.linspace(-6, 6, 241)
     ax_f.plot(z, activation(result.activation).function(z), color="C0")
     ax_f.axvspan(result.b - reach, result.b + reach, color="C1", alpha=0.2)
-    ax_f.set(xlabel="z = w . x + b", ylabel="a = f(z)", title=f"{result.activation} (shaded: z on the plane)",
-             xlim=(-6, 6), xticks=[-6, -3, 0, 3, 6])
+    ax_f.set(
+        xlabel="z = w . x + b",
+        ylabel="a = f(z)",
+        title=f"{result.activation} (shaded: z on the plane)",
+        xlim=(-6, 6),
+        xticks=[-6, -3, 0, 3, 6],
+    )
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.17, top=0.9, wspace=0.3)
 
 
@@ -416,9 +468,12 @@ def _with_overrides(controls, overrides, fixed_names=("resolution",)):
 
 def neuron_panel(**overrides):
     """Sliders w1, w2, bias and an activation menu; the figure of `plot_neuron`."""
-    controls = {"w1": widgets.float_slider(-4, 4, 0.1, 1.0), "w2": widgets.float_slider(-4, 4, 0.1, -0.5),
-                "bias": widgets.float_slider(-4, 4, 0.1, 0.0),
-                "activation_name": widgets.dropdown(list(ACTIVATIONS), "sigmoid", "activation")}
+    controls = {
+        "w1": widgets.float_slider(-4, 4, 0.1, 1.0),
+        "w2": widgets.float_slider(-4, 4, 0.1, -0.5),
+        "bias": widgets.float_slider(-4, 4, 0.1, 0.0),
+        "activation_name": widgets.dropdown(list(ACTIVATIONS), "sigmoid", "activation"),
+    }
     controls, fixed = _with_overrides(controls, overrides)
     return widgets.slider_panel(run_neuron, plot_neuron, fixed=fixed, **controls)
 
@@ -430,12 +485,14 @@ class HandDetectorResult:
     x2: np.ndarray = field(repr=False)
     x3: np.ndarray = field(repr=False)
     prob: np.ndarray = field(repr=False)
-    grid_accuracy: float          # agreement with the true box on the grid
+    grid_accuracy: float  # agreement with the true box on the grid
 
     @property
     def status(self):
-        return (f"steepness {self.steepness:.3g}, AND threshold {self.and_threshold:.3g}: "
-                f"agrees with the box on {100 * self.grid_accuracy:.1f}% of the grid")
+        return (
+            f"steepness {self.steepness:.3g}, AND threshold {self.and_threshold:.3g}: "
+            f"agrees with the box on {100 * self.grid_accuracy:.1f}% of the grid"
+        )
 
 
 def run_hand_detector(steepness=10.0, and_threshold=3.5, resolution=120):
@@ -451,17 +508,27 @@ def run_hand_detector(steepness=10.0, and_threshold=3.5, resolution=120):
 def plot_hand_detector(result, fig):
     """The hand-built detector's probability over (x2, x3), the true box dashed."""
     ax = fig.subplots()
-    im = ax.imshow(result.prob, origin="lower", extent=(result.x2[0], result.x2[-1], result.x3[0], result.x3[-1]),
-                   cmap="RdBu_r", vmin=0, vmax=1, aspect="auto", interpolation="nearest")
+    im = ax.imshow(
+        result.prob,
+        origin="lower",
+        extent=(result.x2[0], result.x2[-1], result.x3[0], result.x3[-1]),
+        cmap="RdBu_r",
+        vmin=0,
+        vmax=1,
+        aspect="auto",
+        interpolation="nearest",
+    )
     _draw_box(ax)
     fig.colorbar(im, ax=ax, label="probability the detector fires")
-    ax.set(xlabel="x2", ylabel="x3", title="hand-built detector (x1 = 0)")   # plain text: faster redraw
+    ax.set(xlabel="x2", ylabel="x3", title="hand-built detector (x1 = 0)")  # plain text: faster redraw
     fig.subplots_adjust(left=0.12, right=0.98, bottom=0.15, top=0.9)
 
 
 def detector_panel(**overrides):
     """Sliders for the edge neurons' steepness and the AND neuron's threshold of the hand-built detector."""
-    controls = {"steepness": widgets.log_slider(0.1, 30, 10.0),
-                "and_threshold": widgets.float_slider(0.5, 3.9, 0.1, 3.5, "AND threshold")}
+    controls = {
+        "steepness": widgets.log_slider(0.1, 30, 10.0),
+        "and_threshold": widgets.float_slider(0.5, 3.9, 0.1, 3.5, "AND threshold"),
+    }
     controls, fixed = _with_overrides(controls, overrides)
     return widgets.slider_panel(run_hand_detector, plot_hand_detector, fixed=fixed, figsize=(6, 3.6), **controls)

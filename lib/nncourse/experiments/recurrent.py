@@ -6,28 +6,37 @@ Frasconi (1994) and Pascanu, Mikolov & Bengio (2013) for vanishing and exploding
 clipping by the global norm; Saxe, McClelland & Ganguli (2014) for orthogonal initialization; Le, Jaitly &
 Hinton (2015) for ReLU with identity recurrent weights (IRNN).
 """
+
 from dataclasses import dataclass, field
 
 import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
+from .. import _validate
 from ..clipping import clipper
 from ..diagnostics import dead_unit_fraction
 from ..gradcheck import check_layer
 from ..layers import Dense
 from ..model import Sequential
-from ..rnn import (RECURRENT_ACTIVATIONS, RECURRENT_INITS, RNN, TimeDistributed, fit_sequences,
-                   make_delayed_echo, sequence_accuracy)
+from ..rnn import (
+    RECURRENT_ACTIVATIONS,
+    RECURRENT_INITS,
+    RNN,
+    TimeDistributed,
+    fit_sequences,
+    make_delayed_echo,
+    sequence_accuracy,
+)
 from ..train import History
 from ..widgets import dropdown, float_slider, int_slider, slider_panel
-from .. import _validate
 
-COLORS = {"normal": "C0", "orthogonal": "C1", "identity": "C2"}   # the course style's Okabe-Ito colours
-DASHES = {"normal": "-", "orthogonal": "-", "identity": "--"}      # dashed: an orthogonal line under it shows
+COLORS = {"normal": "C0", "orthogonal": "C1", "identity": "C2"}  # the course style's Okabe-Ito colours
+DASHES = {"normal": "-", "orthogonal": "-", "identity": "--"}  # dashed: an orthogonal line under it shows
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Checking backpropagation through time
+
 
 def check_rnn(activation="tanh", seed=0, n=3, steps=5, n_in=2, hidden=4):
     """Relative errors ('x', 'Wx', 'Wh', 'b') between RNN.backward and central differences, with a random
@@ -47,6 +56,7 @@ def format_echo_example(X, y, lag, index=0):
 
 # ---------------------------------------------------------------------------------------------------------
 # The gradient through time
+
 
 @dataclass
 class GradientThroughTime:
@@ -68,12 +78,13 @@ class GradientThroughTime:
 
     @property
     def status(self):
-        return (f"{self.activation}, {self.init}, scale {self.scale:g}: gradient x {self.rate:.3g} per step back, "
-                f"{self.ratio[-1]:.3g} of it reaches {self.steps - 1} steps back")
+        return (
+            f"{self.activation}, {self.init}, scale {self.scale:g}: gradient x {self.rate:.3g} per step back, "
+            f"{self.ratio[-1]:.3g} of it reaches {self.steps - 1} steps back"
+        )
 
 
-def run_gradient_through_time(activation="tanh", init="orthogonal", scale=1.0, steps=50, hidden=64, batch=32,
-                              seed=0):
+def run_gradient_through_time(activation="tanh", init="orthogonal", scale=1.0, steps=50, hidden=64, batch=32, seed=0):
     """Forward a batch of random input sequences x_t ~ N(0, 1) (D = 1) through RNN(1, hidden), put a random
     upstream gradient on h_{T-1} only and backpropagate through time; measure the gradient reaching each
     earlier state. The inputs, Wx and the upstream gradient depend only on the seed, not on `init`, so
@@ -90,9 +101,9 @@ def run_gradient_through_time(activation="tanh", init="orthogonal", scale=1.0, s
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         h = layer.forward(x)
         layer.backward(dout)
-        grad = np.sqrt(np.mean(np.sum(layer.state_grads ** 2, axis=2), axis=0))[::-1]
+        grad = np.sqrt(np.mean(np.sum(layer.state_grads**2, axis=2), axis=0))[::-1]
         ratio = grad / grad[0]
-        state = np.sqrt(np.mean(np.sum(h ** 2, axis=2), axis=0))
+        state = np.sqrt(np.mean(np.sum(h**2, axis=2), axis=0))
         rate = float(ratio[-1] ** (1.0 / (steps - 1)))
     return GradientThroughTime(activation, init, float(scale), ratio, state, rate)
 
@@ -116,8 +127,10 @@ def run_seed_spread(activation="identity", inits=("normal", "orthogonal"), seeds
     {init: array of rates, one per seed}. An orthogonal matrix has every singular value equal to its scale, so
     a linear network (activation 'identity') keeps the gradient norm exactly, whatever the draw; a normal
     matrix of the same average gain stretches some directions and shrinks others, and the draw decides."""
-    return {init: np.array([run_gradient_through_time(activation, init, seed=s, **settings).rate for s in seeds])
-            for init in inits}
+    return {
+        init: np.array([run_gradient_through_time(activation, init, seed=s, **settings).rate for s in seeds])
+        for init in inits
+    }
 
 
 def format_seed_spread(spreads, steps):
@@ -125,10 +138,17 @@ def format_seed_spread(spreads, steps):
     highest factor per step over the seeds, and what each makes of the gradient after steps - 1 steps back."""
     k = _validate.positive_int("steps", steps) - 1
     rows = [(act, init, r) for act, by_init in spreads.items() for init, r in by_init.items()]
-    head = (f"{'activation':10s} {'init':10s} {'seeds':>5s} {'per step: lowest':>17s} {'highest':>8s} "
-            f"{f'after {k} steps: lowest':>23s} {'highest':>8s}")
-    return "\n".join([head] + [f"{act:10s} {init:10s} {len(r):5d} {r.min():17.3f} {r.max():8.3f} "
-                                f"{r.min() ** k:23.3g} {r.max() ** k:8.3g}" for act, init, r in rows])
+    head = (
+        f"{'activation':10s} {'init':10s} {'seeds':>5s} {'per step: lowest':>17s} {'highest':>8s} "
+        f"{f'after {k} steps: lowest':>23s} {'highest':>8s}"
+    )
+    return "\n".join(
+        [head]
+        + [
+            f"{act:10s} {init:10s} {len(r):5d} {r.min():17.3f} {r.max():8.3f} {r.min() ** k:23.3g} {r.max() ** k:8.3g}"
+            for act, init, r in rows
+        ]
+    )
 
 
 @dataclass
@@ -145,8 +165,12 @@ class GradientPanelResult:
 def run_gradient_panel(activation="tanh", scale=1.0, steps=50, hidden=64, batch=32, seed=0):
     """The panel's experiment: run_gradient_through_time for every recurrent init (normal, orthogonal,
     identity) at the same settings."""
-    return GradientPanelResult({init: run_gradient_through_time(activation, init, scale, steps, hidden, batch, seed)
-                                for init in RECURRENT_INITS})
+    return GradientPanelResult(
+        {
+            init: run_gradient_through_time(activation, init, scale, steps, hidden, batch, seed)
+            for init in RECURRENT_INITS
+        }
+    )
 
 
 def _fast_log_axis(axis):
@@ -187,22 +211,22 @@ def plot_gradient_through_time(result, fig):
     ax1.axhline(1.0, color="0.6", lw=0.8, ls=":")
     _fast_log_axis(ax1.yaxis)
     ratios = np.concatenate([_finite_positive(r.ratio) for r in runs.values()])
-    if np.nanmax(ratios) < 100 * np.nanmin(ratios):   # under two decades: ticks at 1, 2 and 5 times each power
+    if np.nanmax(ratios) < 100 * np.nanmin(ratios):  # under two decades: ticks at 1, 2 and 5 times each power
         ax1.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
     ax1.set(xlabel="k (steps back from the last step)", ylabel="gradient norm, relative to k = 0")
     r0 = next(iter(runs.values()))
     _title(ax1, f"gradient reaching step T-1-k ({r0.activation}, scale {r0.scale:g})")
     ax1.legend(loc="best")
     states = np.concatenate([_finite_positive(r.state_norm) for r in runs.values()])
-    if np.nanmax(states) > 100 * np.nanmin(states):   # log scale only when the state explodes or dies
+    if np.nanmax(states) > 100 * np.nanmin(states):  # log scale only when the state explodes or dies
         _fast_log_axis(ax2.yaxis)
-    elif np.any(np.isfinite(states)):   # from 0: the input's step-to-step noise is small next to the state's size
+    elif np.any(np.isfinite(states)):  # from 0: the input's step-to-step noise is small next to the state's size
         ax2.set_ylim(0, 1.1 * np.nanmax(states))
     ax2.set(xlabel="step t", ylabel="state norm |h_t|")
     for ax in (ax1, ax2):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     _title(ax2, "forward pass: size of the state")
-    fig.subplots_adjust(left=0.1, right=0.98, bottom=0.16, top=0.9, wspace=0.3)   # tight_layout is slow
+    fig.subplots_adjust(left=0.1, right=0.98, bottom=0.16, top=0.9, wspace=0.3)  # tight_layout is slow
     return fig
 
 
@@ -213,16 +237,20 @@ def gradient_panel(**overrides):
     for name in overrides:
         _validate.choice("setting", name, v)
     v.update(overrides)
-    return slider_panel(run_gradient_panel, plot_gradient_through_time,
-                        fixed={"hidden": v["hidden"], "batch": v["batch"]},
-                        activation=dropdown(RECURRENT_ACTIVATIONS, v["activation"], "activation"),
-                        scale=float_slider(0.5, 2.0, 0.05, v["scale"], "recurrent scale"),
-                        steps=int_slider(10, 100, v["steps"], step=5, description="sequence length T"),
-                        seed=int_slider(0, 20, v["seed"], description="seed"))
+    return slider_panel(
+        run_gradient_panel,
+        plot_gradient_through_time,
+        fixed={"hidden": v["hidden"], "batch": v["batch"]},
+        activation=dropdown(RECURRENT_ACTIVATIONS, v["activation"], "activation"),
+        scale=float_slider(0.5, 2.0, 0.05, v["scale"], "recurrent scale"),
+        steps=int_slider(10, 100, v["steps"], step=5, description="sequence length T"),
+        seed=int_slider(0, 20, v["seed"], description="seed"),
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------
 # The toy task: echo the bit seen `lag` steps ago
+
 
 @dataclass
 class EchoResult:
@@ -268,24 +296,47 @@ class EchoResult:
 
 def echo_model(hidden, rng, activation="tanh", init="orthogonal", scale=1.0):
     """RNN(1, hidden) followed by Dense(hidden, 1) applied at every step: one logit per step."""
-    return Sequential([RNN(1, hidden, rng, activation, init, scale),
-                       TimeDistributed(Dense(hidden, 1, rng))])
+    return Sequential([RNN(1, hidden, rng, activation, init, scale), TimeDistributed(Dense(hidden, 1, rng))])
 
 
-def run_echo(lag=4, steps=16, hidden=16, n_train=128, n_test=512, activation="tanh", init="orthogonal",
-             scale=1.0, lr=1.0, epochs=200, clip=None, seed=0):
+def run_echo(
+    lag=4,
+    steps=16,
+    hidden=16,
+    n_train=128,
+    n_test=512,
+    activation="tanh",
+    init="orthogonal",
+    scale=1.0,
+    lr=1.0,
+    epochs=200,
+    clip=None,
+    seed=0,
+):
     """Train echo_model on make_delayed_echo(n_train, steps, lag) with full-batch SGD(lr) on the binary
     cross-entropy of the steps t >= lag, optionally clipping the global gradient norm at `clip`
     (Pascanu et al. 2013); accuracy on n_test fresh sequences."""
-    settings = dict(lag=lag, steps=steps, hidden=hidden, n_train=n_train, n_test=n_test, activation=activation,
-                    init=init, scale=scale, lr=lr, epochs=epochs, clip=clip, seed=seed)
+    settings = dict(
+        lag=lag,
+        steps=steps,
+        hidden=hidden,
+        n_train=n_train,
+        n_test=n_test,
+        activation=activation,
+        init=init,
+        scale=scale,
+        lr=lr,
+        epochs=epochs,
+        clip=clip,
+        seed=seed,
+    )
     rng_data, rng_model = _validate.generator(seed).spawn(2)
     X, y = make_delayed_echo(n_train, steps, lag, rng_data)
     X_test, y_test = make_delayed_echo(n_test, steps, lag, rng_data)
     model = echo_model(hidden, rng_model, activation, init, scale)
     hook = None if clip is None else clipper("global_norm", clip)
     history = fit_sequences(model, X, y, lr=lr, epochs=epochs, clip=hook, skip=lag)
-    test_accuracy = sequence_accuracy(model, X_test, y_test, lag)   # leaves the test pass in model.layers[0]
+    test_accuracy = sequence_accuracy(model, X_test, y_test, lag)  # leaves the test pass in model.layers[0]
     rnn = model.layers[0]
     dead = dead_unit_fraction(rnn.z.reshape(-1, hidden)) if activation == "relu" else None
     return EchoResult(settings, history, sequence_accuracy(model, X, y, lag), test_accuracy, dead, model)
@@ -317,8 +368,10 @@ class ClippingSeeds:
         clipped, plain, n = self.accuracies("clipped"), self.accuracies("no clipping"), len(self.runs)
         mean = "above" if clipped.mean() > good else "below"
         worst = "stays below" if plain.min() < poor else "reaches"
-        return (f"clipped at {self.clip:g}: mean test accuracy of the {n} seeds {mean} {good:.0%}\n"
-                f"no clipping: the worst of the {n} seeds {worst} {poor:.0%}")
+        return (
+            f"clipped at {self.clip:g}: mean test accuracy of the {n} seeds {mean} {good:.0%}\n"
+            f"no clipping: the worst of the {n} seeds {worst} {poor:.0%}"
+        )
 
 
 def run_clipping_seeds(seeds, clip=1.0, **settings):
@@ -344,7 +397,7 @@ def plot_echo_training(results, fig, accuracy=True):
     for i, (name, r) in enumerate(results.items()):
         steps = np.arange(1, r.history.steps + 1)
         label = f"{name} (test acc. {_percent(r.test_accuracy)})" if accuracy else name
-        z = 3 + len(results) - i   # the first run on top: runs often share their first steps
+        z = 3 + len(results) - i  # the first run on top: runs often share their first steps
         ax1.plot(steps, r.history.loss, label=label, zorder=z)
         ax2.plot(steps, np.sqrt(np.sum(r.history.grad_norm_array() ** 2, axis=1)), label=name, zorder=z)
         if r.settings["clip"] is not None:
@@ -364,6 +417,7 @@ def plot_echo_training(results, fig, accuracy=True):
 
 # ---------------------------------------------------------------------------------------------------------
 # Classifying a whole sequence: one label per sequence, read from the last state
+
 
 def make_majority(n, steps, rng):
     """Sequence classification: each input x_t is a random bit coded as -1 or +1, and the whole sequence has one
@@ -399,8 +453,10 @@ class MajorityResult:
     @property
     def status(self):
         s = self.settings
-        return (f"majority of {s['steps']} bits, one label per sequence from the last state: test accuracy "
-                f"{self.test_accuracy:.0%} (always guessing the more common label: {self.baseline_accuracy:.0%})")
+        return (
+            f"majority of {s['steps']} bits, one label per sequence from the last state: test accuracy "
+            f"{self.test_accuracy:.0%} (always guessing the more common label: {self.baseline_accuracy:.0%})"
+        )
 
 
 def run_majority(steps=15, hidden=8, n_train=256, n_test=512, lr=0.1, epochs=300, seed=0):
@@ -415,5 +471,10 @@ def run_majority(steps=15, hidden=8, n_train=256, n_test=512, lr=0.1, epochs=300
     model = echo_model(hidden, rng_model)
     last = steps - 1
     history = fit_sequences(model, X, y, lr=lr, epochs=epochs, skip=last)
-    return MajorityResult(settings, history, sequence_accuracy(model, X, y, last),
-                          sequence_accuracy(model, X_test, y_test, last), float(y_test[:, -1].mean()))
+    return MajorityResult(
+        settings,
+        history,
+        sequence_accuracy(model, X, y, last),
+        sequence_accuracy(model, X_test, y_test, last),
+        float(y_test[:, -1].mean()),
+    )

@@ -4,6 +4,7 @@ initialization, input scale, normalization, regularization, skip connections) th
 Every run is full-batch gradient descent (SGD on the whole training set each step) with binary cross-entropy on
 one output logit: a sigmoid output unit folded into the loss (`losses.bce_with_logits`).
 """
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,7 +22,7 @@ from ..optim import SGD
 from ..plots import plot_decision_boundary
 from ..regularization import near_zero_fraction, penalized, weight_penalty
 from ..residual import ResidualBlock
-from ..train import Training, fit
+from ..train import Training
 from ..widgets import Stepper, dropdown, float_slider, int_slider, log_slider, slider_panel, toggle
 
 DATASETS = tuple(CLASSIFICATION_SETS)
@@ -32,8 +33,9 @@ LOSS = "bce_with_logits"
 # the running example, as in the lecture (source 004): a binary classifier on two features, targets 0/1, Dense
 # hidden layers (ReLU, tanh or sigmoid) and a sigmoid output, weights drawn from N(0, 1). The lecture's data and
 # architecture are in figures its notes do not include; ours: 240 noisy moons, a quarter held out, 2-8-8-1.
-EXAMPLE = dict(dataset="moons", n=240, noise=0.2, depth=2, width=8, activation="relu", init="normal",
-               lr=0.5, epochs=200)
+EXAMPLE = dict(
+    dataset="moons", n=240, noise=0.2, depth=2, width=8, activation="relu", init="normal", lr=0.5, epochs=200
+)
 # where the playground opens: the running example made deep (6 sigmoid layers, Glorot's init), which does not learn
 PLAYGROUND_START = dict(activation="sigmoid", depth=6, init="default")
 
@@ -42,6 +44,7 @@ PLAYGROUND_START = dict(activation="sigmoid", depth=6, init="default")
 @dataclass
 class Split:
     """A train/test split of a two-class data set: X (N, 2), y (N, 1) with 0/1 labels."""
+
     X_train: np.ndarray
     X_test: np.ndarray
     y_train: np.ndarray
@@ -72,8 +75,17 @@ def unscale(X, factor=100.0, shift=(2.0, 50.0)):
 
 
 # --- the network --------------------------------------------------------------------------------------------
-def build_classifier(depth=2, width=8, activation_name="relu", init="default", batchnorm=False, dropout=0.0,
-                     residual=False, seed=0, n_in=2):
+def build_classifier(
+    depth=2,
+    width=8,
+    activation_name="relu",
+    init="default",
+    batchnorm=False,
+    dropout=0.0,
+    residual=False,
+    seed=0,
+    n_in=2,
+):
     """A classifier with `depth` hidden layers of `width` units and one output logit.
 
     Hidden layer: Dense -> [BatchNorm] -> activation -> [Dropout]. With residual=True every hidden layer after
@@ -116,6 +128,7 @@ def count_parameters(model):
 class ClassifierRun:
     """A trained classifier and its curves. train_loss/test_loss and train_acc/test_acc are per-epoch lists
     measured in inference mode without the penalty; `final` holds the same four for the returned model."""
+
     model: Sequential
     split: Split
     history: object
@@ -154,10 +167,14 @@ class ClassifierRun:
         if self.diverged:
             return self.history.status
         f = self.final
-        line = (f"train loss {f['train_loss']:.3g}, test loss {f['test_loss']:.3g}, "
-                f"train accuracy {f['train_acc']:.3f}, test accuracy {f['test_acc']:.3f}")
+        line = (
+            f"train loss {f['train_loss']:.3g}, test loss {f['test_loss']:.3g}, "
+            f"train accuracy {f['train_acc']:.3f}, test accuracy {f['test_acc']:.3f}"
+        )
         if self.early_stopping is not None and self.early_stopping.stopped_epoch is not None:
-            line += f"; stopped at epoch {self.early_stopping.stopped_epoch}, kept epoch {self.early_stopping.best_epoch}"
+            line += (
+                f"; stopped at epoch {self.early_stopping.stopped_epoch}, kept epoch {self.early_stopping.best_epoch}"
+            )
         return line
 
 
@@ -171,8 +188,9 @@ def _metrics(model, sets):
     return out
 
 
-def train_classifier(model, split, lr=0.5, epochs=200, l1=0.0, l2=0.0, patience=None, val_fraction=0.25,
-                     seed=0, settings=None):
+def train_classifier(
+    model, split, lr=0.5, epochs=200, l1=0.0, l2=0.0, patience=None, val_fraction=0.25, seed=0, settings=None
+):
     """Full-batch gradient descent on split's training set, with optional L1/L2 penalties and early stopping.
 
     With patience set, `val_fraction` of the training set is held out as the validation set that early stopping
@@ -188,8 +206,9 @@ class ClassifierTraining:
     """train_classifier's run an epoch at a time (what the playground's play button advances): `advance(k)`
     trains k more epochs, `result()` is the ClassifierRun so far, `done` once the run has ended."""
 
-    def __init__(self, model, split, lr=0.5, epochs=200, l1=0.0, l2=0.0, patience=None, val_fraction=0.25,
-                 seed=0, settings=None):
+    def __init__(
+        self, model, split, lr=0.5, epochs=200, l1=0.0, l2=0.0, patience=None, val_fraction=0.25, seed=0, settings=None
+    ):
         X, y = split.X_train, split.y_train
         self.stopper, kw = None, {}
         if patience is not None:
@@ -199,9 +218,18 @@ class ClassifierTraining:
         self.sets = {"train": (X, y), "test": (split.X_test, split.y_test)}
         self.curves = EvalCurves(LOSS, **self.sets)
         self.model, self.split, self.settings = model, split, dict(settings or {})
-        self.training = Training(model, X, y, loss=LOSS, optimizer=SGD(lr), epochs=epochs,
-                                 regularizer=weight_penalty(l1, l2), record_grad_norms=False,
-                                 callbacks=[self.curves] + ([self.stopper] if self.stopper else []), **kw)
+        self.training = Training(
+            model,
+            X,
+            y,
+            loss=LOSS,
+            optimizer=SGD(lr),
+            epochs=epochs,
+            regularizer=weight_penalty(l1, l2),
+            record_grad_norms=False,
+            callbacks=[self.curves] + ([self.stopper] if self.stopper else []),
+            **kw,
+        )
 
     @property
     def done(self):
@@ -212,22 +240,61 @@ class ClassifierTraining:
         return self.result()
 
     def result(self):
-        return ClassifierRun(self.model, self.split, self.training.history, self.curves,
-                             _metrics(self.model, self.sets), self.settings, self.stopper)
+        return ClassifierRun(
+            self.model,
+            self.split,
+            self.training.history,
+            self.curves,
+            _metrics(self.model, self.sets),
+            self.settings,
+            self.stopper,
+        )
 
 
-def run_classifier(dataset="moons", n=240, noise=0.2, depth=2, width=8, activation="relu", init="default",
-                   lr=0.5, epochs=200, l1=0.0, l2=0.0, dropout=0.0, batchnorm=False, residual=False,
-                   patience=None, n_test=None, seed=0):
+def run_classifier(
+    dataset="moons",
+    n=240,
+    noise=0.2,
+    depth=2,
+    width=8,
+    activation="relu",
+    init="default",
+    lr=0.5,
+    epochs=200,
+    l1=0.0,
+    l2=0.0,
+    dropout=0.0,
+    batchnorm=False,
+    residual=False,
+    patience=None,
+    n_test=None,
+    seed=0,
+):
     """Draw the data, build the network, train it: the whole running example as one pure function."""
     play = start_classifier(**locals())
     play.training.run()
     return play.result()
 
 
-def start_classifier(dataset="moons", n=240, noise=0.2, depth=2, width=8, activation="relu", init="default",
-                     lr=0.5, epochs=200, l1=0.0, l2=0.0, dropout=0.0, batchnorm=False, residual=False,
-                     patience=None, n_test=None, seed=0):
+def start_classifier(
+    dataset="moons",
+    n=240,
+    noise=0.2,
+    depth=2,
+    width=8,
+    activation="relu",
+    init="default",
+    lr=0.5,
+    epochs=200,
+    l1=0.0,
+    l2=0.0,
+    dropout=0.0,
+    batchnorm=False,
+    residual=False,
+    patience=None,
+    n_test=None,
+    seed=0,
+):
     """run_classifier's data and network, not yet trained: a ClassifierTraining to advance."""
     settings = dict(locals())
     split = make_split(dataset, n, noise, seed, n_test=n_test)
@@ -235,7 +302,7 @@ def start_classifier(dataset="moons", n=240, noise=0.2, depth=2, width=8, activa
     return ClassifierTraining(model, split, lr, epochs, l1, l2, patience, seed=seed, settings=settings)
 
 
-EPOCHS_PER_FRAME = 4      # the playground plays 200 epochs in 50 frames: 5 s at 10 frames per second
+EPOCHS_PER_FRAME = 4  # the playground plays 200 epochs in 50 frames: 5 s at 10 frames per second
 
 
 def _play_done(play):
@@ -246,8 +313,12 @@ def _play_done(play):
     return None
 
 
-PLAYGROUND_STEPPER = Stepper(start=start_classifier, advance=lambda play: play.advance(EPOCHS_PER_FRAME),
-                             done=_play_done, view=lambda play: play.result())
+PLAYGROUND_STEPPER = Stepper(
+    start=start_classifier,
+    advance=lambda play: play.advance(EPOCHS_PER_FRAME),
+    done=_play_done,
+    view=lambda play: play.result(),
+)
 
 
 # --- drawing ------------------------------------------------------------------------------------------------
@@ -259,14 +330,29 @@ def _epoch_ticks(ax):
 def plot_split(split, ax, title=None):
     """Training points filled, test points as open rings, coloured by class."""
     colors = np.array(["#2166ac", "#b2182b"])
-    ax.scatter(*split.X_train.T, c=colors[split.y_train.ravel().astype(int)], s=14, edgecolors="k",
-               linewidths=0.3, label="train")
-    ax.scatter(*split.X_test.T, facecolors="none", edgecolors=colors[split.y_test.ravel().astype(int)], s=22,
-               linewidths=1.0, label="test")
-    ax.set(xlabel="$x_1$", ylabel="$x_2$", title=title or f"{split.name}: {len(split.X_train)} train, "
-           f"{len(split.X_test)} test")
+    ax.scatter(
+        *split.X_train.T,
+        c=colors[split.y_train.ravel().astype(int)],
+        s=14,
+        edgecolors="k",
+        linewidths=0.3,
+        label="train",
+    )
+    ax.scatter(
+        *split.X_test.T,
+        facecolors="none",
+        edgecolors=colors[split.y_test.ravel().astype(int)],
+        s=22,
+        linewidths=1.0,
+        label="test",
+    )
+    ax.set(
+        xlabel="$x_1$",
+        ylabel="$x_2$",
+        title=title or f"{split.name}: {len(split.X_train)} train, {len(split.X_test)} test",
+    )
     legend = ax.legend(loc="best")
-    for handle in legend.legend_handles:        # legend markers in grey: colour is the class, not the set
+    for handle in legend.legend_handles:  # legend markers in grey: colour is the class, not the set
         handle.set_edgecolor("0.3")
     legend.legend_handles[0].set_facecolor("0.3")
     return ax
@@ -295,7 +381,7 @@ def plot_curves(run, ax, metric="loss", label="", color=None, from_zero=True):
     of its last digits filling the axis."""
     train, test = (run.train_loss, run.test_loss) if metric == "loss" else (run.train_acc, run.test_acc)
     epochs = np.arange(1, len(train) + 1)
-    line, = ax.plot(epochs, train, color=color, label=f"{label} train".strip())
+    (line,) = ax.plot(epochs, train, color=color, label=f"{label} train".strip())
     ax.plot(epochs, test, ls="--", color=line.get_color(), label=f"{label} test".strip())
     if metric == "loss":
         ax.set(xlabel="epoch", ylabel="loss (cross-entropy)")
@@ -331,12 +417,12 @@ def plot_panel(run, fig):
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.15, top=0.9, wspace=0.25)
     plot_boundary(run, ax_b, resolution=40)
     plot_curves(run, ax_l, "loss")
-    ax_l.set_xlim(0, run.settings.get("epochs") or max(len(run.train_loss), 1))   # a playing run grows into it
+    ax_l.set_xlim(0, run.settings.get("epochs") or max(len(run.train_loss), 1))  # a playing run grows into it
     ax_l.legend()
     if not run.diverged:
         ax_l.set_title(f"accuracy: train {run.final['train_acc']:.3f}, test {run.final['test_acc']:.3f}", fontsize=9)
     for ax in (ax_b, ax_l):
-        ax.locator_params(nbins=4)      # fewer tick labels to lay out: about a fifth of the drawing time
+        ax.locator_params(nbins=4)  # fewer tick labels to lay out: about a fifth of the drawing time
     return fig
 
 
@@ -348,8 +434,12 @@ def plot_side_by_side(results, fig, rows=("boundary", "loss"), resolution=40, ow
     for j, (label, run) in enumerate(results.items()):
         for i, row in enumerate(rows):
             if row == "boundary":
-                plot_boundary(run, axes[i, j], resolution=resolution, title=label if run.diverged else
-                              f"{label}: test accuracy {run.final['test_acc']:.3f}")
+                plot_boundary(
+                    run,
+                    axes[i, j],
+                    resolution=resolution,
+                    title=label if run.diverged else f"{label}: test accuracy {run.final['test_acc']:.3f}",
+                )
             else:
                 plot_curves(run, axes[i, j], row, from_zero=not own_scale)
                 axes[i, j].set_title(f"{label}: {row}", fontsize=9)
@@ -374,8 +464,13 @@ def plot_remedies(results, fig, resolution=40):
     ax_tr, ax_te = (fig.add_subplot(cell) for cell in bottom.subgridspec(1, 2))
     colours = ["black"] + [f"C{k}" for k in range(len(results) - 1)]
     for ax, colour, (label, run) in zip(ax_b, colours, results.items()):
-        plot_boundary(run, ax, resolution=resolution, test_points=False, title=label if run.diverged else
-                      f"{label}\ntest acc. {run.final['test_acc']:.3f}")
+        plot_boundary(
+            run,
+            ax,
+            resolution=resolution,
+            test_points=False,
+            title=label if run.diverged else f"{label}\ntest acc. {run.final['test_acc']:.3f}",
+        )
         ax.set(xticks=[], yticks=[], xlabel="", ylabel="")
         for ax_l, curve in ((ax_tr, run.train_loss), (ax_te, run.test_loss)):
             ax_l.plot(np.arange(1, len(curve) + 1), curve, color=colour, lw=1.2, label=label)
@@ -387,7 +482,7 @@ def plot_remedies(results, fig, resolution=40):
     for ax in (ax_tr, ax_te):
         ax.set_ylim(0, ymax)
         _epoch_ticks(ax)
-    ax_te.legend(loc="upper center", ncols=2)     # one key for both: the same colours
+    ax_te.legend(loc="upper center", ncols=2)  # one key for both: the same colours
     fig.tight_layout()
     return fig
 
@@ -412,8 +507,10 @@ def hidden_units_identical(model):
     """True if, in every hidden Dense layer, all units (columns of W, entries of b) are equal: the symmetry a
     constant initialization starts with and gradient descent cannot break."""
     hidden = [layer for layer in model.layers if isinstance(layer, Dense)][:-1]
-    return all(np.all(layer.params["W"] == layer.params["W"][:, :1]) and np.all(layer.params["b"] == layer.params["b"][0])
-               for layer in hidden)
+    return all(
+        np.all(layer.params["W"] == layer.params["W"][:, :1]) and np.all(layer.params["b"] == layer.params["b"][0])
+        for layer in hidden
+    )
 
 
 def batchnorm_backward_variants(n=6, d=3, seed=0):
@@ -421,17 +518,26 @@ def batchnorm_backward_variants(n=6, d=3, seed=0):
     drop terms of dx = (g - mean(g) - x_hat mean(g x_hat)) / sigma: {variant: (max |dx| for dout = 1, whose true dx
     is 0; relative error against central differences with a random dout)}."""
     from .. import gradcheck
-    drop = {"right": (1, 1), "without both mean terms": (0, 0), "without mean(g)": (0, 1),
-            "without x_hat mean(g x_hat)": (1, 0)}
+
+    drop = {
+        "right": (1, 1),
+        "without both mean terms": (0, 0),
+        "without mean(g)": (0, 1),
+        "without x_hat mean(g x_hat)": (1, 0),
+    }
     rng = _validate.generator(seed)
     x = rng.normal(size=(n, d))
     out = {}
     for name, (keep_mean, keep_xhat) in drop.items():
+
         class Variant(BatchNorm):
             def backward(self, dout):
                 super().backward(dout)
                 g = dout * self.params["gamma"]
-                return (g - keep_mean * g.mean(axis=0) - keep_xhat * self.x_hat * (g * self.x_hat).mean(axis=0)) * self.inv_std
+                # B023: each Variant is built, run and dropped within its own iteration, so it reads that one's terms
+                dx = g - keep_mean * g.mean(axis=0) - keep_xhat * self.x_hat * (g * self.x_hat).mean(axis=0)  # noqa: B023
+                return dx * self.inv_std
+
         layer = Variant(d)
         layer.forward(x, train=True)
         ones_dx = float(np.max(np.abs(layer.backward(np.ones((n, d))))))
@@ -440,10 +546,14 @@ def batchnorm_backward_variants(n=6, d=3, seed=0):
 
 
 # over-fitting: a small noisy training set, a network far larger than it needs, a large test set
-OVERFIT = dict(dataset="moons", n=30, noise=0.35, n_test=200, depth=2, width=32, activation="relu",
-               lr=0.5, epochs=300)
-REGULARIZERS = {"none": {}, "L2": {"l2": 0.01}, "L1": {"l1": 0.003}, "dropout": {"dropout": 0.4},
-                "early stopping": {"patience": 20}}
+OVERFIT = dict(dataset="moons", n=30, noise=0.35, n_test=200, depth=2, width=32, activation="relu", lr=0.5, epochs=300)
+REGULARIZERS = {
+    "none": {},
+    "L2": {"l2": 0.01},
+    "L1": {"l1": 0.003},
+    "dropout": {"dropout": 0.4},
+    "early stopping": {"patience": 20},
+}
 
 
 def run_regularization(variants=None, seed=0, **base):
@@ -456,12 +566,12 @@ def weights(run):
     return np.concatenate([layer.params[k].ravel() for layer, k in penalized(run.model)])
 
 
-def plot_weight_histograms(results, fig, tol=1e-2, bins=np.linspace(-3, 3, 61)):
+def plot_weight_histograms(results, fig, tol=1e-2, bins=np.linspace(-3, 3, 61)):  # noqa: B008 (read, never written)
     """A histogram of the weights of each run, with the fraction |w| < tol in the title."""
     axes = fig.subplots(1, len(results), sharey=True, squeeze=False)[0]
     for ax, (label, run) in zip(axes, results.items()):
         counts, _ = np.histogram(np.clip(weights(run), bins[0], bins[-1]), bins=bins)
-        ax.stairs(counts, bins, fill=True, color="0.4")      # one patch, not one per bar: cheaper to draw
+        ax.stairs(counts, bins, fill=True, color="0.4")  # one patch, not one per bar: cheaper to draw
         ax.set_yscale("log")
         ax.set(title=f"{label}: {near_zero_fraction(run.model, tol):.0%} with |w| < {tol:g}", xlabel="weight")
     axes[0].set_ylabel("count (log scale)")
@@ -476,8 +586,9 @@ DEEPER = dict(EXAMPLE, depth=20, width=8, activation="tanh", init="default", lr=
 
 def run_batchnorm(seed=0, **base):
     """The deep sigmoid classifier without and with batch normalization after every hidden Dense layer."""
-    return run_variants({"without batch norm": {"batchnorm": False}, "with batch norm": {"batchnorm": True}},
-                        seed, **{**DEEP, **base})
+    return run_variants(
+        {"without batch norm": {"batchnorm": False}, "with batch norm": {"batchnorm": True}}, seed, **{**DEEP, **base}
+    )
 
 
 def run_residual(seed=0, **base):
@@ -505,7 +616,7 @@ def batch_dependence(model, split, i=0, seed=0, batch_size=16):
     then in inference mode alone and within the test set (identical: running statistics, no batch dependence).
     Restores the running statistics that the training-mode passes moved."""
     rng = _validate.generator(seed)
-    x = split.X_test[i:i + 1]
+    x = split.X_test[i : i + 1]
     saved = snapshot_state(model)
     out = {}
     for k in (1, 2):
@@ -527,6 +638,7 @@ class ScalingResult:
     """Training on badly scaled versus standardized inputs at each learning rate of `lrs`.
     final_loss[version][k]: final training loss at lrs[k] (nan if the run diverged); best[version]: the run
     with the lowest final training loss; splits[version]: the inputs it saw."""
+
     lrs: tuple
     final_loss: dict
     best: dict
@@ -593,17 +705,27 @@ def plot_input_scaling(result, fig):
     ax_l, *ax_s = fig.subplots(1, 3, width_ratios=(1.3, 1, 1))
     for k, (version, run) in enumerate(result.best.items()):
         curve = run.train_loss
-        line, = ax_l.plot(np.arange(1, len(curve) + 1), curve, color=f"C{k}")
-        ax_l.text(len(curve), 1.25 * max(curve[len(curve) // 2:]), f"{version}, lr {result.best_lr[version]:g}",
-                  color=line.get_color(), ha="right", va="bottom")
+        (line,) = ax_l.plot(np.arange(1, len(curve) + 1), curve, color=f"C{k}")
+        ax_l.text(
+            len(curve),
+            1.25 * max(curve[len(curve) // 2 :]),
+            f"{version}, lr {result.best_lr[version]:g}",
+            color=line.get_color(),
+            ha="right",
+            va="bottom",
+        )
     ax_l.set(xlabel="epoch", ylabel="training loss (log scale)", yscale="log", title="best learning rate of each")
     _epoch_ticks(ax_l)
     for ax, (version, sp) in zip(ax_s, result.splits.items()):
         W1, W2, L = logistic_loss_grid(sp.X_train, sp.y_train)
         ax.contour(W1, W2, L, levels=np.geomspace(L.min(), L.max(), 15), colors="0.3", linewidths=0.8)
         cond = condition_number(logistic_hessian(sp.X_train))
-        ax.set(xlabel="$w_1$", ylabel="$w_2$", aspect="equal",
-               title=f"{version}: loss contours\ncurvature ratio {cond:.2g}")
+        ax.set(
+            xlabel="$w_1$",
+            ylabel="$w_2$",
+            aspect="equal",
+            title=f"{version}: loss contours\ncurvature ratio {cond:.2g}",
+        )
     fig.tight_layout()
     return fig
 
@@ -618,7 +740,9 @@ def playground_panel(**overrides):
         _validate.choice("setting", name, v)
     v.update(overrides)
     return slider_panel(
-        run_classifier, plot_panel, fixed={"n": v["n"], "epochs": v["epochs"], "seed": v["seed"]},
+        run_classifier,
+        plot_panel,
+        fixed={"n": v["n"], "epochs": v["epochs"], "seed": v["seed"]},
         stepper=PLAYGROUND_STEPPER,
         dataset=dropdown(DATASETS, v["dataset"], "data set"),
         noise=float_slider(0.0, 0.5, 0.05, v["noise"], "noise"),
@@ -630,31 +754,50 @@ def playground_panel(**overrides):
         l1=float_slider(0.0, 0.03, 0.001, v["l1"], "L1"),
         l2=float_slider(0.0, 0.1, 0.005, v["l2"], "L2"),
         dropout=float_slider(0.0, 0.8, 0.1, v["dropout"], "dropout"),
-        batchnorm=toggle(v["batchnorm"], "batch norm"))
+        batchnorm=toggle(v["batchnorm"], "batch norm"),
+    )
 
 
-def run_overfitting(n=30, noise=0.35, width=32, l1=0.0, l2=0.0, dropout=0.0, early_stopping=False,
-                    patience=20, dataset="moons", epochs=300, seed=0):
+def run_overfitting(
+    n=30,
+    noise=0.35,
+    width=32,
+    l1=0.0,
+    l2=0.0,
+    dropout=0.0,
+    early_stopping=False,
+    patience=20,
+    dataset="moons",
+    epochs=300,
+    seed=0,
+):
     """The over-fitting set-up (OVERFIT) with the given regularization; early stopping holds out a quarter of
     the training set as its validation set."""
     cfg = {**OVERFIT, "n": n, "noise": noise, "width": width, "dataset": dataset, "epochs": epochs}
-    return run_classifier(**cfg, l1=l1, l2=l2, dropout=dropout, patience=patience if early_stopping else None,
-                          seed=seed)
+    return run_classifier(
+        **cfg, l1=l1, l2=l2, dropout=dropout, patience=patience if early_stopping else None, seed=seed
+    )
 
 
 def overfitting_panel(**overrides):
     """Training-set size, noise and width against the four regularizers; shows train versus test curves."""
     v = {**OVERFIT, "l1": 0.0, "l2": 0.0, "dropout": 0.0, "early_stopping": False, "seed": 0}
-    for name in overrides:   # OVERFIT's other keys (n_test, depth, activation, lr) are not the panel's to set
-        _validate.choice("setting", name, ("n", "noise", "width", "l1", "l2", "dropout", "early_stopping", "seed",
-                                           "dataset", "epochs"))
+    for name in overrides:  # OVERFIT's other keys (n_test, depth, activation, lr) are not the panel's to set
+        _validate.choice(
+            "setting",
+            name,
+            ("n", "noise", "width", "l1", "l2", "dropout", "early_stopping", "seed", "dataset", "epochs"),
+        )
     v.update(overrides)
     return slider_panel(
-        run_overfitting, plot_panel, fixed={"seed": v["seed"], "dataset": v["dataset"], "epochs": v["epochs"]},
+        run_overfitting,
+        plot_panel,
+        fixed={"seed": v["seed"], "dataset": v["dataset"], "epochs": v["epochs"]},
         n=int_slider(10, 200, v["n"], step=10, description="training points"),
         noise=float_slider(0.0, 0.5, 0.05, v["noise"], "noise"),
         width=int_slider(4, 64, v["width"], step=4, description="width"),
         l1=float_slider(0.0, 0.03, 0.001, v["l1"], "L1"),
         l2=float_slider(0.0, 0.1, 0.005, v["l2"], "L2"),
         dropout=float_slider(0.0, 0.8, 0.1, v["dropout"], "dropout"),
-        early_stopping=toggle(v["early_stopping"], "early stopping"))
+        early_stopping=toggle(v["early_stopping"], "early stopping"),
+    )

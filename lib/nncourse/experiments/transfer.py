@@ -13,6 +13,7 @@ images per digit, and is scored on the test part, which the source network never
 a union of source classes, so the source's features already separate it: the close, cheaply labelled
 related task of source 003's Wikipedia example.
 """
+
 import functools
 from dataclasses import dataclass, field
 
@@ -57,6 +58,7 @@ def close_data(data_seed=0):
 @dataclass
 class Pretrained:
     """The source network's weights (a 64-width-width-n_out ReLU net) and its test accuracy on its task."""
+
     weights: list
     width: int
     source_accuracy: float
@@ -76,10 +78,23 @@ def pretrain(width=64, epochs=20, lr=0.3, batch_size=32, seed=0, data_seed=0):
     data = _source_data(data_seed)
     rng = _validate.generator([seed, 10])
     net = mlp([64, _validate.positive_int("width", width), width, len(SOURCE)], rng=rng)
-    fit(net, data["X_train"], data["Y_train"], loss=softmax_cross_entropy, optimizer=SGD(lr), epochs=epochs,
-        batch_size=batch_size, rng=rng, record_grad_norms=False)
-    return Pretrained(net.get_weights(), width, model_accuracy(net, data["X_test"], data["y_test"]),
-                      dict(epochs=epochs, lr=lr, batch_size=batch_size, seed=seed, data_seed=data_seed))
+    fit(
+        net,
+        data["X_train"],
+        data["Y_train"],
+        loss=softmax_cross_entropy,
+        optimizer=SGD(lr),
+        epochs=epochs,
+        batch_size=batch_size,
+        rng=rng,
+        record_grad_norms=False,
+    )
+    return Pretrained(
+        net.get_weights(),
+        width,
+        model_accuracy(net, data["X_test"], data["y_test"]),
+        dict(epochs=epochs, lr=lr, batch_size=batch_size, seed=seed, data_seed=data_seed),
+    )
 
 
 @functools.lru_cache(maxsize=8)
@@ -88,10 +103,24 @@ def pretrain_close(width=64, epochs=20, lr=0.3, batch_size=32, seed=0, data_seed
     data = close_data(data_seed)
     rng = _validate.generator([seed, 11])
     net = mlp([64, _validate.positive_int("width", width), width, 10], rng=rng)
-    fit(net, data["X_train"], data["Y_train"], loss=softmax_cross_entropy, optimizer=SGD(lr), epochs=epochs,
-        batch_size=batch_size, rng=rng, record_grad_norms=False)
-    return Pretrained(net.get_weights(), width, model_accuracy(net, data["X_test"], data["y_test"]),
-                      dict(epochs=epochs, lr=lr, batch_size=batch_size, seed=seed, data_seed=data_seed), 10)
+    fit(
+        net,
+        data["X_train"],
+        data["Y_train"],
+        loss=softmax_cross_entropy,
+        optimizer=SGD(lr),
+        epochs=epochs,
+        batch_size=batch_size,
+        rng=rng,
+        record_grad_norms=False,
+    )
+    return Pretrained(
+        net.get_weights(),
+        width,
+        model_accuracy(net, data["X_test"], data["y_test"]),
+        dict(epochs=epochs, lr=lr, batch_size=batch_size, seed=seed, data_seed=data_seed),
+        10,
+    )
 
 
 def transfer_model(pretrained, n_frozen, rng):
@@ -109,8 +138,15 @@ def scratch_model(width, rng):
 def _train_target(net, idx, data, lr, steps, labels="y"):
     """Full-batch gradient descent on the few labelled rows `idx` for `steps` steps; test accuracy after.
     labels: "y" for data's y_* / Y_* targets, "p" for the pair labels p_* / P_* of close_data."""
-    fit(net, data["X_train"][idx], data[f"{labels.upper()}_train"][idx], loss=softmax_cross_entropy,
-        optimizer=SGD(lr), epochs=steps, record_grad_norms=False)
+    fit(
+        net,
+        data["X_train"][idx],
+        data[f"{labels.upper()}_train"][idx],
+        loss=softmax_cross_entropy,
+        optimizer=SGD(lr),
+        epochs=steps,
+        record_grad_norms=False,
+    )
     return model_accuracy(net, data["X_test"], data[f"{labels}_test"])
 
 
@@ -125,6 +161,7 @@ class TransferRun:
     """Test accuracy on digits 5-9 of the transferred net, of the same net trained from scratch and of a
     linear softmax classifier on the raw pixels, all trained on the same `per_class` labelled images of each
     digit."""
+
     per_class: int
     n_frozen: int
     seed: int
@@ -136,9 +173,11 @@ class TransferRun:
 
     @property
     def status(self):
-        return (f"{self.task} task, {self.per_class} labels per digit, {self.n_frozen} frozen: transfer "
-                f"{self.transfer_accuracy:.3g}, from scratch {self.scratch_accuracy:.3g}, linear on pixels "
-                f"{self.linear_accuracy:.3g}")
+        return (
+            f"{self.task} task, {self.per_class} labels per digit, {self.n_frozen} frozen: transfer "
+            f"{self.transfer_accuracy:.3g}, from scratch {self.scratch_accuracy:.3g}, linear on pixels "
+            f"{self.linear_accuracy:.3g}"
+        )
 
 
 def _few(per_class, seed):
@@ -181,6 +220,7 @@ def run_task_transfer(task="close", per_class=5, n_frozen=2, seed=0, **kw):
 @dataclass
 class BudgetSweep:
     """Test accuracies of shape (len(budgets), n_seeds): transfer[n] with n layers frozen, scratch, linear."""
+
     budgets: tuple
     transfer: dict
     scratch: np.ndarray
@@ -228,10 +268,13 @@ def run_budget_sweep(budgets=BUDGETS, n_seeds=3, frozen=(2, 1, 0), first_seed=0,
     seeds = range(first_seed, first_seed + _validate.positive_int("n_seeds", n_seeds))
     runs = {n: [[run(b, n, s, **kw) for s in seeds] for b in budgets] for n in frozen}
     first = runs[frozen[0]]
-    return BudgetSweep(tuple(budgets),
-                       {n: np.array([[r.transfer_accuracy for r in row] for row in rows]) for n, rows in runs.items()},
-                       np.array([[r.scratch_accuracy for r in row] for row in first]),
-                       np.array([[r.linear_accuracy for r in row] for row in first]), first[0][0].source_accuracy)
+    return BudgetSweep(
+        tuple(budgets),
+        {n: np.array([[r.transfer_accuracy for r in row] for row in rows]) for n, rows in runs.items()},
+        np.array([[r.scratch_accuracy for r in row] for row in first]),
+        np.array([[r.linear_accuracy for r in row] for row in first]),
+        first[0][0].source_accuracy,
+    )
 
 
 def run_close_sweep(budgets=BUDGETS, n_seeds=5, frozen=(2, 1, 0), first_seed=0, **kw):
@@ -251,8 +294,7 @@ def plot_budget_sweep(result, fig, task="digits 5-9"):
         for j in range(result.n_seeds):
             ax.scatter(result.budgets, arr[:, j], s=8, color=c, alpha=0.35)
     ax.axhline(1 / len(TARGET), color="0.6", ls=":", lw=1, label="chance")
-    ax.set(xscale="log", xlabel="labelled images per digit", ylabel=f"test accuracy on {task}",
-           ylim=(0, 1.02))
+    ax.set(xscale="log", xlabel="labelled images per digit", ylabel=f"test accuracy on {task}", ylim=(0, 1.02))
     ax.set_xticks(result.budgets, [str(b) for b in result.budgets])
     ax.minorticks_off()
     ax.legend(loc="lower right", ncol=2)
@@ -268,9 +310,12 @@ def plot_transfer(result, fig):
     ax.set_yticks([2, 1, 0], [f"transfer\n({result.n_frozen} frozen)", "from scratch", "linear on pixels"])
     for y, v in zip((2, 1, 0), vals):
         ax.text(v + 0.01, y, f"{v:.3f}", va="center")
-    ax.set(xlim=(0, 1.12), xlabel=f"test accuracy on the {TASKS[result.task]}",
-           title=f"{result.per_class} labelled images per digit, seed {result.seed}")
-    fig.subplots_adjust(left=0.16, right=0.97, bottom=0.2, top=0.88)   # tight_layout costs ~50 ms
+    ax.set(
+        xlim=(0, 1.12),
+        xlabel=f"test accuracy on the {TASKS[result.task]}",
+        title=f"{result.per_class} labelled images per digit, seed {result.seed}",
+    )
+    fig.subplots_adjust(left=0.16, right=0.97, bottom=0.2, top=0.88)  # tight_layout costs ~50 ms
     return fig
 
 
@@ -283,8 +328,13 @@ def transfer_panel(**overrides):
         _validate.choice("setting", name, values)
     values.update(overrides)
     fixed = {k: values[k] for k in ("width", "steps", "pretrain_epochs")}
-    return slider_panel(run_task_transfer, plot_transfer, fixed=fixed, figsize=(9, 2.8),  # 9 in: the status line
-                        task=dropdown([(TASKS[t], t) for t in TASKS], values["task"], description="target task"),
-                        per_class=dropdown(BUDGETS, values["per_class"], description="labels per digit"),
-                        n_frozen=dropdown((0, 1, 2), values["n_frozen"], description="layers frozen"),
-                        seed=int_slider(0, 9, values["seed"], description="seed"))
+    return slider_panel(
+        run_task_transfer,
+        plot_transfer,
+        fixed=fixed,
+        figsize=(9, 2.8),  # 9 in: the status line
+        task=dropdown([(TASKS[t], t) for t in TASKS], values["task"], description="target task"),
+        per_class=dropdown(BUDGETS, values["per_class"], description="labels per digit"),
+        n_frozen=dropdown((0, 1, 2), values["n_frozen"], description="layers frozen"),
+        seed=int_slider(0, 9, values["seed"], description="seed"),
+    )
