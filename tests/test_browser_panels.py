@@ -146,11 +146,17 @@ def test_a_control_that_does_not_apply_is_disabled_until_it_does(scratch_page):
     page.wait_for_timeout(300)
     assert handle.get_attribute("aria-valuenow") == before, "a disabled slider moved"
     panel.locator(".nncourse-control-optimizer select").select_option(label="momentum")
+    # the control's state and the note arrive as separate widget messages: wait for both
     page.wait_for_function(
-        """() => !document.querySelector('.nncourse-control-momentum input').disabled""", timeout=10_000
+        """() => !document.querySelector('.nncourse-control-momentum input').disabled
+                 && !document.querySelector('.nncourse-note').innerText.includes('momentum')""",
+        timeout=10_000,
     )
-    assert "momentum" not in panel.locator(".nncourse-note").inner_text()
+    assert "only Adam has betas" in panel.locator(".nncourse-note").inner_text(), "the betas stay off"
     panel.locator(".nncourse-control-optimizer select").select_option(label="sgd")
+    page.wait_for_function(
+        """() => document.querySelector('.nncourse-control-momentum input').disabled""", timeout=10_000
+    )
 
 
 def test_eleven_controls_fit_in_three_rows_beside_the_file_browser_with_the_figure_in_view(scratch_page):
