@@ -474,3 +474,30 @@ def test_a_diverging_playground_run_stops_at_its_step():
         message = player.step()
     whole = T.run_classifier(**panel.fixed, **panel.values)
     assert whole.diverged and message == whole.history.status
+
+
+def test_playing_frames_are_blitted_pngs_that_match_a_full_redraw():
+    """While it plays, the playground draws only what changes onto a saved background (PNG); the picture is the
+    full redraw's, and the last frame is drawn in full again (SVG)."""
+    import io
+
+    from PIL import Image
+
+    panel = T.playground_panel(activation="relu", depth=2, init="he_normal")
+    player = panel.player
+    player.reset()
+    player.play.playing = True
+    for _ in range(5):
+        player.step()
+    assert panel.image.format == "png"
+    fast = np.asarray(Image.open(io.BytesIO(bytes(panel.image.value))).convert("RGB"), dtype=float)
+    full_fig = Figure(figsize=panel.figure.get_size_inches(), dpi=panel.figure.dpi)
+    T.plot_panel(panel.result, full_fig)
+    full_fig.axes[1].set_ylim(*T.PLAYGROUND_STEPPER.frame._ax_l.get_ylim())
+    buf = io.BytesIO()
+    full_fig.savefig(buf, format="png")
+    full = np.asarray(Image.open(buf).convert("RGB"), dtype=float)
+    assert fast.shape == full.shape and np.abs(fast - full).mean() < 2.0
+    player.play.playing = False
+    player.step()
+    assert panel.image.format == "svg+xml"

@@ -233,7 +233,7 @@ class SliderPanel:
         cache_size=64,
         applies=None,
         stepper=None,
-        interval_ms=100,
+        interval_ms=80,
     ):
         if not controls:
             raise InputError("a slider panel needs at least one control")
@@ -300,16 +300,21 @@ class SliderPanel:
         is SVG: vector, so sharp on a 2x screen, and cheaper to write than a PNG of that resolution."""
         self.figure = Figure(figsize=self.figure.get_size_inches(), dpi=self.figure.dpi)
         self.plot(self.result, self.figure)
-        self.image.value = _svg(self.figure)
+        with self.image.hold_sync():
+            self.image.format, self.image.value = "svg+xml", _svg(self.figure)
 
     def update(self):
         """Rerun (or fetch from the cache) and redraw: what one slider move costs."""
         self.show(self.compute())
 
-    def show(self, result):
-        """Make `result` the panel's current result and draw it."""
+    def show(self, result, png=None):
+        """Make `result` the panel's current result and draw it (or show `png`, a frame already drawn)."""
         self.result = result
-        self.redraw()
+        if png is None:
+            self.redraw()
+        else:
+            with self.image.hold_sync():
+                self.image.format, self.image.value = "png", png
         self.updates += 1
         summary = getattr(self.result, "status", None)
         self.status.value = f"<code>{summary}</code>" if summary else ""
@@ -455,7 +460,7 @@ class SliderPanel:
 
 
 def slider_panel(
-    run, plot, fixed=None, figsize=(9, 3.4), dpi=100, applies=None, stepper=None, interval_ms=100, **controls
+    run, plot, fixed=None, figsize=(9, 3.4), dpi=100, applies=None, stepper=None, interval_ms=80, **controls
 ):
     """Build a SliderPanel: `controls` maps each keyword of `run` to a widget; `fixed` holds keywords that have
     no slider; `applies` and `stepper` as in the module docstring."""
@@ -533,8 +538,11 @@ class Stepper:
     `done(state)` is a message when the run can go no further (finished, diverged) or None, and `view(state)` is
     the result to draw for a state (frame 0 after a reset)."""
 
-    def __init__(self, start, advance, done, view):
+    def __init__(self, start, advance, done, view, frame=None):
         self.start, self.advance, self.done, self.view = start, advance, done, view
+        # frame(result, figsize, dpi) -> PNG bytes, or None: an optional fast drawing of a frame while playing
+        # (the run's final frame is drawn in full)
+        self.frame = frame
 
 
 class _Player:
@@ -578,9 +586,12 @@ class _Player:
         message = self.stepper.done(self.state)
         started = time.monotonic()
         if message is None:
-            self.panel.show(self.stepper.advance(self.state))
+            result = self.stepper.advance(self.state)
             self.frames += 1
             message = self.stepper.done(self.state)
+            fast = self.stepper.frame if self.play.playing and message is None else None
+            figure = self.panel.figure
+            self.panel.show(result, fast and fast(result, tuple(figure.get_size_inches()), figure.dpi))
         self.frame_label.value = f"<code>frame {self.frames}</code>"
         if message is not None:
             self.play.playing = False
