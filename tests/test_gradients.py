@@ -6,34 +6,11 @@ import math
 import numpy as np
 import pytest
 
-from conftest import notebook_markdown, notebook_outputs, stated_value as stated
+from conftest import notebook_markdown, notebook_outputs, rounded, said, stated_value as stated
 from nncourse import losses
 from nncourse.experiments import gradients as G
 
 NB = "05_vanishing_exploding_gradients.ipynb"
-
-
-def rounded(v, sig=3):
-    """`v` to `sig` significant figures as the prose writes it: 84.88 -> '84.9', 0.6931 -> '0.693', 13.0 ->
-    '13.0', 0.5 -> '0.5' (a value that needs fewer figures keeps them), 6.913e-18 -> '6.91e-18' (outside 1e-4 ..
-    1e6: Python's exponent notation)."""
-    v = float(v)
-    if v == 0:
-        return "0"
-    e = math.floor(math.log10(abs(v)))
-    if not -4 <= e < 6:
-        return format(v, f".{sig}g")
-    exact = float(f"{v:.{sig}g}") == v
-    return np.format_float_positional(
-        v, precision=sig, unique=False, fractional=False, trim="-" if exact else "k"
-    ).rstrip(".")
-
-
-def said(md, v, sig=3):
-    """The prose states `v` rounded to `sig` figures; returns the text."""
-    text = rounded(v, sig)
-    assert text in md, f"the lesson's prose should state {text!r} (from {v!r})"
-    return text
 
 
 @pytest.fixture(scope="module")

@@ -7,33 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from conftest import notebook_markdown, notebook_outputs, stated_value as stated
+from conftest import notebook_markdown, notebook_outputs, rounded, said, stated_value as stated
 from nncourse.experiments import initialization as E
 
 NB = "04_initialization.ipynb"
-
-
-def rounded(v, sig=3):
-    """`v` to `sig` significant figures as the prose writes it: 1288 -> '1290', 0.6931 -> '0.693', 1.005 ->
-    '1.00', 0.5 -> '0.5' (a value that needs fewer figures keeps them), 5.191e51 -> '5.19e+51' (outside 1e-4 ..
-    1e6: Python's exponent notation)."""
-    v = float(v)
-    if v == 0:
-        return "0"
-    e = math.floor(math.log10(abs(v)))
-    if not -4 <= e < 6:
-        return format(v, f".{sig}g")
-    exact = float(f"{v:.{sig}g}") == v
-    return np.format_float_positional(
-        v, precision=sig, unique=False, fractional=False, trim="-" if exact else "k"
-    ).rstrip(".")
-
-
-def said(md, v, sig=3):
-    """The prose states `v` rounded to `sig` figures; returns the text."""
-    text = rounded(v, sig)
-    assert text in md, f"the lesson's prose should state {text!r} (from {v!r})"
-    return text
 
 
 @pytest.fixture(scope="module")

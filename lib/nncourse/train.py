@@ -154,23 +154,7 @@ def fit(
     Stops at the first step whose loss or gradient norm is NaN or infinite, with history.diverged_at = step.
     `Training` is the same loop an epoch at a time (a panel that plays a run).
     """
-    return Training(
-        model,
-        X,
-        y,
-        loss=loss,
-        optimizer=optimizer,
-        lr=lr,
-        epochs=epochs,
-        batch_size=batch_size,
-        rng=rng,
-        X_val=X_val,
-        y_val=y_val,
-        clip=clip,
-        regularizer=regularizer,
-        callbacks=callbacks,
-        record_grad_norms=record_grad_norms,
-    ).run()
+    return Training(**locals()).run()  # fit's arguments are Training's, by the same names
 
 
 class Training:

@@ -571,10 +571,14 @@ class _Player:
         self.state, self.frames, self._last = None, 0, 0.0
         self.widget = widgets.HBox([self.play, self.step_button, self.reset_button, self.frame_label])
 
+    def _fresh(self):
+        """A new run's state from the panel's current settings."""
+        return self.stepper.start(**self.panel.fixed, **self.panel.values)
+
     def reset(self):
         """A fresh run from the current settings, drawn at frame 0; stops playing."""
         self.play.playing = False
-        self.state, self.frames = self.stepper.start(**self.panel.fixed, **self.panel.values), 0
+        self.state, self.frames = self._fresh(), 0
         self.panel.show(self.stepper.view(self.state))
         self.frame_label.value = "<code>frame 0</code>"
         self._last = time.monotonic()
@@ -582,7 +586,7 @@ class _Player:
     def step(self):
         """Advance one frame and draw it; at the end of the run, stop and say why."""
         if self.state is None:
-            self.state, self.frames = self.stepper.start(**self.panel.fixed, **self.panel.values), 0
+            self.state, self.frames = self._fresh(), 0
         message = self.stepper.done(self.state)
         started = time.monotonic()
         if message is None:
@@ -612,5 +616,5 @@ class _Player:
         if not self.play.playing:
             self.state = None
             return False
-        self.state, self.frames = self.stepper.start(**self.panel.fixed, **self.panel.values), 0
+        self.state, self.frames = self._fresh(), 0
         return True

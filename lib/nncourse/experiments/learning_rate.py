@@ -416,9 +416,7 @@ def run_training(
 ):
     """One training run of a lesson task with a named optimizer and schedule (knobs: SCHEDULE_DEFAULTS,
     overridden by schedule_kwargs; nudge: see `train`)."""
-    play = start_training(
-        task, optimizer, lr, momentum, beta1, beta2, schedule, seed, epochs, n, data_seed, schedule_kwargs, nudge
-    )
+    play = start_training(**locals())
     play.training.run()
     return play.result()
 
@@ -440,10 +438,7 @@ class TrainingPlay:
 
     def done(self):
         """Why the run can go no further (it finished or diverged), or None."""
-        h = self.training.history
-        if h.diverged:
-            return h.status
-        return h.status if self.training.done else None
+        return self.training.history.status if self.training.done else None  # a diverged run is done too
 
 
 FRAMES = 50  # a played run shows its epochs in about 50 frames: 5 s at 10 frames per second

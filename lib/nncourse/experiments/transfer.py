@@ -72,12 +72,10 @@ class Pretrained:
         return net
 
 
-@functools.lru_cache(maxsize=8)
-def pretrain(width=64, epochs=20, lr=0.3, batch_size=32, seed=0, data_seed=0):
-    """Train the source network on every training image of digits 0-4 (cached: each lesson run pays once)."""
-    data = _source_data(data_seed)
-    rng = _validate.generator([seed, 10])
-    net = mlp([64, _validate.positive_int("width", width), width, len(SOURCE)], rng=rng)
+def _pretrain(data, n_out, stream, width, epochs, lr, batch_size, seed, data_seed):
+    """Train a 64-width-width-n_out source network on data's training part (its own stream [seed, stream])."""
+    rng = _validate.generator([seed, stream])
+    net = mlp([64, _validate.positive_int("width", width), width, n_out], rng=rng)
     fit(
         net,
         data["X_train"],
@@ -94,33 +92,20 @@ def pretrain(width=64, epochs=20, lr=0.3, batch_size=32, seed=0, data_seed=0):
         width,
         model_accuracy(net, data["X_test"], data["y_test"]),
         dict(epochs=epochs, lr=lr, batch_size=batch_size, seed=seed, data_seed=data_seed),
+        n_out,
     )
+
+
+@functools.lru_cache(maxsize=8)
+def pretrain(width=64, epochs=20, lr=0.3, batch_size=32, seed=0, data_seed=0):
+    """Train the source network on every training image of digits 0-4 (cached: each lesson run pays once)."""
+    return _pretrain(_source_data(data_seed), len(SOURCE), 10, width, epochs, lr, batch_size, seed, data_seed)
 
 
 @functools.lru_cache(maxsize=8)
 def pretrain_close(width=64, epochs=20, lr=0.3, batch_size=32, seed=0, data_seed=0):
     """Train the ten-digit source network (64-width-width-10) on the training part of close_data (cached)."""
-    data = close_data(data_seed)
-    rng = _validate.generator([seed, 11])
-    net = mlp([64, _validate.positive_int("width", width), width, 10], rng=rng)
-    fit(
-        net,
-        data["X_train"],
-        data["Y_train"],
-        loss=softmax_cross_entropy,
-        optimizer=SGD(lr),
-        epochs=epochs,
-        batch_size=batch_size,
-        rng=rng,
-        record_grad_norms=False,
-    )
-    return Pretrained(
-        net.get_weights(),
-        width,
-        model_accuracy(net, data["X_test"], data["y_test"]),
-        dict(epochs=epochs, lr=lr, batch_size=batch_size, seed=seed, data_seed=data_seed),
-        10,
-    )
+    return _pretrain(close_data(data_seed), 10, 11, width, epochs, lr, batch_size, seed, data_seed)
 
 
 def transfer_model(pretrained, n_frozen, rng):
