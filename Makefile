@@ -33,7 +33,8 @@ lab: install
 	    --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # Ruff's lint and format checks (configured in pyproject.toml) over the library, tests, scripts, solutions and the
-# lessons' code cells; `make test` (so CI) runs them first. To fix what they find, then review the diff:
+# lessons' code cells, and the import contract (import-linter, [tool.importlinter] in pyproject.toml: the package's
+# layers import only downward); `make test` (so CI) runs them first. To fix what they find, then review the diff:
 #   .venv/bin/ruff check --fix lib tests scripts solutions notebooks
 #   .venv/bin/ruff format lib tests scripts solutions notebooks
 LINTED := lib tests scripts solutions notebooks
@@ -41,6 +42,7 @@ LINTED := lib tests scripts solutions notebooks
 lint: install
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/lint-imports --no-cache
 
 # Everything: lint, unit tests, every notebook under nbval, papermill runs, browser tests (installs Debian's
 # chromium when it is missing and we may use apt-get).

@@ -5,7 +5,7 @@
    limit for NumPy code) and PyTorch's CPU eager mode (optional: skipped when torch is not installed).
    The three final losses are compared first, so the timings are of the same computation. Each timing is the
    median of several repeats, interleaved so that a slow moment of the machine hits all three alike.
-2. Every `*_panel()` factory in `nncourse.experiments.*`: one slider update (retrain + redraw + PNG) at the
+2. Every `*_panel()` factory in `nncourse.lessons.*`: one slider update (retrain + redraw + PNG) at the
    default settings with the cache cleared, median and worst, plus one move of each control.
 3. Each lesson notebook executed headless (nbclient, kernel start included), and the whole course.
 
@@ -111,8 +111,8 @@ def interleaved_medians(fns, repeats, pause=0.2):
 
 def training_problems():
     """The course's sizes: (label, X, Y, layer sizes, loss name, lr, batch size or None, epochs per timing)."""
-    from nncourse.data import make_classification
-    from nncourse.digits import load_digits, one_hot
+    from nncourse.datasets.digits import load_digits, one_hot
+    from nncourse.datasets.synthetic import make_classification
 
     X2, y2 = make_classification("moons", 300, np.random.default_rng(0))
     Xd, labels = load_digits()
@@ -136,10 +136,10 @@ def batch_indices(n, batch_size, epochs, seed=1):
 
 
 def library_trainer(X, Y, sizes, loss, lr, batch_size, epochs, weights):
-    from nncourse.digits import softmax_cross_entropy
-    from nncourse.model import mlp
-    from nncourse.optim import SGD
-    from nncourse.train import fit
+    from nncourse.core.model import mlp
+    from nncourse.core.optim import SGD
+    from nncourse.core.train import fit
+    from nncourse.datasets.digits import softmax_cross_entropy
 
     model = mlp(sizes, rng=np.random.default_rng(0))
     loss_fn = "bce_with_logits" if loss == "bce" else softmax_cross_entropy
@@ -234,7 +234,7 @@ def torch_trainer(X, Y, sizes, loss, lr, batch_size, epochs, weights):
 
 
 def bench_training(repeats):
-    from nncourse.model import mlp
+    from nncourse.core.model import mlp
 
     rows = []
     for label, X, Y, sizes, loss, lr, batch_size, epochs in training_problems():
@@ -271,13 +271,13 @@ def bench_training(repeats):
 
 
 def panel_factories():
-    """[(module name, factory name, factory)] for every `*_panel` function defined in nncourse.experiments."""
-    from nncourse import experiments
+    """[(module name, factory name, factory)] for every `*_panel` function defined in nncourse.lessons."""
+    from nncourse import lessons
 
     out = []
-    for info in sorted(pkgutil.iter_modules(experiments.__path__), key=lambda i: i.name):
+    for info in sorted(pkgutil.iter_modules(lessons.__path__), key=lambda i: i.name):
         try:
-            module = importlib.import_module(f"nncourse.experiments.{info.name}")
+            module = importlib.import_module(f"nncourse.lessons.{info.name}")
         except Exception as exc:  # a lesson being written: report it, measure the rest
             out.append((info.name, "(import)", exc))
             continue
@@ -325,7 +325,7 @@ def _neighbour(widget):
 def time_panel(factory, repeats):
     """(build s, [update s at defaults], {control: update s after one move}, median run s, median redraw s,
     median CPU s of an update: this process's CPU time, which a busy machine inflates less than wall time)."""
-    from nncourse.widgets import SliderPanel
+    from nncourse.panels import SliderPanel
 
     t = time.perf_counter()
     panel = factory()

@@ -42,7 +42,7 @@ def page_name(notebook_name):
 def panel_outputs(output):
     """The outputs that stand for one widget output on the website (possibly none). A slider panel's output
     holds, besides the widget view, a PNG of its default figure with the settings under it and its settings and
-    status as text (nncourse.widgets.SliderPanel); another widget (a progress bar) has no static form."""
+    status as text (nncourse.panels.SliderPanel); another widget (a progress bar) has no static form."""
     data = output.get("data", {})
     if "image/png" not in data:
         return []

@@ -14,6 +14,6 @@ out = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else pathlib.Path(__file__)
 out.mkdir(parents=True, exist_ok=True)
 for name in diagrams.all_images():
     fig = diagrams.render(name)
-    with matplotlib.style.context("nncourse.course"):  # "C0".."C7" are looked up when the picture is drawn
+    with matplotlib.style.context("nncourse.plotting.course"):  # "C0".."C7" are looked up when the picture is drawn
         fig.savefig(out / name, metadata={"Software": None})
     print(f"images/{name}")

@@ -7,7 +7,7 @@
 Every combination of the values (the grid) is executed with papermill, in parallel on every core, into the
 output folder, which then holds: the executed notebooks (run-001.ipynb, ...), results.csv (one row per run: its
 parameters, "ok" or the lesson's one-line error, and the outcomes the lesson recorded with
-nncourse.outcomes.record) and a plot of one outcome against one swept parameter (results.png). A run whose
+nncourse.notebook.record) and a plot of one outcome against one swept parameter (results.png). A run whose
 parameters the lesson rejects appears in the table with its error; the other runs go on.
 
 Values are comma-separated; each is read as a Python literal (3, 0.1, True, None, 'adam' or adam) and a value
@@ -106,7 +106,7 @@ def run_one(lesson, params, out_path):
     import nbformat
     import papermill
 
-    from nncourse import outcomes
+    from nncourse import notebook as outcomes
 
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     os.environ.setdefault("OMP_NUM_THREADS", "1")

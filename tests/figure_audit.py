@@ -5,7 +5,7 @@
   file browser open); a wider one is scaled down, and its text with it.
 - A key wherever an Axes has more than one line: a legend (its own or the figure's) that shows each colour, a
   colour bar, or a direct label per line.
-- Colour-blind-safe: lines and bars in the Okabe-Ito palette (lib/nncourse/course.mplstyle), greys, or colours
+- Colour-blind-safe: lines and bars in the Okabe-Ito palette (lib/nncourse/plotting/course.mplstyle), greys, or colours
   of an ordered map (viridis and kin, one-hue ramps); images and shaded fields in one of those maps.
 - Integer ticks on axes that count (steps, epochs, seeds, rounds, layers).
 

@@ -15,8 +15,8 @@ EPS = 1e-12
 
 
 def install(eps=EPS):
-    """Patch nncourse.optim.Optimizer.step in this process (a kernel, a test). Returns the original."""
-    from nncourse import optim
+    """Patch nncourse.core.optim.Optimizer.step in this process (a kernel, a test). Returns the original."""
+    from nncourse.core import optim
 
     original = optim.Optimizer.step
     if getattr(original, "_perturbed", False):

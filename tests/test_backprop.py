@@ -9,9 +9,9 @@ import pytest
 from autograd import grad
 
 from conftest import ROOT, notebook_markdown
-from nncourse import gradcheck
-from nncourse.experiments import backprop as bp
-from nncourse.losses import mse
+from nncourse.core import gradcheck
+from nncourse.core.losses import mse
+from nncourse.lessons import backpropagation as bp
 
 NB = "02_backpropagation.ipynb"
 DEFAULTS = dict(lr=0.01, weight_range=10.0, bias_range=5.0, n_points=300, epochs=500, seed=20)

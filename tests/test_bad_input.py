@@ -6,28 +6,16 @@ import numpy as np
 import pytest
 
 import nncourse as nc
-from nncourse import (
-    clipping,
-    data,
-    diagnostics,
-    digits,
-    gradcheck,
-    init,
-    losses,
-    optim,
-    pruning,
-    regularization,
-    rnn,
-    schedules,
-    surfaces,
-)
-from nncourse._validate import InputError, InputTypeError
-from nncourse.callbacks import EarlyStopping, EvalCurves, PrintProgress
-from nncourse.freezing import freeze, replace_head, weight_changes
-from nncourse.layers import Dense, LeakyReLU, ReLU, activation
-from nncourse.model import Sequential, mlp
-from nncourse.normalization import BatchNorm, Dropout
-from nncourse.residual import ResidualBlock
+from nncourse.blocks import clipping, pruning, regularization, rnn, surfaces
+from nncourse.blocks.freezing import freeze, replace_head, weight_changes
+from nncourse.blocks.normalization import BatchNorm, Dropout
+from nncourse.blocks.residual import ResidualBlock
+from nncourse.core import diagnostics, gradcheck, init, losses, metrics, optim, schedules
+from nncourse.core._validate import InputError, InputTypeError
+from nncourse.core.callbacks import EarlyStopping, EvalCurves, PrintProgress
+from nncourse.core.layers import Dense, LeakyReLU, ReLU, activation
+from nncourse.core.model import Sequential, mlp
+from nncourse.datasets import digits, synthetic as data
 
 
 def R(seed=0):
@@ -341,7 +329,7 @@ SHAPES = [
         id="fit_sequences X too wide",
     ),
     pytest.param(
-        lambda: rnn.sequence_accuracy(_seq_net(), _echo()[0], _echo()[1][:, :3]),
+        lambda: metrics.sequence_accuracy(_seq_net(), _echo()[0], _echo()[1][:, :3]),
         InputError,
         "^y must have the shape of the model's output",
         id="sequence_accuracy y steps",
@@ -382,16 +370,16 @@ SHAPES = [
     ),
     pytest.param(lambda: digits.softmax(np.zeros(3)), InputError, r"^logits must be a 2-D array", id="softmax 1-D"),
     pytest.param(
-        lambda: digits.class_accuracy(np.zeros(3), [0, 1, 0]),
+        lambda: metrics.label_accuracy(np.zeros(3), [0, 1, 0]),
         InputError,
         "^logits must be a 2-D",
-        id="class_accuracy 1-D logits",
+        id="label_accuracy 1-D logits",
     ),
     pytest.param(
-        lambda: digits.class_accuracy(np.zeros((2, 3)), np.eye(2)),
+        lambda: metrics.label_accuracy(np.zeros((2, 3)), np.eye(2)),
         InputError,
-        "labels must be class",
-        id="class_accuracy one-hot of the wrong K",
+        "y must be class labels",
+        id="label_accuracy one-hot of the wrong K",
     ),
     pytest.param(
         lambda: diagnostics.dead_unit_fraction(np.zeros(3)),
@@ -447,7 +435,7 @@ NON_FINITE = [
         lambda: nc.accuracy(_net(), X, _with(Y, 0, np.nan)), InputError, "^y contains NaN", id="accuracy y NaN"
     ),
     pytest.param(
-        lambda: rnn.sequence_accuracy(_seq_net(), _with(_echo()[0], (0, 0, 0), np.nan), _echo()[1]),
+        lambda: metrics.sequence_accuracy(_seq_net(), _with(_echo()[0], (0, 0, 0), np.nan), _echo()[1]),
         InputError,
         "^X contains NaN",
         id="sequence_accuracy X NaN",
@@ -539,10 +527,10 @@ EMPTY = [
     ),
     pytest.param(lambda: losses.mse(np.zeros((0, 1)), np.zeros((0, 1))), InputError, "no entries", id="mse of nothing"),
     pytest.param(
-        lambda: digits.class_accuracy(np.zeros((0, 3)), np.zeros(0, int)),
+        lambda: metrics.label_accuracy(np.zeros((0, 3)), np.zeros(0, int)),
         InputError,
         "^logits has no rows",
-        id="class_accuracy 0 rows",
+        id="label_accuracy 0 rows",
     ),
     pytest.param(
         lambda: digits.few_labels(np.array([], int), 1, R()), InputError, "^y has no rows", id="few_labels no labels"
@@ -945,9 +933,9 @@ ACCEPTED = [
         id="mse lists",
     ),
     pytest.param(
-        lambda: digits.class_accuracy([[1.0, 0.0], [0.0, 1.0]], [0, 0]),
-        lambda: digits.class_accuracy(np.eye(2), np.array([0, 0])),
-        id="class_accuracy lists",
+        lambda: metrics.label_accuracy([[1.0, 0.0], [0.0, 1.0]], [0, 0]),
+        lambda: metrics.label_accuracy(np.eye(2), np.array([0, 0])),
+        id="label_accuracy lists",
     ),
     pytest.param(
         lambda: gradcheck.check_model(_net(), "mse", X[:4], Y[:4]),
@@ -979,7 +967,7 @@ def test_accepted_input_gives_the_canonical_result(call, canonical):
 
 # --- a lesson's parameters, as its parameters cell (or papermill) hands them to the lesson's experiments --------
 
-from nncourse.experiments import backprop as _bp, learning_rate as _lr, recurrent as _rec  # noqa: E402
+from nncourse.lessons import backpropagation as _bp, learning_rate_and_optimizers as _lr, recurrent_networks as _rec  # noqa: E402
 
 LESSON_PARAMETERS = [
     (lambda: _lr.run_lr_sweep(seed=-1), InputError, "seed must be a non-negative whole number"),
@@ -1001,7 +989,7 @@ def test_bad_lesson_parameter(call, kind, match):
 
 
 def test_a_seed_is_accepted_in_every_form_numpy_takes():
-    from nncourse._validate import generator
+    from nncourse.core._validate import generator
 
     for seed in (0, np.int64(3), [3, 1], (3, 1), np.random.SeedSequence(3)):
         assert isinstance(generator(seed), np.random.Generator)

@@ -107,7 +107,7 @@ def test_lesson_sliders_live_in_jupyterlab(path, lab, browser):
 
 _SCRATCH = """
 import numpy as np
-from nncourse.widgets import slider_panel, log_slider, dropdown
+from nncourse.panels import slider_panel, log_slider, dropdown
 def run(lr, curve, seed):
     return np.random.default_rng(seed).normal(size=20) * lr
 draws = []

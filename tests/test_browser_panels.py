@@ -56,7 +56,7 @@ def test_before_run_all_each_panel_shows_its_figure(lab, browser, path, n_panels
 
 _SCRATCH = """
 import numpy as np
-from nncourse.widgets import Stepper, dropdown, float_slider, int_slider, log_slider, slider_panel, toggle
+from nncourse.panels import Stepper, dropdown, float_slider, int_slider, log_slider, slider_panel, toggle
 
 def run(lr, optimizer, momentum, beta1, beta2, depth, width, activation, init, batchnorm, seed):
     return np.sin(np.linspace(0, 6, 50)) * lr

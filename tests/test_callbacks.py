@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 
 import nncourse as nc
-from nncourse.callbacks import EarlyStopping, EvalCurves, PrintProgress, restore_state, snapshot_state
-from nncourse.layers import Dense, ReLU
-from nncourse.model import Sequential
-from nncourse.normalization import BatchNorm
-from nncourse.train import History
+from nncourse.blocks.normalization import BatchNorm
+from nncourse.core.callbacks import EarlyStopping, EvalCurves, PrintProgress, restore_state, snapshot_state
+from nncourse.core.layers import Dense, ReLU
+from nncourse.core.model import Sequential
+from nncourse.core.train import History
 
 
 def _feed(stopper, losses, model):

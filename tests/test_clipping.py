@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from nncourse import SGD, fit
-from nncourse.clipping import clip_by_global_norm, clip_by_norm, clip_by_value, clipper
-from nncourse.experiments.gradients import chain_network
+from nncourse.blocks.clipping import clip_by_global_norm, clip_by_norm, clip_by_value, clipper
+from nncourse.lessons.vanishing_exploding_gradients import chain_network
 
 
 def _grads(rng):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nncourse import data
+from nncourse.datasets import synthetic as data
 
 
 def test_quadratic_regression_is_the_stated_function():

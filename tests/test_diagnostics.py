@@ -4,9 +4,11 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from nncourse import Dense, Sequential, diagnostics as dg, layerplots, mlp
-from nncourse.layers import ReLU, Tanh
-from nncourse.residual import ResidualBlock
+from nncourse import Dense, Sequential, mlp
+from nncourse.blocks.residual import ResidualBlock
+from nncourse.core import diagnostics as dg
+from nncourse.core.layers import ReLU, Tanh
+from nncourse.plotting import layerplots
 
 
 def test_dead_unit_fraction_counts_columns_never_positive():

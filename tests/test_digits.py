@@ -6,17 +6,10 @@ import numpy as np
 import pytest
 from autograd import grad
 
-from nncourse import SGD, fit, gradcheck, mlp
-from nncourse.digits import (
-    class_accuracy,
-    few_labels,
-    load_digits,
-    model_accuracy,
-    one_hot,
-    softmax,
-    softmax_cross_entropy,
-    split_digits,
-)
+from nncourse import SGD, fit, mlp
+from nncourse.core import gradcheck
+from nncourse.core.metrics import accuracy, label_accuracy
+from nncourse.datasets.digits import few_labels, load_digits, one_hot, softmax, softmax_cross_entropy, split_digits
 
 TOL = 1e-7
 
@@ -130,8 +123,8 @@ def test_softmax_cross_entropy_rejects_mismatched_shapes():
 
 def test_class_accuracy_counts_argmax_hits():
     logits = np.array([[2.0, 1.0], [0.0, 3.0], [5.0, -1.0], [0.1, 0.2]])
-    assert class_accuracy(logits, np.array([0, 1, 1, 0])) == 0.5
-    assert class_accuracy(logits, one_hot(np.array([0, 1, 0, 1]), 2)) == 1.0
+    assert label_accuracy(logits, np.array([0, 1, 1, 0])) == 0.5
+    assert label_accuracy(logits, one_hot(np.array([0, 1, 0, 1]), 2)) == 1.0
 
 
 def test_a_small_network_learns_the_digits():
@@ -149,4 +142,4 @@ def test_a_small_network_learns_the_digits():
         rng=rng,
     )
     assert not hist.diverged and hist.loss[-1] < hist.loss[0]
-    assert model_accuracy(model, d["X_test"], d["y_test"]) > 0.9
+    assert accuracy(model, d["X_test"], d["y_test"]) > 0.9

@@ -12,7 +12,7 @@ import figure_audit
 
 
 def _drawn(draw, figsize=(6, 3), dpi=100):
-    with matplotlib.style.context("nncourse.course"):
+    with matplotlib.style.context("nncourse.plotting.course"):
         fig = Figure(figsize=figsize, dpi=dpi)
         ax = fig.add_subplot()
         draw(ax)
@@ -60,7 +60,7 @@ def test_direct_labels_or_a_figure_legend_count_as_a_key():
 
     assert _drawn(labelled) == []
 
-    with matplotlib.style.context("nncourse.course"):
+    with matplotlib.style.context("nncourse.plotting.course"):
         fig = Figure(figsize=(8, 3))
         left, right = fig.subplots(1, 2)
         for ax in (left, right):
@@ -72,6 +72,6 @@ def test_direct_labels_or_a_figure_legend_count_as_a_key():
 
 
 def test_okabe_ito_and_safe_maps_are_safe_and_others_are_not():
-    with matplotlib.style.context("nncourse.course"):  # "C0", "C3": the course's cycle
+    with matplotlib.style.context("nncourse.plotting.course"):  # "C0", "C3": the course's cycle
         assert all(figure_audit.colour_is_safe(c) for c in figure_audit.OKABE_ITO + ["0.3", "k", "white", "C0", "C3"])
     assert not any(figure_audit.colour_is_safe(c) for c in ["red", "green", "#2ca02c", "#d62728"])

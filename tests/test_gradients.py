@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from conftest import notebook_markdown, notebook_outputs, rounded, said, stated_value as stated
-from nncourse import losses
-from nncourse.experiments import gradients as G
+from nncourse.core import losses
+from nncourse.lessons import vanishing_exploding_gradients as G
 
 NB = "05_vanishing_exploding_gradients.ipynb"
 

@@ -4,7 +4,7 @@ would have caught numpy-ml's precedence bug and its unscaled truncated normal)."
 import numpy as np
 import pytest
 
-from nncourse import init
+from nncourse.core import init
 
 SHAPE = (400, 600)  # 240,000 draws: the sample variance is within ~1% of the true one
 

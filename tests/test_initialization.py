@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import notebook_markdown, notebook_outputs, rounded, said, stated_value as stated
-from nncourse.experiments import initialization as E
+from nncourse.lessons import initialization as E
 
 NB = "04_initialization.ipynb"
 
@@ -170,9 +170,9 @@ def test_regression_inits(md):
 def test_running_example_is_lesson_06s(md, outputs):
     """The lecture's one running example, the same network, data and settings as lesson 06's (trainability.EXAMPLE),
     from N(0, 1) weights and from zeros."""
-    from nncourse.experiments.trainability import EXAMPLE
+    from nncourse.lessons.trainability import EXAMPLE, run_classifier
 
-    r = E.run_running_example(seed=0)
+    r = {init: run_classifier(**{**EXAMPLE, "init": init}, seed=0) for init in ("normal", "zeros")}
     assert str(EXAMPLE) in outputs
     assert all(run.settings[k] == v for run in r.values() for k, v in EXAMPLE.items() if k != "init")
     assert [run.settings["init"] for run in r.values()] == ["normal", "zeros"]
@@ -326,7 +326,7 @@ def test_arithmetic_in_prose(md):
 
 def test_standard_init_variance_factor(md):
     """U[-1/sqrt(n), 1/sqrt(n)] has Var(W) = 1/(3n): each layer multiplies the variance by n Var(W) = 1/3."""
-    from nncourse.init import glorot_standard, promised_variance
+    from nncourse.core.init import glorot_standard, promised_variance
 
     n = 1000
     assert n * promised_variance("glorot_standard", (n, n)) == pytest.approx(1 / 3)

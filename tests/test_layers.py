@@ -7,8 +7,8 @@ import pytest
 from autograd import grad
 
 import nncourse as nc
-from nncourse import gradcheck, losses
-from nncourse.layers import ACTIVATIONS, Dense, LeakyReLU, activation
+from nncourse.core import gradcheck, init, losses
+from nncourse.core.layers import ACTIVATIONS, Dense, LeakyReLU, activation
 
 TOL = 1e-7  # relative error; float64 central differences with h = 1e-6 reach ~1e-9 on these
 
@@ -28,7 +28,7 @@ def test_activation_backward_matches_finite_differences(name, rng):
 
 
 def test_dense_backward_matches_finite_differences(rng):
-    layer = Dense(4, 3, rng=rng, init="glorot_normal", bias_init=nc.init.initializer("normal", std=0.5))
+    layer = Dense(4, 3, rng=rng, init="glorot_normal", bias_init=init.initializer("normal", std=0.5))
     errs = gradcheck.check_layer(layer, rng.normal(size=(6, 4)), rng)
     assert max(errs.values()) < TOL, errs
 
@@ -83,7 +83,7 @@ def test_random_architectures_match_autograd(trial):
     layers = []
     for n_in, n_out, act in zip(sizes[:-1], sizes[1:], acts):
         layers += [
-            Dense(n_in, n_out, rng=rng, init="glorot_normal", bias_init=nc.init.initializer("normal", std=0.3)),
+            Dense(n_in, n_out, rng=rng, init="glorot_normal", bias_init=init.initializer("normal", std=0.3)),
             activation(act),
         ]
     model = nc.Sequential(layers)
@@ -108,7 +108,7 @@ def test_random_architectures_match_finite_differences(trial):
     rng = np.random.default_rng(200 + trial)
     sizes = [int(s) for s in rng.integers(1, 6, size=int(rng.integers(2, 5)))]
     act = str(rng.choice(["sigmoid", "tanh", "selu"]))  # smooth, so no kink can spoil the check
-    model = nc.mlp(sizes, act, rng=rng, bias_init=nc.init.initializer("normal", std=0.3))
+    model = nc.mlp(sizes, act, rng=rng, bias_init=init.initializer("normal", std=0.3))
     x, target = rng.normal(size=(5, sizes[0])), rng.normal(size=(5, sizes[-1]))
     errs = gradcheck.check_model(model, losses.mse, x, target)
     assert max(errs.values()) < TOL, errs

@@ -9,8 +9,8 @@ import pytest
 from matplotlib.figure import Figure
 
 from conftest import notebook_markdown, notebook_parameters
-from nncourse import surfaces
-from nncourse.experiments import learning_rate as L
+from nncourse.blocks import surfaces
+from nncourse.lessons import learning_rate_and_optimizers as L
 
 NB = "03_learning_rate_and_optimizers.ipynb"
 
@@ -188,7 +188,7 @@ def test_optimizer_training(prose):
 
 def test_adam_bias_correction_numbers(prose):
     """Without correction the first step is lr (1 - b1) |g| / sqrt((1 - b2) g^2) = 3.16 lr with the defaults."""
-    from nncourse.optim import Adam
+    from nncourse.core.optim import Adam
 
     adam = Adam(0.1)
     assert (adam.beta1, adam.beta2) == (0.9, 0.999)
@@ -323,7 +323,7 @@ def test_report_range_experiment_as_written(prose):
     _says(prose, "weights drawn uniformly from $[-10, 10]$ and biases from $[-5, 5]$")
     _says(prose, r"$b \in \{-1, 0, 1\}$, lr = 0.03 and at most 2000 epochs")
     _says(prose, r"$R^2 \ge 0.8$ (loss at most a fifth of the variance of $y$)")
-    import nncourse.model as M
+    import nncourse.core.model as M
 
     model = M.mlp([2, 2, 1], rng=np.random.default_rng(0))
     L.report_init(model, np.random.default_rng(0))

@@ -9,8 +9,8 @@ import pytest
 from matplotlib.figure import Figure
 
 from conftest import assert_stated as _stated, notebook_markdown
-from nncourse.digits import load_digits, split_digits
-from nncourse.experiments import network_size as ns
+from nncourse.datasets.digits import load_digits, split_digits
+from nncourse.lessons import network_size_and_pruning as ns
 
 NB = "07_network_size_and_pruning.ipynb"
 

@@ -9,10 +9,11 @@ import pytest
 from autograd import grad
 
 from conftest import ROOT, notebook_markdown
-from nncourse import ACTIVATIONS, activation, gradcheck, mlp
-from nncourse.data import Standardizer
+from nncourse import ACTIVATIONS, activation, mlp
+from nncourse.core import gradcheck
+from nncourse.datasets.synthetic import Standardizer
 from nncourse.diagrams import all_images, render
-from nncourse.experiments import neurons
+from nncourse.lessons import neurons
 
 MD = notebook_markdown("01_neurons.ipynb")
 
@@ -129,7 +130,7 @@ def test_stated_activation_facts():
 def test_plot_draws_leaky_relu_with_the_stated_slope():
     from matplotlib.figure import Figure
 
-    from nncourse.plots import plot_activations
+    from nncourse.plotting.plots import plot_activations
 
     ax_f, ax_df = Figure().subplots(1, 2)
     plot_activations(ax_f, ax_df, names=("relu", "leaky_relu"))
@@ -376,8 +377,8 @@ def test_lesson_figure_labels_the_leaky_slope_it_draws():
     import nbformat
     from matplotlib.figure import Figure
 
-    from nncourse.layers import activation
-    from nncourse.plots import plot_activations
+    from nncourse.core.layers import activation
+    from nncourse.plotting.plots import plot_activations
 
     cell = nbformat.read(ROOT / "notebooks" / "01_neurons.ipynb", 4).cells[5].source
     code = cell.replace(

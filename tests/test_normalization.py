@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from autograd import grad
 
-from nncourse import gradcheck
-from nncourse.layers import Dense, ReLU
-from nncourse.model import Sequential
-from nncourse.normalization import BatchNorm, Dropout
+from nncourse.blocks.normalization import BatchNorm, Dropout
+from nncourse.core import gradcheck
+from nncourse.core.layers import Dense, ReLU
+from nncourse.core.model import Sequential
 
 TOL = 1e-7
 
@@ -123,7 +123,7 @@ def test_batchnorm_inside_a_model_matches_finite_differences(rng):
     model = Sequential([Dense(3, 4, rng=rng), BatchNorm(4), ReLU(), Dense(4, 1, rng=rng)])
     model.layers[1].params["gamma"][...] = rng.uniform(0.5, 1.5, size=4)
     X, y = rng.normal(size=(8, 3)), rng.normal(size=(8, 1))
-    from nncourse.losses import mse
+    from nncourse.core.losses import mse
 
     errs = gradcheck.check_model(model, mse, X, y)
     # the bias just before batch norm is subtracted out again with the batch mean: its gradient is exactly 0

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from nncourse import fit, mlp
-from nncourse.layers import Dense
-from nncourse.model import Sequential
-from nncourse.optim import OPTIMIZERS, SGD, Adagrad, Adam, Momentum, Nesterov, Optimizer, RMSprop, get_optimizer
-from nncourse.surfaces import quadratic, run_path
+from nncourse.blocks.surfaces import quadratic, run_path
+from nncourse.core.layers import Dense
+from nncourse.core.model import Sequential
+from nncourse.core.optim import OPTIMIZERS, SGD, Adagrad, Adam, Momentum, Nesterov, Optimizer, RMSprop, get_optimizer
 
 # f(w) = 1/2 * 3 w^2 on one scalar: gradient 3 w. Three steps from w = 2.
 CURV, W0, STEPS = 3.0, 2.0, 3

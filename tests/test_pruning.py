@@ -7,10 +7,8 @@ import numpy as np
 import pytest
 from autograd import grad
 
-from nncourse import SGD, fit, gradcheck, mlp
-from nncourse.diagnostics import dead_unit_fraction
-from nncourse.layers import Dense
-from nncourse.pruning import (
+from nncourse import SGD, fit, mlp
+from nncourse.blocks.pruning import (
     MaskedDense,
     dead_units,
     densities,
@@ -25,6 +23,9 @@ from nncourse.pruning import (
     rewind,
     total_density,
 )
+from nncourse.core import gradcheck
+from nncourse.core.diagnostics import dead_unit_fraction
+from nncourse.core.layers import Dense
 
 TOL = 1e-7
 

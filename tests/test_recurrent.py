@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 from conftest import notebook_markdown, notebook_parameters
 from nncourse import diagrams
-from nncourse.experiments import recurrent
+from nncourse.lessons import recurrent_networks as recurrent
 
 NB = "09_recurrent_networks.ipynb"
 
@@ -226,7 +226,7 @@ def test_unclipped_long_lag_is_chaotic(echo_settings, params):
     """What the lesson says of the unclipped runs: a change in the twelfth digit of the weights changes the
     outcome (so its accuracy is not a portable number), while the clipped run barely moves."""
     import perturb
-    from nncourse import optim
+    from nncourse.core import optim
 
     settings = {**echo_settings, "lag": params["long_lag"]}
     base = recurrent.run_clipping_comparison(clip=params["clip"], **settings)
@@ -317,7 +317,7 @@ def test_plots_draw(clipping_runs):
 
 
 def test_format_helpers():
-    from nncourse.rnn import make_delayed_echo
+    from nncourse.blocks.rnn import make_delayed_echo
 
     X, y = make_delayed_echo(1, 8, 2, np.random.default_rng(0))
     text = recurrent.format_echo_example(X, y, 2)
@@ -376,7 +376,7 @@ def test_majority_is_portable_at_lr_01_and_chaotic_at_lr_1(params):
     """What the lesson says of the learning rate: perturbing every step by a relative 1e-12 leaves the lr-0.1
     run's loss the same to 1e-6 and its accuracy exactly; at lr 1 the loss moves."""
     import perturb
-    from nncourse import optim
+    from nncourse.core import optim
 
     base = {lr: recurrent.run_majority(seed=params["seed"], lr=lr) for lr in (0.1, 1.0)}
     original = perturb.install(1e-12)

@@ -7,17 +7,17 @@ import pytest
 from autograd import grad
 
 import nncourse as nc
-from nncourse import gradcheck
-from nncourse.layers import Dense, Tanh
-from nncourse.model import Sequential
-from nncourse.regularization import WeightPenalty, l1, l2, near_zero_fraction, penalized, weight_penalty
-from nncourse.residual import ResidualBlock
+from nncourse.blocks.regularization import WeightPenalty, l1, l2, near_zero_fraction, penalized, weight_penalty
+from nncourse.blocks.residual import ResidualBlock
+from nncourse.core import gradcheck, init, losses
+from nncourse.core.layers import Dense, Tanh
+from nncourse.core.model import Sequential
 
 
 def _model(rng):
     return Sequential(
         [
-            Dense(3, 4, rng=rng, init="glorot_normal", bias_init=nc.init.initializer("normal")),
+            Dense(3, 4, rng=rng, init="glorot_normal", bias_init=init.initializer("normal")),
             Tanh(),
             ResidualBlock([Dense(4, 4, rng=rng, init="glorot_normal"), Tanh()]),
             Dense(4, 2, rng=rng, init="glorot_normal"),
@@ -43,7 +43,7 @@ def test_penalty_gradient_matches_finite_differences_and_autograd(rng):
     model = _model(rng)
     pen = WeightPenalty(l1=0.2, l2=0.5)
     X, y = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
-    value, dpred = nc.losses.mse(model.forward(X), y)
+    value, dpred = losses.mse(model.forward(X), y)
     model.backward(dpred)
     before = {(id(layer), k): layer.grads[k].copy() for layer, k in model.parameters()}
     pen.add_gradients(model)
@@ -64,9 +64,9 @@ def test_total_loss_gradient_with_penalty_matches_finite_differences(rng):
     model = _model(rng)
     pen = WeightPenalty(l1=0.05, l2=0.3)
     X, y = rng.normal(size=(6, 3)), rng.normal(size=(6, 2))
-    model.backward(nc.losses.mse(model.forward(X), y)[1])
+    model.backward(losses.mse(model.forward(X), y)[1])
     pen.add_gradients(model)
-    total = lambda: np.array(nc.losses.mse(model.forward(X), y)[0] + pen.value(model))  # noqa: E731
+    total = lambda: np.array(losses.mse(model.forward(X), y)[0] + pen.value(model))  # noqa: E731
     for layer, k in penalized(model):
         analytic = layer.grads[k].copy()
         num = gradcheck.numerical_gradient(total, layer.params[k], np.array(1.0))

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from autograd import grad
 
-from nncourse import SGD, Dense, Sequential, fit, gradcheck
-from nncourse.layers import ReLU, Sigmoid, Tanh
-from nncourse.residual import ResidualBlock
+from nncourse import SGD, Dense, Sequential, fit
+from nncourse.blocks.residual import ResidualBlock
+from nncourse.core import gradcheck
+from nncourse.core.layers import ReLU, Sigmoid, Tanh
 
 TOL = 1e-7
 

@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 from autograd import grad
 
-from nncourse.clipping import clipper
-from nncourse.gradcheck import check_layer, relative_error
-from nncourse.layers import Dense, Layer
-from nncourse.model import Sequential
-from nncourse.optim import SGD
-from nncourse.rnn import RNN, TimeDistributed, fit_sequences, make_delayed_echo, recurrent_weights, sequence_accuracy
+from nncourse.blocks.clipping import clipper
+from nncourse.blocks.rnn import RNN, TimeDistributed, fit_sequences, make_delayed_echo, recurrent_weights
+from nncourse.core.gradcheck import check_layer, relative_error
+from nncourse.core.layers import Dense, Layer
+from nncourse.core.metrics import sequence_accuracy
+from nncourse.core.model import Sequential
+from nncourse.core.optim import SGD
 
 ACTIVATIONS = ["tanh", "relu", "identity"]
 INITS = ["normal", "orthogonal", "identity"]
@@ -144,8 +145,8 @@ def test_time_distributed_dense_gradients_and_shared_arrays(rng):
 
 
 def test_whole_sequence_model_matches_central_differences(rng):
-    from nncourse.gradcheck import check_model
-    from nncourse.losses import bce_with_logits
+    from nncourse.core.gradcheck import check_model
+    from nncourse.core.losses import bce_with_logits
 
     model = Sequential([RNN(1, 4, rng, "tanh", "normal"), TimeDistributed(Dense(4, 1, rng))])
     X, y = make_delayed_echo(5, 6, 2, rng)

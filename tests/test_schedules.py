@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from nncourse import fit, mlp
-from nncourse.optim import SGD
-from nncourse.schedules import Constant, ExponentialDecay, ReduceLROnPlateau, StepDecay, get_schedule
+from nncourse.core.optim import SGD
+from nncourse.core.schedules import Constant, ExponentialDecay, ReduceLROnPlateau, StepDecay, get_schedule
 
 
 def _per_epoch_lr(schedule, lr0=0.4, epochs=12, rng=None):

@@ -5,9 +5,7 @@ import numpy as np
 import pytest
 from autograd import grad
 
-from nncourse.gradcheck import relative_error
-from nncourse.optim import SGD, Adam, get_optimizer
-from nncourse.surfaces import (
+from nncourse.blocks.surfaces import (
     REGIME_DEFINITIONS,
     REGIMES,
     SURFACES,
@@ -23,6 +21,8 @@ from nncourse.surfaces import (
     steps_to_shrink,
     two_minima,
 )
+from nncourse.core.gradcheck import relative_error
+from nncourse.core.optim import SGD, Adam, get_optimizer
 
 AUTOGRAD = {
     "quadratic": lambda p: 0.5 * (1.0 * p[0] ** 2 + 10.0 * p[1] ** 2),

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from conftest import NOTEBOOKS, ROOT, lesson_notebooks
-from nncourse import outcomes
+from nncourse import notebook as outcomes
 
 spec = importlib.util.spec_from_file_location("sweep", ROOT / "scripts" / "sweep.py")
 sweep = importlib.util.module_from_spec(spec)
@@ -61,7 +61,7 @@ def test_every_lesson_records_its_outcomes():
     """Each lesson's last code cell records its key outcomes, which a sweep reads back."""
     for path in lesson_notebooks():
         found = outcomes.read(nbformat.read(path, as_version=4))
-        assert found, f"{path.name} records no outcomes (nncourse.outcomes.record)"
+        assert found, f"{path.name} records no outcomes (nncourse.notebook.record)"
         assert all(isinstance(v, (int, float, str, bool, type(None))) for v in found.values())
 
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import nncourse as nc
-from nncourse import data
-from nncourse.layers import Dense
+from nncourse.core.layers import Dense
+from nncourse.datasets import synthetic as data
 
 
 def _run(seed, **kw):
@@ -140,8 +140,8 @@ def test_training_an_epoch_at_a_time_gives_fit_s_numbers():
     from nncourse import fit, mlp
 
     """Training (what a playing panel advances) is fit's loop: any split into advances, the same run."""
-    from nncourse.callbacks import EarlyStopping
-    from nncourse.train import Training
+    from nncourse.core.callbacks import EarlyStopping
+    from nncourse.core.train import Training
 
     def setup():
         rng = np.random.default_rng(4)
@@ -187,7 +187,7 @@ def test_training_an_epoch_at_a_time_gives_fit_s_numbers():
 
 def test_a_diverging_training_is_done_at_the_step_it_diverges():
     from nncourse import mlp
-    from nncourse.train import Training
+    from nncourse.core.train import Training
 
     X = np.linspace(-1, 1, 20)[:, None] * 100
     t = Training(mlp([1, 4, 1], rng=np.random.default_rng(0)), X, X**2, lr=10.0, epochs=50)

@@ -8,11 +8,11 @@ from autograd import hessian
 from matplotlib.figure import Figure
 
 from conftest import assert_stated as stated, notebook_markdown, notebook_parameters
-from nncourse.experiments import trainability as T
-from nncourse.layers import Dense, ReLU, Sigmoid, Tanh
-from nncourse.normalization import BatchNorm, Dropout
-from nncourse.regularization import near_zero_fraction
-from nncourse.residual import ResidualBlock
+from nncourse.blocks.normalization import BatchNorm, Dropout
+from nncourse.blocks.regularization import near_zero_fraction
+from nncourse.blocks.residual import ResidualBlock
+from nncourse.core.layers import Dense, ReLU, Sigmoid, Tanh
+from nncourse.lessons import trainability as T
 
 NB = "06_trainability.ipynb"
 
@@ -431,7 +431,7 @@ def test_section4_departs_from_n01_because_that_run_is_chaotic(prose):
     """The stated reason for He's initialization in section 4: with N(0, 1) the unscaled lr-0.001 run moves with
     a relative 1e-12 perturbation of its steps (measured: final losses from 0.36 to 0.56), with He's it does not."""
     import perturb
-    from nncourse import optim
+    from nncourse.core import optim
 
     cfg = dict(lrs=(1e-3,), seed=P["seed"], dataset=P["dataset"], noise=P["noise"], epochs=P["epochs"])
     original = optim.Optimizer.step

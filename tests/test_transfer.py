@@ -10,11 +10,11 @@ from matplotlib.figure import Figure
 
 from conftest import assert_stated as _stated, notebook_markdown
 from nncourse import SGD, fit, mlp
-from nncourse.digits import few_labels, softmax_cross_entropy
-from nncourse.experiments import transfer as tr
-from nncourse.freezing import freeze, frozen_count, replace_head, weight_changes
-from nncourse.optim import Adam
-from nncourse.pruning import masked_layers, prunable, prune_by_magnitude
+from nncourse.blocks.freezing import freeze, frozen_count, replace_head, weight_changes
+from nncourse.blocks.pruning import masked_layers, prunable, prune_by_magnitude
+from nncourse.core.optim import Adam
+from nncourse.datasets.digits import few_labels, softmax_cross_entropy
+from nncourse.lessons import transfer_learning as tr
 
 NB = "08_transfer_learning.ipynb"
 

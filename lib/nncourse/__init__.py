@@ -1,29 +1,27 @@
-"""How neural networks are trained: the course library.
+"""How neural networks are trained: the course library, in layers that import only downward.
 
-Core (imported here): layers, model, losses, init, optim, train, data, gradcheck, diagnostics, plots, widgets.
-Imported by name when a lesson needs them: schedules, surfaces, clipping, residual, normalization,
-regularization, callbacks, layerplots, pruning, freezing, digits, rnn; experiments.<lesson> and diagrams.<lesson>.
+    nncourse.core       the from-scratch library: layers, model, losses, init, optim, schedules, train,
+                        callbacks, metrics, gradcheck, diagnostics
+    nncourse.blocks     what individual lessons add: normalization, residual, rnn, regularization, clipping,
+                        pruning, freezing, surfaces
+    nncourse.datasets   generated data sets (synthetic) and scikit-learn's bundled digits (digits)
+    nncourse.plotting   plotting helpers and the course's figure style (plt.style.use("nncourse.plotting.course"))
+    nncourse.panels     slider panels: an experiment and a plot turned into controls and a live figure
+    nncourse.lessons    one module per lesson, named for it; nncourse.exercises, nncourse.diagrams and
+                        nncourse.notebook (show, record) beside it
+
+`import nncourse` loads the core only (no plotting, no widgets) and names its most used parts here.
+docs/architecture.md describes the layers; `make lint` checks the import contract (import-linter).
 """
 
-from . import data, diagnostics, gradcheck, init, layers, losses, model, optim, plots, train, widgets
-from .layers import ACTIVATIONS, Dense, activation
-from .losses import LOSSES, get_loss
-from .model import Sequential, mlp
-from .optim import SGD
-from .train import History, accuracy, evaluate, fit
+from nncourse.core.layers import ACTIVATIONS, Dense, activation
+from nncourse.core.losses import LOSSES, get_loss
+from nncourse.core.metrics import accuracy
+from nncourse.core.model import Sequential, mlp
+from nncourse.core.optim import SGD
+from nncourse.core.train import History, evaluate, fit
 
 __all__ = [
-    "data",
-    "diagnostics",
-    "gradcheck",
-    "init",
-    "layers",
-    "losses",
-    "model",
-    "optim",
-    "plots",
-    "train",
-    "widgets",
     "ACTIVATIONS",
     "Dense",
     "activation",

@@ -36,7 +36,7 @@ def render(filename, dpi=100):
     from matplotlib.figure import Figure
 
     fn, figsize = all_images()[filename]
-    with matplotlib.style.context("nncourse.course"):  # the lessons' figure style (course.mplstyle)
+    with matplotlib.style.context("nncourse.plotting.course"):  # the lessons' figure style (course.mplstyle)
         fig = Figure(figsize=figsize, dpi=dpi)
         fn(fig)
     return fig

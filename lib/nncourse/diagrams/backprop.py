@@ -1,7 +1,7 @@
 """Lesson 02's pictures: a neuron's computational graph with the local derivative on every edge, the layered
 chain-rule product, and the 2-2-2 worked example (Mazur 2015) with its weights."""
 
-from . import image
+from nncourse.diagrams import image
 
 # backward in Okabe-Ito vermillion (told apart from black by every colour-vision type; a pure red is not)
 FORWARD, BACKWARD, NODE = "black", "#D55E00", "#eaf2fb"

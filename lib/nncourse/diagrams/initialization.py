@@ -3,7 +3,7 @@ the way back (Glorot & Bengio 2010, eqs. 10-12)."""
 
 from matplotlib.patches import FancyArrowPatch
 
-from . import image
+from nncourse.diagrams import image
 
 FORWARD, BACKWARD = "#0072B2", "#D55E00"  # Okabe-Ito blue and vermillion: told apart by every reader
 

@@ -2,7 +2,7 @@
 
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
-from . import image
+from nncourse.diagrams import image
 
 _NODE = {"fc": "white", "ec": "0.2", "lw": 1.5}
 # fills: light tints of the course's ordered maps (Blues, Oranges, Purples), colour-blind safe

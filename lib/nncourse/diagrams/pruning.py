@@ -3,14 +3,14 @@ uses (`pruning.prune_by_magnitude`, `pruning.rewind`, `experiments.network_size.
 
 import numpy as np
 
-from . import image
+from nncourse.diagrams import image
 
 
 def _toy_ticket():
     """A 3-5-5-2 net: its initial weights, stand-in 'trained' weights, and the masks after one round of
     pruning 40% per layer (a large rate so the picture shows it)."""
-    from ..model import mlp
-    from ..pruning import masked_layers, prunable, prune_by_magnitude, rewind
+    from nncourse.blocks.pruning import masked_layers, prunable, prune_by_magnitude, rewind
+    from nncourse.core.model import mlp
 
     rng = np.random.default_rng(3)
     net = prunable(mlp([3, 5, 5, 2], rng=rng))
@@ -31,7 +31,7 @@ def _toy_ticket():
 def lottery_ticket_procedure(fig):
     """Four panels: initialize, train, prune the smallest weights, rewind the survivors to their initial
     values (then train again, and repeat)."""
-    from ..experiments.network_size import draw_network, network_key
+    from nncourse.lessons.network_size_and_pruning import draw_network, network_key
 
     initial, trained, pruned, rewound, masks = _toy_ticket()
     sizes = [3, 5, 5, 2]

@@ -3,7 +3,7 @@ forward pass in black and backpropagation through time dashed, in the course's v
 
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from . import image
+from nncourse.diagrams import image
 
 _VERMILLION = "#D55E00"  # Okabe-Ito vermillion, the course style's C3
 _FORWARD = dict(arrowstyle="-|>", mutation_scale=12, color="black", lw=1.3)

@@ -3,7 +3,7 @@ skip connection go in one hidden layer."""
 
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
-from . import image
+from nncourse.diagrams import image
 
 _EDGE = {"color": "0.6", "lw": 0.6, "zorder": 1}
 

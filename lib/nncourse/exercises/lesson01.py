@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from ..layers import Sigmoid, Tanh
-from . import Case, Exercise, Mistake, register
+from nncourse.core.layers import Sigmoid, Tanh
+from nncourse.exercises import Case, Exercise, Mistake, register
 
 
 def _sigmoid(z):

@@ -3,12 +3,12 @@ one gradient step of the exercise report's 2-2-1 ReLU network."""
 
 import numpy as np
 
-from ..experiments.backprop import MAZUR, hand_pass, mazur_initial_state
-from ..layers import Dense, ReLU, Sigmoid
-from ..losses import half_sse, mse
-from ..model import Sequential
-from ..optim import SGD
-from . import Case, Exercise, Mistake, register
+from nncourse.core.layers import Dense, ReLU, Sigmoid
+from nncourse.core.losses import half_sse, mse
+from nncourse.core.model import Sequential
+from nncourse.core.optim import SGD
+from nncourse.exercises import Case, Exercise, Mistake, register
+from nncourse.lessons.backpropagation import MAZUR, hand_pass, mazur_initial_state
 
 
 def _sigmoid(z):

@@ -1,10 +1,10 @@
 """Lesson 03's exercises: one step of plain gradient descent, of SGD with momentum, and of Adam, each checked
-against the update of the library's optimizer (nncourse.optim)."""
+against the update of the library's optimizer (nncourse.core.optim)."""
 
 import numpy as np
 
-from ..optim import SGD, Adam
-from . import Case, Exercise, Mistake, register
+from nncourse.core.optim import SGD, Adam
+from nncourse.exercises import Case, Exercise, Mistake, register
 
 # --- Exercise 3.1: plain gradient descent -----------------------------------------------------------------------
 

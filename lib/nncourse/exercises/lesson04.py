@@ -6,8 +6,8 @@ deviation, a uniform limit); the reference is the variance the library's initial
 
 import numpy as np
 
-from .. import init
-from . import Case, Exercise, Mistake, register
+from nncourse.core import init
+from nncourse.exercises import Case, Exercise, Mistake, register
 
 
 def _sum_cases(rng):

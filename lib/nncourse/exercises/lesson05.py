@@ -8,11 +8,11 @@ clips in place does not change the inputs the reference and the known mistakes s
 
 import numpy as np
 
-from .. import clipping
-from ..experiments.gradients import exact_first_gradient
-from ..layers import Dense, ReLU
-from ..residual import ResidualBlock
-from . import RTOL, Case, Exercise, Mistake, register
+from nncourse.blocks import clipping
+from nncourse.blocks.residual import ResidualBlock
+from nncourse.core.layers import Dense, ReLU
+from nncourse.exercises import RTOL, Case, Exercise, Mistake, register
+from nncourse.lessons.vanishing_exploding_gradients import exact_first_gradient
 
 
 def _chain_cases(rng):

@@ -3,11 +3,11 @@ and inverted dropout's forward pass given its mask. Each reference calls the lib
 
 import numpy as np
 
-from ..layers import Dense
-from ..model import Sequential
-from ..normalization import BatchNorm, Dropout
-from ..regularization import WeightPenalty
-from . import Case, Exercise, Mistake, register
+from nncourse.blocks.normalization import BatchNorm, Dropout
+from nncourse.blocks.regularization import WeightPenalty
+from nncourse.core.layers import Dense
+from nncourse.core.model import Sequential
+from nncourse.exercises import Case, Exercise, Mistake, register
 
 EPS = 1e-5  # BatchNorm's default eps: the exercises use it as a constant
 

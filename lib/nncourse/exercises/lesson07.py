@@ -1,11 +1,11 @@
 """Lesson 07's exercises: magnitude pruning of one layer and of each layer of a model, the weights left after k
-rounds of iterative pruning, and the lottery ticket's rewind. Each reference calls `nncourse.pruning`."""
+rounds of iterative pruning, and the lottery ticket's rewind. Each reference calls `nncourse.blocks.pruning`."""
 
 import numpy as np
 
-from .. import pruning
-from ..model import Sequential
-from . import Case, Exercise, Mistake, register
+from nncourse.blocks import pruning
+from nncourse.core.model import Sequential
+from nncourse.exercises import Case, Exercise, Mistake, register
 
 
 def _model(weights):

@@ -3,12 +3,12 @@ the frozen layers, and the gradient a new softmax head learns from."""
 
 import numpy as np
 
-from ..freezing import freeze
-from ..layers import Dense, Layer
-from ..losses import softmax_cross_entropy
-from ..model import Sequential
-from ..optim import SGD
-from . import Case, Exercise, Mistake, register
+from nncourse.blocks.freezing import freeze
+from nncourse.core.layers import Dense, Layer
+from nncourse.core.losses import softmax_cross_entropy
+from nncourse.core.model import Sequential
+from nncourse.core.optim import SGD
+from nncourse.exercises import Case, Exercise, Mistake, register
 
 # --- Exercise 8.1: trainable parameters ------------------------------------------------------------------------
 

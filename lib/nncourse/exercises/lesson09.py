@@ -3,8 +3,8 @@ the factor by which a linear recurrent network multiplies the gradient per step 
 
 import numpy as np
 
-from ..rnn import RNN
-from . import Case, Exercise, Mistake, register
+from nncourse.blocks.rnn import RNN
+from nncourse.exercises import Case, Exercise, Mistake, register
 
 
 def _one_step_rnn(Wx, Wh, b=None, activation_name="tanh"):

@@ -1,0 +1,104 @@
+"""Callbacks for `fit(..., callbacks=[...])`: each has on_epoch_end(epoch, history, model, optimizer) and returns
+True to stop training."""
+
+import numpy as np
+
+from nncourse.core import _validate
+from nncourse.core.losses import get_loss
+from nncourse.core.metrics import label_accuracy
+
+
+def snapshot_state(model):
+    """Parameters and buffers (batch norm's running statistics) of every layer, copied."""
+    return (
+        [{k: v.copy() for k, v in layer.params.items()} for layer in model.layers],
+        [{k: v.copy() for k, v in getattr(layer, "buffers", {}).items()} for layer in model.layers],
+    )
+
+
+def restore_state(model, snapshot):
+    weights, buffers = snapshot
+    model.set_weights(weights)
+    for layer, buf in zip(model.layers, buffers):
+        for k, v in buf.items():
+            layer.buffers[k][...] = v
+
+
+class EarlyStopping:
+    """Stop when the validation loss has not improved by more than `min_delta` for `patience` epochs in a row,
+    and (restore_best) put back the weights of the best epoch. Needs `fit(..., X_val=, y_val=)`.
+
+    After training: best_epoch, best_loss, and stopped_epoch (None if training ran to the end; then the
+    model keeps its last weights unless you call `restore_best_weights(model)`)."""
+
+    def __init__(self, patience=10, min_delta=0.0, restore_best=True):
+        self.patience = _validate.positive_int("patience", patience)
+        self.min_delta = _validate.non_negative("min_delta", min_delta)
+        self.restore_best = _validate.flag("restore_best", restore_best)
+        self.best_loss, self.best_epoch, self.stopped_epoch = np.inf, None, None
+        self._best, self._wait = None, 0
+
+    def on_epoch_end(self, epoch, history, model, optimizer):
+        if not history.val_loss:
+            raise _validate.InputError("EarlyStopping watches the validation loss: pass X_val and y_val to fit")
+        loss = history.val_loss[-1]
+        if loss < self.best_loss - self.min_delta:
+            self.best_loss, self.best_epoch, self._wait = loss, epoch, 0
+            self._best = snapshot_state(model)
+            return False
+        self._wait += 1
+        if self._wait < self.patience:
+            return False
+        self.stopped_epoch = epoch
+        if self.restore_best:
+            self.restore_best_weights(model)
+        return True
+
+    def restore_best_weights(self, model):
+        """Put back the weights (and batch norm statistics) of the best epoch seen."""
+        if self._best is not None:
+            restore_state(model, self._best)
+
+
+class EvalCurves:
+    """Records, after every epoch, the loss and the accuracy on each named (X, y) set in inference mode
+    (dropout off, batch norm on running statistics, no penalty term): `loss[name]` and `accuracy[name]` are
+    lists with one entry per epoch. Accuracy as in `metrics.label_accuracy`: for one logit per sample (class 1 if
+    > 0) y holds 0/1 labels; for K logits, one-hot rows. Never stops."""
+
+    def __init__(self, loss="bce_with_logits", **sets):
+        if not sets:
+            raise _validate.InputError("EvalCurves needs at least one named data set, e.g. train=(X, y)")
+        self.loss_fn = get_loss(loss)
+        self.sets = {}
+        for name, pair in sets.items():
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise _validate.InputTypeError(f"EvalCurves {name} must be a pair (X, y), got {type(pair).__name__}")
+            X = _validate.data_array(f"{name} X", pair[0], ndim=2)
+            y = _validate.data_array(f"{name} y", pair[1], ndim=2)
+            _validate.same_rows(f"{name} X", X, f"{name} y", y)
+            self.sets[name] = X, y
+        self.loss = {name: [] for name in sets}
+        self.accuracy = {name: [] for name in sets}
+
+    def on_epoch_end(self, epoch, history, model, optimizer):
+        for name, (X, y) in self.sets.items():
+            logits = model.predict(X)
+            self.loss[name].append(self.loss_fn(logits, y)[0])
+            self.accuracy[name].append(label_accuracy(logits, y, f"{name} y"))
+        return False
+
+
+class PrintProgress:
+    """Prints the epoch loss (and validation loss) every `every` epochs, rounded so reruns print the same."""
+
+    def __init__(self, every=10):
+        self.every = _validate.positive_int("every", every)
+
+    def on_epoch_end(self, epoch, history, model, optimizer):
+        if epoch % self.every == 0:
+            line = f"epoch {epoch}: loss {history.epoch_loss[-1]:.4f}"
+            if history.val_loss:
+                line += f", validation loss {history.val_loss[-1]:.4f}"
+            print(line)
+        return False

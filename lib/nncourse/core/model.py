@@ -1,0 +1,145 @@
+"""A sequential model: runs its layers forward and backward over a batch and keeps, per layer, what the
+plots need (inputs, outputs and the gradient arriving at each output)."""
+
+from nncourse.core import _validate
+from nncourse.core.init import initializer
+from nncourse.core.layers import Activation, Dense, Layer, activation
+
+DEFAULT_INIT = {
+    "relu": "he_normal",
+    "leaky_relu": "he_normal",
+    "selu": "lecun_normal",
+    "tanh": "glorot_uniform",
+    "sigmoid": "glorot_uniform",
+    "identity": "glorot_uniform",
+}
+
+
+class Sequential:
+    """Layers applied in order. After `forward`, `outputs[i]` is layer i's output; after `backward`,
+    `output_grads[i]` is dL/d(outputs[i]) and each layer's `grads` holds its parameter gradients."""
+
+    def __init__(self, layers):
+        self.layers = _validate.layer_list("Sequential", layers, Layer)
+        self.outputs, self.output_grads = [], []
+
+    def forward(self, x, train=True):
+        """x (N, D_in) -> output (N, D_out); records every layer's output. Checks x first: finite numbers
+        (a list is fine), at least one row, the shape the first layer takes."""
+        return self._forward(_validate.model_input("x", x, self), train)
+
+    def _forward(self, x, train):
+        """forward without the input checks: what `fit` runs every step, after checking X once."""
+        self.input = x
+        self.outputs = []
+        for layer in self.layers:
+            x = layer.forward(x, train)
+            self.outputs.append(x)
+        return x
+
+    def backward(self, dout, input_grad=True):
+        """dout = dL/d(output) (N, D_out) -> dL/dx (N, D_in); fills every layer's grads.
+
+        input_grad=False (what `fit` asks for) returns None instead of dL/dx when the first layer is a plain
+        Dense: training never uses dL/dx, and for a wide input (64 pixels) its product dout W^T costs as
+        much as the first layer's forward pass."""
+        if self.layers and len(self.outputs) != len(self.layers):
+            raise _validate.InputError(
+                "backward needs a forward pass first: call model.forward(x), then model.backward(dout)"
+            )
+        grads = [None] * len(self.layers)
+        for i in range(len(self.layers) - 1, -1, -1):
+            grads[i] = dout
+            layer = self.layers[i]
+            if i == 0 and not input_grad and type(layer).backward is Dense.backward:
+                layer.parameter_grads(dout)
+                dout = None
+            else:
+                dout = layer.backward(dout)
+        self.output_grads = grads
+        return dout
+
+    def predict(self, x):
+        """Forward pass in inference mode (dropout off, batch norm uses running statistics)."""
+        return self.forward(x, train=False)
+
+    def parameters(self):
+        """[(layer, name)] for every trainable parameter, in layer order."""
+        return [(layer, k) for layer in self.layers if layer.trainable for k in layer.params]
+
+    def get_weights(self):
+        """A deep copy of every layer's params: [{name: array}]."""
+        return [{k: v.copy() for k, v in layer.params.items()} for layer in self.layers]
+
+    def set_weights(self, weights):
+        """Copy values from `get_weights()` output back in place."""
+        _validate.weights(weights, self.layers)
+        for layer, w in zip(self.layers, weights):
+            for k, v in w.items():
+                layer.params[k][...] = v
+
+    @property
+    def param_layers(self):
+        """The layers that have parameters (Dense, ...), in order."""
+        return [layer for layer in self.layers if layer.params]
+
+    def records(self):
+        """One dict per Dense layer after a forward and backward pass:
+        z (pre-activation), a (output of the activation after it, or z), dz, da, W, dW."""
+        if len(self.outputs) != len(self.layers):
+            raise _validate.InputError("records needs a forward pass first: call model.forward(x)")
+        out = []
+        n = len(self.layers)
+        for i, layer in enumerate(self.layers):
+            if not isinstance(layer, Dense):
+                continue
+            j = i + 1 if i + 1 < n and isinstance(self.layers[i + 1], Activation) else i
+            rec = {
+                "index": len(out),
+                "z": self.outputs[i],
+                "a": self.outputs[j],
+                "activation": self.layers[j].name if j != i else "identity",
+                "W": layer.params["W"],
+                "dW": layer.grads["W"],
+            }
+            if self.output_grads:
+                rec["dz"], rec["da"] = self.output_grads[i], self.output_grads[j]
+            out.append(rec)
+        return out
+
+    def __repr__(self):
+        return "Sequential(" + ", ".join(repr(layer) for layer in self.layers) + ")"
+
+
+def mlp(
+    sizes, activation_name="relu", output_activation="identity", rng=None, init=None, bias_init="zeros", **act_kwargs
+):
+    """A multi-layer perceptron: Dense(sizes[0], sizes[1]), activation, ..., Dense(sizes[-2], sizes[-1]),
+    output activation.
+
+    sizes: e.g. [2, 16, 16, 1]. init: an initializer name or callable; default by activation
+    (He for ReLU, LeCun for SELU, Glorot otherwise). rng: numpy Generator (required for random inits).
+    """
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__"):
+        raise _validate.InputTypeError(
+            f"sizes must be a list of layer sizes such as [2, 16, 1], got {type(sizes).__name__}"
+        )
+    sizes = list(sizes)
+    if len(sizes) < 2:
+        raise _validate.InputError(f"sizes needs at least an input and an output size, got {sizes}")
+    for s in sizes:
+        _validate.positive_int("layer size", s)
+    if rng is None:
+        raise _validate.InputError("mlp needs rng=np.random.default_rng(seed)")
+    _validate.rng(rng)
+    hidden_act = activation(activation_name, **act_kwargs)  # validates the name
+    w_init = init if init is not None else DEFAULT_INIT[hidden_act.name]
+    initializer(w_init), initializer(bias_init)
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(Dense(n_in, n_out, rng=rng, init=w_init, bias_init=bias_init))
+        last = i == len(sizes) - 2
+        layers.append(activation(output_activation) if last else activation(activation_name, **act_kwargs))
+    if layers and isinstance(layers[-1], Activation) and layers[-1].name == "identity":
+        layers.pop()
+    return Sequential(layers)

@@ -1,0 +1,620 @@
+"""Slider panels: turn a pure experiment function and a plotting function into sliders and a figure.
+
+    panel = slider_panel(run, plot, lr=log_slider(1e-3, 10, 0.1), activation=dropdown(["relu", "tanh"]))
+    panel            # in a notebook: the sliders and the figure (an ipywidgets Image updated in place)
+    panel.result     # the last result of run(**values), for a checked cell or a test
+    panel.controls["lr"].value = 1.0   # what a learner's slider move does: rerun, redraw
+
+`run(**values)` must be pure (same values -> same result), so results are cached: moving a slider back to a
+setting already seen costs only the redraw. `plot(result, fig)` draws on an empty matplotlib Figure.
+The panel renders its default result once at creation, so a headless run shows it too.
+
+What a notebook stores for a panel is three things in one output: the live widget (JupyterLab with a running
+kernel shows it), a PNG of the default figure with the settings printed under it (what GitHub, nbviewer,
+nbconvert's HTML and JupyterLab before Run All show: they skip a widget whose state is not stored, and the
+course stores none), and a line of text naming the settings and the result's status (what nbval checks).
+The live figure is SVG, sharp at any screen density.
+
+A control that does not apply to the current setting (momentum for plain SGD) is disabled, with the reason
+under the controls: `applies={"momentum": lambda v: None if v["optimizer"] == "momentum" else "only for
+momentum"}`. A panel built with `stepper=` also plays: play / pause / step / reset buttons advance a run a few
+steps per frame (see `Stepper`).
+
+A starting value that a control cannot take is refused by the control's name, never clamped: `lr = 5 is
+outside the slider's range 0.001 to 1`, `unknown optimizer 'Adam'; ...; did you mean 'adam'?`. Panel factories
+set starting values with `set_control(name, widget, value)`, which checks the same way.
+"""
+
+import base64
+import html
+import io
+import math
+import numbers
+import textwrap
+import time
+from collections import OrderedDict
+
+import ipywidgets as widgets
+import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+
+from nncourse.core import _validate
+from nncourse.core._validate import InputError, InputTypeError
+
+_STYLE = {"description_width": "initial"}
+_SLIDERS = (widgets.FloatSlider, widgets.FloatLogSlider, widgets.IntSlider)
+
+
+def float_slider(low, high, step, value, description=None):
+    """A slider for a real parameter (updates when released, so a drag triggers one retrain)."""
+    _check_bounds(low, high)
+    return _start_at(
+        widgets.FloatSlider(
+            value=low,
+            min=low,
+            max=high,
+            step=step,
+            description=description or "",
+            continuous_update=False,
+            style=_STYLE,
+            readout_format=".3g",
+        ),
+        value,
+    )
+
+
+def int_slider(low, high, value, step=1, description=None):
+    """A slider for an integer parameter (sizes, depths, seeds, epochs)."""
+    _check_bounds(low, high)
+    return _start_at(
+        widgets.IntSlider(
+            value=low,
+            min=low,
+            max=high,
+            step=step,
+            description=description or "",
+            continuous_update=False,
+            style=_STYLE,
+        ),
+        value,
+    )
+
+
+def log_slider(low, high, value, description=None, steps_per_decade=4):
+    """A slider whose positions are evenly spaced in log10: for learning rates and scales."""
+    lo, hi = math.log10(_validate.positive("low", low)), math.log10(_validate.positive("high", high))
+    _check_bounds(low, high)
+    return _start_at(
+        widgets.FloatLogSlider(
+            value=low,
+            base=10,
+            min=lo,
+            max=hi,
+            step=1 / steps_per_decade,
+            description=description or "",
+            continuous_update=False,
+            style=_STYLE,
+            readout_format=".3g",
+        ),
+        value,
+    )
+
+
+def dropdown(options, value=None, description=None):
+    """A menu of named choices (activations, initializers, data sets, ...); `options` may be (label, value)
+    pairs. Without `value`, the first choice."""
+    options = list(options)
+    if not options:
+        raise InputError("a dropdown needs at least one option")
+    w = widgets.Dropdown(options=options, description=description or "", style=_STYLE)
+    return w if value is None else _start_at(w, value)
+
+
+def toggle(value=False, description=None):
+    """An on/off checkbox."""
+    return _start_at(widgets.Checkbox(value=False, description=description or "", style=_STYLE, indent=False), value)
+
+
+def _check_bounds(low, high):
+    if not low <= high:
+        raise InputError(f"a slider needs low <= high, got low {low!r} and high {high!r}")
+
+
+def _start_at(w, value):
+    """Start `w` at `value` if it is allowed. If not, keep the value, unclamped, for the panel to refuse by the
+    control's name: the helpers are called before the name is known (`slider_panel(run, plot, lr=...)`).
+    A later change of the widget's value replaces the kept one."""
+    try:
+        w.value = check_value("value", w, value)
+    except ValueError:
+        w._nncourse_start = value
+        w.observe(_forget_start, names="value")
+    return w
+
+
+def _forget_start(change):
+    change.owner.unobserve(_forget_start, names="value")
+    vars(change.owner).pop("_nncourse_start", None)
+
+
+def slider_range(slider):
+    """(lowest, highest) value of a slider; a log slider's in values, not exponents."""
+    if isinstance(slider, widgets.FloatLogSlider):
+        return slider.base**slider.min, slider.base**slider.max
+    return slider.min, slider.max
+
+
+def check_value(name, widget, value):
+    """Return `value` as `widget` would hold it, or raise an InputError (InputTypeError for a value of the
+    wrong kind) naming the parameter `name`, the value and what is allowed: a slider's range (ipywidgets
+    would silently clamp into it), a menu's choices (with a did-you-mean), True or False for a checkbox."""
+    if isinstance(widget, _SLIDERS):
+        lo, hi = slider_range(widget)
+        whole = isinstance(widget, widgets.IntSlider)
+        wanted = f"{name} must be {'a whole number' if whole else 'a number'} from {lo:g} to {hi:g}"
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            raise InputTypeError(f"{wanted}, got {_repr(value)}")
+        if not math.isfinite(value) or (whole and value != int(value)):
+            raise InputError(f"{wanted}, got {_repr(value)}")
+        slack = 1e-9 * (abs(lo) + abs(hi))  # a log slider's ends are 10 ** log10(x), not always x
+        if not lo - slack <= value <= hi + slack:
+            raise InputError(f"{name} = {value:g} is outside the slider's range {lo:g} to {hi:g}")
+        return int(value) if whole else value
+    if isinstance(widget, widgets.Dropdown):
+        allowed = list(widget._options_values)
+        _validate.choice(name, value, allowed)
+        flag = isinstance(value, (bool, np.bool_))
+        same = [a for a in allowed if a == value and isinstance(a, (bool, np.bool_)) == flag]
+        if not same:  # True == 1: a flag where the menu holds numbers
+            names = ", ".join(repr(a) for a in allowed)
+            raise InputTypeError(f"{name} must be one of: {names}; got {_repr(value)}")
+        return same[0]
+    if isinstance(widget, widgets.Checkbox):
+        if not isinstance(value, (bool, np.bool_)):
+            raise InputTypeError(f"{name} must be True or False, got {_repr(value)}")
+        return bool(value)
+    return value
+
+
+def set_control(name, widget, value):
+    """Set a control to `value` after check_value: the one way the course's panels set a starting value, so
+    that a notebook parameter outside a slider's range or not among a menu's choices is refused by name."""
+    widget.value = check_value(name, widget, value)
+    vars(widget).pop("_nncourse_start", None)
+    return widget
+
+
+def _refusing(name):
+    """A slider's `value` validator that refuses, by name, what ipywidgets' own would clamp: so that
+    `panel.controls["lr"].value = 5` in a cell raises too. Within rounding of an end it clamps (the front end
+    computes a log slider's ends as 10 ** exponent)."""
+
+    def validate(slider, proposal):
+        lo, hi = slider_range(slider)
+        return min(max(check_value(name, slider, proposal.value), lo), hi)
+
+    return validate
+
+
+def _repr(value):
+    """A bad value as a one-line message shows it: its repr when short, else its kind."""
+    text = repr(value)
+    return text if len(text) <= 60 and "\n" not in text else f"a {type(value).__name__}"
+
+
+def _shown(slider, value):
+    """A slider's value as its readout would show it."""
+    try:
+        return format(value, slider.readout_format or "g")
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _error_html(text):
+    return f"<span style='color:#b00020'>{html.escape(text, quote=False)}</span>"
+
+
+class SliderPanel:
+    """Sliders + one figure. See the module docstring.
+
+    Each slider shows its value in a small text box (`entries[name]`) instead of ipywidgets' readout, whose
+    front end clamps a typed value into the range before the kernel sees it: a value typed into the box
+    that the slider cannot take is refused in the status line, and nothing is recomputed."""
+
+    def __init__(
+        self,
+        run,
+        plot,
+        controls,
+        fixed=None,
+        figsize=(9, 3.4),
+        dpi=100,
+        cache_size=64,
+        applies=None,
+        stepper=None,
+        interval_ms=80,
+    ):
+        if not controls:
+            raise InputError("a slider panel needs at least one control")
+        self.run, self.plot, self.fixed = run, plot, dict(fixed or {})
+        self.controls = dict(controls)
+        self.status = widgets.HTML()
+        self.status.add_class("nncourse-status")
+        self.entries, self.labels = {}, {}
+        for name, w in self.controls.items():
+            if not isinstance(w, widgets.ValueWidget):
+                raise InputTypeError(
+                    f"control {name!r} must be an ipywidgets value widget (use float_slider, "
+                    f"int_slider, log_slider, dropdown or toggle), got {type(w).__name__}"
+                )
+            set_control(name, w, getattr(w, "_nncourse_start", w.value))
+            if not w.description:
+                w.description = name
+            self.labels[name] = w.description
+            if isinstance(w, _SLIDERS):
+                w._register_validator(_refusing(name), ["value"])  # in place of ipywidgets' silent clamp
+                self.entries[name] = self._typed_entry(name, w)
+            w.observe(self._on_change, names="value")
+        self.applies = dict(applies or {})
+        unknown = sorted(set(self.applies) - set(self.controls))
+        if unknown:
+            raise InputError(
+                f"applies names {', '.join(map(repr, unknown))}, which the panel has no control for; "
+                f"its controls: {', '.join(map(repr, self.controls))}"
+            )
+        self.note = widgets.HTML()
+        self.note.add_class("nncourse-note")
+        self.figure = Figure(figsize=figsize, dpi=dpi)
+        width_px = round(figsize[0] * dpi)
+        self.image = widgets.Image(format="svg+xml", layout=widgets.Layout(width=f"{width_px}px", max_width="100%"))
+        self._cache, self._cache_size = OrderedDict(), cache_size
+        self.updates = 0
+        self.result = None
+        self.player = None if stepper is None else _Player(self, stepper, interval_ms)
+        self._refresh_applicability()
+        self.update()
+
+    @property
+    def values(self):
+        """The current value of every control, by name."""
+        return {name: w.value for name, w in self.controls.items()}
+
+    def compute(self):
+        """run(**fixed, **values), cached by the values."""
+        key = tuple(sorted(self.values.items()))
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        result = self.run(**self.fixed, **self.values)
+        self._cache[key] = result
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return result
+
+    def redraw(self):
+        """Draw the current result on a fresh figure and put the PNG into the image widget.
+
+        A new Figure costs less than `figure.clear()`, which resets every old Axes before dropping it (about
+        a sixth of a redraw for a three-panel figure); `panel.figure` is always the figure last drawn. The image
+        is SVG: vector, so sharp on a 2x screen, and cheaper to write than a PNG of that resolution."""
+        self.figure = Figure(figsize=self.figure.get_size_inches(), dpi=self.figure.dpi)
+        self.plot(self.result, self.figure)
+        with self.image.hold_sync():
+            self.image.format, self.image.value = "svg+xml", _svg(self.figure)
+
+    def update(self):
+        """Rerun (or fetch from the cache) and redraw: what one slider move costs."""
+        self.show(self.compute())
+
+    def show(self, result, png=None):
+        """Make `result` the panel's current result and draw it (or show `png`, a frame already drawn)."""
+        self.result = result
+        if png is None:
+            self.redraw()
+        else:
+            with self.image.hold_sync():
+                self.image.format, self.image.value = "png", png
+        self.updates += 1
+        summary = getattr(self.result, "status", None)
+        self.status.value = f"<code>{summary}</code>" if summary else ""
+
+    def _on_change(self, change):
+        self._refresh_applicability()
+        if self.player is not None and self.player.restart_if_playing():
+            return
+        try:
+            result = self.compute()
+        except ValueError as err:
+            # a setting the experiment rejects (bad input, not a bug): say why in the panel and keep the last
+            # figure, instead of an error the learner would only find in JupyterLab's log console. Errors while
+            # drawing are bugs and propagate.
+            self.status.value = _error_html(str(err))
+            return
+        self.show(result)
+
+    def _typed_entry(self, name, slider):
+        """The text box that replaces `slider`'s readout; it follows the slider, and sends what is typed."""
+        slider.readout = False
+        lo, hi = slider_range(slider)
+        box = widgets.Text(
+            value=_shown(slider, slider.value),
+            continuous_update=False,
+            tooltip=f"type a value from {lo:g} to {hi:g}, then Enter",
+            layout=widgets.Layout(width="50px"),
+        )
+        box.add_class("nncourse-entry")
+        box.add_class(f"nncourse-entry-{name}")
+        slider.observe(lambda change: setattr(box, "value", _shown(slider, change.new)), names="value")
+        box.observe(lambda change: self._on_typed(name, change.new), names="value")
+        return box
+
+    def _on_typed(self, name, text):
+        """Move the slider to a typed value, or refuse it in the status line and show the slider's value again."""
+        slider, box = self.controls[name], self.entries[name]
+        shown = _shown(slider, slider.value)
+        if text.strip() == shown:
+            return
+        try:
+            number = float(text)
+        except ValueError:
+            number = text.strip()  # check_value names it as not a number
+        try:
+            value = check_value(name, slider, number)
+        except ValueError as err:
+            self.status.value = _error_html(f"{err}; the slider stays at {shown}")
+            box.value = shown
+            return
+        slider.value = value  # the box follows, the panel reruns
+        box.value = _shown(slider, slider.value)
+
+    def _refresh_applicability(self):
+        """Disable each control that does not apply to the current values, and say why under the controls."""
+        values, self.off = self.values, {}
+        for name, rule in self.applies.items():
+            reason = rule(values)
+            self.controls[name].disabled = bool(reason)
+            if name in self.entries:
+                self.entries[name].disabled = bool(reason)
+            if reason:
+                self.off[name] = reason
+        self.note.value = (
+            (
+                "<small>"
+                + "; ".join(
+                    f"<b>{html.escape(', '.join(names))}</b> off: {html.escape(r)}"
+                    for r, names in self._off_by_reason()
+                )
+                + "</small>"
+            )
+            if self.off
+            else ""
+        )
+
+    def _off_by_reason(self):
+        """[(reason, [names])] of the controls that are off, one entry per reason."""
+        grouped = {}
+        for name, reason in self.off.items():
+            grouped.setdefault(reason, []).append(name)
+        return list(grouped.items())
+
+    @property
+    def widget(self):
+        """The whole panel as one ipywidgets box (built once: displaying the panel twice shows one panel)."""
+        if getattr(self, "_box", None) is None:
+            controls = [self._cell(name, w) for name, w in self.controls.items()]
+            rows = [widgets.HBox(controls, layout=widgets.Layout(flex_flow="row wrap"))]
+            if self.player is not None:
+                rows.append(self.player.widget)
+            self._box = widgets.VBox(rows + [self.note, self.status, self.image])
+            self._box.add_class("nncourse-panel")  # lets the browser tests find each panel on the page
+        return self._box
+
+    def _cell(self, name, w):
+        """One control, compact: its name above it, the slider and its value box (or the menu) below, 138 px wide,
+        so that four fit in a row of a notebook beside JupyterLab's file browser in a 1024-px window."""
+        if isinstance(w, widgets.Checkbox):
+            cell = widgets.VBox(
+                [widgets.HTML("&nbsp;", layout=widgets.Layout(height="20px")), w],
+                layout=widgets.Layout(width="138px", margin="0 6px 4px 0"),
+            )
+        else:
+            w.description = ""  # the name goes above the control (self.labels)
+            label = widgets.HTML(
+                f"<span class='nncourse-label'>{html.escape(self.labels[name])}</span>",
+                layout=widgets.Layout(height="20px", margin="0"),
+            )
+            if name in self.entries:
+                w.layout.width = "86px"
+                self.entries[name].layout.width = "50px"
+                body = widgets.HBox([w, self.entries[name]])
+            else:
+                w.layout.width = "136px"
+                body = w
+            cell = widgets.VBox([label, body], layout=widgets.Layout(width="138px", margin="0 6px 4px 0"))
+        cell.add_class("nncourse-control")
+        cell.add_class(f"nncourse-control-{name}")
+        return cell
+
+    def settings(self):
+        """The current settings as one line: `lr = 0.1, optimizer = 'sgd'` (fixed values are not settings)."""
+        return ", ".join(f"{name} = {_shown_value(w)}" for name, w in self.controls.items())
+
+    def summary(self):
+        """Settings and the result's status: the panel's text (what a static viewer's text shows, nbval checks)."""
+        status = getattr(self.result, "status", None)
+        off = "".join(f"\noff: {', '.join(names)} ({reason})" for reason, names in self._off_by_reason())
+        return f"panel: {self.settings()}" + off + (f"\nresult: {status}" if status else "")
+
+    def static_png(self):
+        """A PNG of the current figure with the settings under it, for viewers without a kernel."""
+        return _with_caption(
+            self.figure, self.summary().replace("panel: ", "settings: ") + "\n(run the notebook to move the controls)"
+        )
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        data = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
+        data["text/plain"] = self.summary()
+        data["image/png"] = base64.b64encode(self.static_png()).decode("ascii")
+        return data
+
+
+def slider_panel(
+    run, plot, fixed=None, figsize=(9, 3.4), dpi=100, applies=None, stepper=None, interval_ms=80, **controls
+):
+    """Build a SliderPanel: `controls` maps each keyword of `run` to a widget; `fixed` holds keywords that have
+    no slider; `applies` and `stepper` as in the module docstring."""
+    return SliderPanel(
+        run,
+        plot,
+        controls,
+        fixed=fixed,
+        figsize=figsize,
+        dpi=dpi,
+        applies=applies,
+        stepper=stepper,
+        interval_ms=interval_ms,
+    )
+
+
+def _shown_value(w):
+    if isinstance(w, _SLIDERS):
+        return _shown(w, w.value)
+    if isinstance(w, widgets.Dropdown):
+        labels = dict((v, k) for k, v in w.options) if w.options and isinstance(w.options[0], tuple) else {}
+        return repr(w.value) if not labels else repr(labels.get(w.value, w.value))
+    return repr(w.value)
+
+
+_SVG_RC = {"svg.hashsalt": "nncourse", "svg.fonttype": "none"}  # text as text: faster to write and to show
+
+
+def _svg(figure):
+    """The figure as SVG bytes; the same figure gives the same bytes (no date, fixed element ids)."""
+    buf = io.BytesIO()
+    with matplotlib.rc_context(_SVG_RC):
+        figure.savefig(buf, format="svg", metadata={"Date": None})
+    return buf.getvalue()
+
+
+def _with_caption(figure, text):
+    """PNG bytes of `figure` (at its own dpi) with `text` in small type under it."""
+    from PIL import Image
+
+    body = io.BytesIO()
+    figure.savefig(body, format="png", metadata={"Software": None})
+    per_line = int(figure.get_figwidth() * 72 / (0.62 * 9)) - 4  # 9-pt monospace: about 0.6 em per character
+    lines = [
+        piece
+        for line in text.splitlines()
+        for piece in textwrap.wrap(line, per_line, subsequent_indent="  ", break_on_hyphens=False) or [""]
+    ]
+    caption = Figure(figsize=(figure.get_figwidth(), 0.2 + 0.18 * len(lines)), dpi=figure.dpi)
+    caption.text(
+        0.01,
+        0.5,
+        "\n".join(lines),
+        ha="left",
+        va="center",
+        fontsize=9,
+        color="0.25",
+        family="monospace",
+        linespacing=1.3,
+    )
+    cap = io.BytesIO()
+    caption.savefig(cap, format="png", metadata={"Software": None})
+    top, bottom = Image.open(body).convert("RGBA"), Image.open(cap).convert("RGBA")
+    joined = Image.new("RGBA", (top.width, top.height + bottom.height), "white")
+    joined.paste(top, (0, 0))
+    joined.paste(bottom, (0, top.height))
+    out = io.BytesIO()
+    joined.convert("RGB").save(out, format="png", optimize=True)
+    return out.getvalue()
+
+
+class Stepper:
+    """What a playing panel advances: `Stepper(start, advance, done, view)`, where `start(**values)` makes a fresh
+    run's state, `advance(state)` moves it on by one frame (a few training steps) and returns the result to draw,
+    `done(state)` is a message when the run can go no further (finished, diverged) or None, and `view(state)` is
+    the result to draw for a state (frame 0 after a reset)."""
+
+    def __init__(self, start, advance, done, view, frame=None):
+        self.start, self.advance, self.done, self.view = start, advance, done, view
+        # frame(result, figsize, dpi) -> PNG bytes, or None: an optional fast drawing of a frame while playing
+        # (the run's final frame is drawn in full)
+        self.frame = frame
+
+
+class _Player:
+    """Play / pause / step / reset for a SliderPanel. An ipywidgets Play ticks in the browser every
+    `interval_ms`; each tick advances the run one frame in the kernel and redraws. After each frame the Play's
+    interval is set to the time the frame took (at least `interval_ms`), so the browser does not tick faster than
+    the kernel draws, and a tick that still arrives right after a frame (queued while it was drawn) is dropped:
+    no backlog of frames piles up, and pause takes effect at once. Moving a control while playing restarts the run from
+    the new setting and plays on."""
+
+    def __init__(self, panel, stepper, interval_ms):
+        self.panel, self.stepper, self.interval = panel, stepper, interval_ms / 1000
+        self.play = widgets.Play(
+            value=0, min=0, max=10**6, step=1, interval=interval_ms, show_repeat=False, description="play"
+        )
+        self.step_button = widgets.Button(description="step", icon="step-forward", layout=widgets.Layout(width="80px"))
+        self.reset_button = widgets.Button(description="reset", icon="undo", layout=widgets.Layout(width="80px"))
+        self.frame_label = widgets.HTML()
+        self.play.add_class("nncourse-play")
+        self.step_button.add_class("nncourse-step")
+        self.reset_button.add_class("nncourse-reset")
+        self.frame_label.add_class("nncourse-frame")
+        self.play.observe(self._on_tick, names="value")
+        self.step_button.on_click(lambda _: self.step())
+        self.reset_button.on_click(lambda _: self.reset())
+        self.state, self.frames, self._last = None, 0, 0.0
+        self.widget = widgets.HBox([self.play, self.step_button, self.reset_button, self.frame_label])
+
+    def _fresh(self):
+        """A new run's state from the panel's current settings."""
+        return self.stepper.start(**self.panel.fixed, **self.panel.values)
+
+    def reset(self):
+        """A fresh run from the current settings, drawn at frame 0; stops playing."""
+        self.play.playing = False
+        self.state, self.frames = self._fresh(), 0
+        self.panel.show(self.stepper.view(self.state))
+        self.frame_label.value = "<code>frame 0</code>"
+        self._last = time.monotonic()
+
+    def step(self):
+        """Advance one frame and draw it; at the end of the run, stop and say why."""
+        if self.state is None:
+            self.state, self.frames = self._fresh(), 0
+        message = self.stepper.done(self.state)
+        started = time.monotonic()
+        if message is None:
+            result = self.stepper.advance(self.state)
+            self.frames += 1
+            message = self.stepper.done(self.state)
+            fast = self.stepper.frame if self.play.playing and message is None else None
+            figure = self.panel.figure
+            self.panel.show(result, fast and fast(result, tuple(figure.get_size_inches()), figure.dpi))
+        self.frame_label.value = f"<code>frame {self.frames}</code>"
+        if message is not None:
+            self.play.playing = False
+            self.panel.status.value = f"<code>{html.escape(message)}</code>"
+        self._last = time.monotonic()
+        # the browser's clock ticks no faster than the kernel draws: no backlog of ticks, every tick a frame
+        self.play.interval = int(min(1000, max(1000 * self.interval, 1100 * (self._last - started))))
+        return message
+
+    def _on_tick(self, change):
+        if change.new == 0:  # the Play's own stop button: back to the start
+            self.reset()
+        elif time.monotonic() - self._last >= 0.3 * self.play.interval / 1000:
+            self.step()
+
+    def restart_if_playing(self):
+        """A control moved: while playing, restart from the new setting and keep playing (True); else False."""
+        if not self.play.playing:
+            self.state = None
+            return False
+        self.state, self.frames = self._fresh(), 0
+        return True

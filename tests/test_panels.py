@@ -1,0 +1,484 @@
+"""Slider panels: render the default once, rerun on a control change, cache, and reject bad controls."""
+
+import numpy as np
+import pytest
+
+from nncourse import panels
+
+
+def _run(scale, kind="sin", seed=0):
+    x = np.linspace(0, 1, 50)
+    return {"x": x, "y": scale * (np.sin(6 * x) if kind == "sin" else np.cos(6 * x)), "calls": None}
+
+
+def _plot(result, fig):
+    fig.subplots().plot(result["x"], result["y"])
+
+
+def test_panel_renders_default_and_updates_on_change():
+    calls = []
+
+    def run(scale, kind):
+        calls.append((scale, kind))
+        return _run(scale, kind)
+
+    panel = panels.slider_panel(
+        run, _plot, scale=panels.float_slider(0.1, 2, 0.1, 1.0), kind=panels.dropdown(["sin", "cos"])
+    )
+    assert panel.updates == 1 and calls == [(1.0, "sin")]
+    first_png = bytes(panel.image.value)
+    assert b"<svg" in first_png[:400] and panel.image.format == "svg+xml"
+    panel.controls["scale"].value = 2.0
+    assert calls[-1] == (2.0, "sin") and panel.result["y"].max() > 1.5
+    assert bytes(panel.image.value) != first_png
+    panel.controls["scale"].value = 1.0  # back to a setting already seen: served from the cache
+    assert len(calls) == 2 and panel.updates == 3
+    assert panel.values == {"scale": 1.0, "kind": "sin"}
+
+
+def test_fixed_arguments_and_descriptions():
+    panel = panels.slider_panel(_run, _plot, fixed={"seed": 3}, scale=panels.log_slider(0.01, 10, 1.0))
+    assert panel.labels["scale"] == "scale"
+    assert len(panel.widget.children) == 4  # controls, the note on controls that are off, status, figure
+
+
+def test_bad_controls():
+    with pytest.raises(ValueError, match="at least one control"):
+        panels.slider_panel(_run, _plot)
+    with pytest.raises(ValueError, match="control 'scale' must be an ipywidgets value widget"):
+        panels.slider_panel(_run, _plot, scale=(0, 1))
+    with pytest.raises(ValueError, match="low must be a positive number"):
+        panels.log_slider(0, 1, 0.5)
+
+
+def test_a_rejected_setting_is_shown_in_the_panel_not_raised():
+    def run(width):
+        if width > 3:
+            raise ValueError(f"width must be at most 3, got {width}")
+        return _run(float(width))
+
+    panel = panels.slider_panel(run, _plot, width=panels.int_slider(1, 5, 2))
+    before = panel.result
+    panel.controls["width"].value = 5
+    assert "width must be at most 3, got 5" in panel.status.value
+    assert panel.result is before
+    panel.controls["width"].value = 3
+    assert "must be" not in panel.status.value and panel.result["y"].max() > 2
+
+
+# --- a learner's values: refused by name, never clamped ---------------------------------------------------
+
+
+def _message(excinfo):
+    return str(excinfo.value)
+
+
+def test_a_starting_value_outside_the_range_is_refused_by_name():
+    with pytest.raises(panels.InputError) as err:
+        panels.slider_panel(_run, _plot, scale=panels.float_slider(0.1, 2, 0.1, 5))
+    assert _message(err) == "scale = 5 is outside the slider's range 0.1 to 2"
+    with pytest.raises(panels.InputError, match=r"^scale = -0.1 is outside the slider's range 0.001 to 1$"):
+        panels.slider_panel(_run, _plot, scale=panels.log_slider(1e-3, 1, -0.1))
+    with pytest.raises(panels.InputError, match=r"^seed = 20 is outside the slider's range 0 to 19$"):
+        panels.slider_panel(_run, _plot, scale=panels.log_slider(1e-3, 1, 0.1), seed=panels.int_slider(0, 19, 20))
+    # the range's ends themselves are allowed (a log slider's ends are 10 ** exponent, not exactly the number)
+    panel = panels.slider_panel(_run, _plot, scale=panels.log_slider(0.03, 30, 30))
+    assert panel.controls["scale"].value == pytest.approx(30)
+
+
+@pytest.mark.parametrize(
+    "control, value, kind, says",
+    [
+        (
+            lambda v: panels.float_slider(0.1, 2, 0.1, v),
+            "big",
+            panels.InputTypeError,
+            "scale must be a number from 0.1 to 2, got 'big'",
+        ),
+        (
+            lambda v: panels.float_slider(0.1, 2, 0.1, v),
+            float("nan"),
+            panels.InputError,
+            "scale must be a number from 0.1 to 2, got nan",
+        ),
+        (
+            lambda v: panels.log_slider(0.1, 2, v),
+            float("inf"),
+            panels.InputError,
+            "scale must be a number from 0.1 to 2, got inf",
+        ),
+        (
+            lambda v: panels.float_slider(0.1, 2, 0.1, v),
+            True,
+            panels.InputTypeError,
+            "scale must be a number from 0.1 to 2, got True",
+        ),
+        (
+            lambda v: panels.int_slider(1, 5, v),
+            True,
+            panels.InputTypeError,
+            "scale must be a whole number from 1 to 5, got True",
+        ),
+        (
+            lambda v: panels.int_slider(1, 5, v),
+            2.5,
+            panels.InputError,
+            "scale must be a whole number from 1 to 5, got 2.5",
+        ),
+        (
+            lambda v: panels.int_slider(1, 5, v),
+            "3",
+            panels.InputTypeError,
+            "scale must be a whole number from 1 to 5, got '3'",
+        ),
+        (
+            lambda v: panels.dropdown([0.5, 1.0, 2.0], v),
+            True,
+            panels.InputTypeError,
+            "scale must be one of: 0.5, 1.0, 2.0; got True",
+        ),
+        (
+            lambda v: panels.dropdown([0.5, 1.0, 2.0], v),
+            3.0,
+            panels.InputError,
+            "unknown scale 3.0; choose one of: 0.5, 1.0, 2.0",
+        ),
+        (lambda v: panels.toggle(v), "yes", panels.InputTypeError, "scale must be True or False, got 'yes'"),
+        (lambda v: panels.toggle(v), 1, panels.InputTypeError, "scale must be True or False, got 1"),
+    ],
+)
+def test_a_starting_value_of_the_wrong_kind_is_refused_by_name(control, value, kind, says):
+    with pytest.raises(kind) as err:
+        panels.slider_panel(_run, _plot, scale=control(value))
+    assert _message(err) == says
+    assert isinstance(err.value, ValueError)  # what a panel's and a test's `except ValueError` catch
+
+
+def test_a_menu_value_not_offered_is_refused_with_the_choices_and_a_suggestion():
+    with pytest.raises(panels.InputError) as err:
+        panels.slider_panel(
+            _run, _plot, scale=panels.log_slider(0.1, 2, 1.0), kind=panels.dropdown(["sin", "cos"], "Sin")
+        )
+    assert _message(err) == "unknown kind 'Sin'; choose one of: 'sin', 'cos'; did you mean 'sin'?"
+    labelled = panels.dropdown([("narrow inputs", "narrow"), ("wide inputs", "wide")], "wide")
+    assert labelled.value == "wide"
+    with pytest.raises(panels.InputError, match=r"^unknown kind 'narow'; choose one of: 'narrow', 'wide'; did"):
+        panels.set_control("kind", labelled, "narow")
+
+
+def test_accepted_values_are_kept_as_given():
+    panel = panels.slider_panel(
+        _run,
+        _plot,
+        scale=panels.float_slider(0.1, 2, 0.1, 0.55),  # between steps
+        kind=panels.dropdown(["sin", "cos"], "cos"),
+        seed=panels.int_slider(0, 9, np.int64(3)),
+    )
+    assert panel.values == {"scale": 0.55, "kind": "cos", "seed": 3}
+    assert isinstance(panel.values["seed"], int)
+    assert panels.dropdown([300, 3000], 3000.0).value == 3000
+
+
+def test_set_control_checks_and_replaces_a_refused_starting_value():
+    slider = panels.log_slider(1e-3, 1, 5)  # refused only once the panel knows its name...
+    panels.set_control("lr", slider, 0.5)  # ...unless a checked value replaces it first
+    panel = panels.slider_panel(_run, _plot, scale=slider)
+    assert panel.values == {"scale": 0.5}
+    with pytest.raises(panels.InputError, match=r"^lr = 5 is outside the slider's range 0.001 to 1$"):
+        panels.set_control("lr", slider, 5)
+    assert slider.value == 0.5 and panel.updates == 1
+    moved = panels.float_slider(0, 1, 0.1, 7)
+    moved.value = 0.3  # a direct change also replaces it
+    assert panels.slider_panel(_run, _plot, scale=moved).values == {"scale": 0.3}
+
+
+def test_a_value_set_in_a_cell_is_refused_too():
+    panel, calls = _typed_panel()
+    with pytest.raises(panels.InputError, match=r"^scale = 5 is outside the slider's range 0.0001 to 1$"):
+        panel.controls["scale"].value = 5  # ipywidgets alone would set 1
+    with pytest.raises(panels.InputError, match=r"^seed = -1 is outside the slider's range 0 to 19$"):
+        panel.controls["seed"].value = -1
+    assert panel.values == {"scale": 0.03, "seed": 1, "kind": "sin"} and panel.updates == 1
+    panel.controls["scale"].value = 1.0  # the ends are inside
+    panel.controls["scale"].value = 1e-4 * (1 - 1e-12)  # ...also when 10 ** exponent rounds
+    assert panel.controls["scale"].value == pytest.approx(1e-4) and panel.updates == 3
+
+
+def test_a_slider_range_must_be_ordered():
+    with pytest.raises(panels.InputError, match="low <= high"):
+        panels.int_slider(5, 1, 3)
+    with pytest.raises(panels.InputError, match="at least one option"):
+        panels.dropdown([])
+
+
+# --- the typed-entry box beside each slider -------------------------------------------------------------
+
+
+def _typed_panel():
+    calls = []
+
+    def run(scale, seed, kind="sin"):
+        calls.append((scale, seed))
+        return _run(scale * (1 + seed), kind)
+
+    panel = panels.slider_panel(
+        run,
+        _plot,
+        scale=panels.log_slider(1e-4, 1, 0.03, "learning rate"),
+        seed=panels.int_slider(0, 19, 1),
+        kind=panels.dropdown(["sin", "cos"]),
+    )
+    return panel, calls
+
+
+def test_every_slider_gets_a_typed_entry_box_in_place_of_its_readout():
+    panel, _ = _typed_panel()
+    assert set(panel.entries) == {"scale", "seed"}
+    assert not panel.controls["scale"].readout and not panel.controls["seed"].readout
+    assert panel.entries["scale"].value == "0.03"  # a log slider's value, not its exponent
+    assert panel.entries["seed"].value == "1"
+    assert "nncourse-entry" in panel.entries["scale"]._dom_classes
+    row = panel.widget.children[0]
+    assert row.layout.flex_flow == "row wrap"
+    # each control a 138-px cell, its name above it: four to a row beside Lab's file browser at 1024 px
+    assert [c.layout.width for c in row.children] == ["138px"] * 3
+    label, body = row.children[0].children
+    assert "learning rate" in label.value and body.children == (panel.controls["scale"], panel.entries["scale"])
+    assert panel.controls["scale"].description == "" and panel.labels["scale"] == "learning rate"
+    assert "nncourse-control-scale" in row.children[0]._dom_classes
+    panel.controls["scale"].value = 0.316  # a drag: the box follows
+    assert panel.entries["scale"].value == "0.316"
+
+
+def test_a_typed_value_outside_the_range_is_refused_not_clamped():
+    panel, calls = _typed_panel()
+    before, updates, png = panel.result, panel.updates, panel.image.value
+    panel.entries["scale"].value = "50"
+    assert panel.status.value == (
+        "<span style='color:#b00020'>scale = 50 is outside the slider's range 0.0001 "
+        "to 1; the slider stays at 0.03</span>"
+    )
+    assert panel.controls["scale"].value == 0.03 and panel.entries["scale"].value == "0.03"
+    assert panel.updates == updates and panel.result is before and panel.image.value == png
+    assert len(calls) == 1
+    for typed, says in [
+        ("-0.1", "scale = -0.1 is outside the slider's range 0.0001 to 1"),
+        ("fast", "scale must be a number from 0.0001 to 1, got 'fast'"),
+        ("nan", "scale must be a number from 0.0001 to 1, got nan"),
+    ]:
+        panel.entries["scale"].value = typed
+        assert f"{says}; the slider stays at 0.03" in panel.status.value
+        assert panel.controls["scale"].value == 0.03 and panel.updates == updates
+    panel.entries["seed"].value = "2.5"
+    assert "seed must be a whole number from 0 to 19, got 2.5; the slider stays at 1" in panel.status.value
+    panel.entries["seed"].value = "20"
+    assert "seed = 20 is outside the slider's range 0 to 19; the slider stays at 1" in panel.status.value
+    assert panel.values == {"scale": 0.03, "seed": 1, "kind": "sin"} and panel.updates == updates
+
+
+def test_a_typed_value_inside_the_range_moves_the_slider_and_reruns():
+    panel, calls = _typed_panel()
+    panel.entries["scale"].value = "50"
+    panel.entries["scale"].value = " 0.1 "
+    assert panel.controls["scale"].value == 0.1 and panel.entries["scale"].value == "0.1"
+    assert panel.updates == 2 and calls[-1] == (0.1, 1)
+    assert "outside" not in panel.status.value  # the refusal gives way to the new result
+    panel.entries["seed"].value = "7"
+    assert panel.controls["seed"].value == 7 and calls[-1] == (0.1, 7)
+    panel.entries["seed"].value = "7.0"  # the same value again: nothing to rerun
+    assert panel.entries["seed"].value == "7" and panel.updates == 3
+    panel.entries["scale"].value = "1e-4"  # the range's end
+    assert panel.controls["scale"].value == pytest.approx(1e-4) and panel.updates == 4
+
+
+# --- the tester's cases in lesson 03, and every panel factory -----------------------------------------------
+
+
+def test_lesson_03_parameters_are_refused_in_one_line():
+    from nncourse.lessons import learning_rate_and_optimizers as L
+
+    with pytest.raises(panels.InputError) as err:
+        L.surface_panel(optimizer="Adam")
+    assert "optimizer" in _message(err) and "'adam'" in _message(err) and "did you mean" in _message(err)
+    assert "'sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'" in _message(err)
+    lines = err.value._render_traceback_()  # what a notebook shows under the cell
+    assert len(lines) == 1 and "did you mean 'adam'?" in lines[0]
+    with pytest.raises(panels.InputError, match=r"unknown surface 'quadratc'; .*did you mean 'quadratic'\?"):
+        L.surface_panel(surface="quadratc")
+    with pytest.raises(panels.InputError, match=r"^lr = 5 is outside the slider's range 0.001 to 1$"):
+        L.surface_panel(lr=5)
+    with pytest.raises(panels.InputError, match=r"^lr = -0.1 is outside the slider's range 0.001 to 1$"):
+        L.surface_panel(lr=-0.1)
+    with pytest.raises(panels.InputError, match=r"^unknown schedule 'Plateau'.*did you mean 'plateau'\?$"):
+        L.training_panel(schedule="Plateau")
+
+
+def test_lesson_03_typed_learning_rate_is_refused():
+    from nncourse.lessons import learning_rate_and_optimizers as L
+
+    panel = L.training_panel()
+    updates, result = panel.updates, panel.result
+    panel.entries["lr"].value = "50"
+    assert "lr = 50 is outside the slider's range 0.0001 to 1; the slider stays at 0.03" in panel.status.value
+    assert panel.controls["lr"].value == 0.03 and panel.entries["lr"].value == "0.03"
+    assert panel.updates == updates and panel.result is result
+
+
+def _panel_factories():
+    import importlib
+    import pkgutil
+
+    import nncourse.lessons as E
+
+    found = {}
+    for info in pkgutil.iter_modules(E.__path__):
+        module = importlib.import_module(f"nncourse.lessons.{info.name}")
+        for name, fn in vars(module).items():
+            if (
+                name.endswith("_panel")
+                and callable(fn)
+                and getattr(fn, "__module__", "") == module.__name__
+                and not name.startswith(("run_", "plot_"))
+                and name != "plot_panel"
+            ):
+                found[f"{info.name}.{name}"] = fn
+    return found
+
+
+# each factory: a starting value out of its slider's range, and the message it gets
+OUT_OF_RANGE = {
+    "backpropagation.relu_regression_panel": (dict(lr=-0.1), "lr = -0.1 is outside the slider's range 1e-05 to 1"),
+    "vanishing_exploding_gradients.case_study_panel": (
+        dict(depth=50),
+        "depth = 50 is outside the slider's range 2 to 30",
+    ),
+    "initialization.histogram_panel": (dict(scale=1000), "scale = 1000 is outside the slider's range 0.01 to 100"),
+    "learning_rate_and_optimizers.surface_panel": (dict(lr=5), "lr = 5 is outside the slider's range 0.001 to 1"),
+    "learning_rate_and_optimizers.training_panel": (dict(seed=20), "seed = 20 is outside the slider's range 0 to 19"),
+    "network_size_and_pruning.width_panel": (dict(width=100), "width = 100 is outside the slider's range 1 to 64"),
+    "network_size_and_pruning.dead_units_panel": (dict(lr=100), "lr = 100 is outside the slider's range 0.01 to 10"),
+    "network_size_and_pruning.lottery_panel": (dict(rounds=9), "rounds = 9 is outside the slider's range 0 to 8"),
+    "neurons.neuron_panel": (dict(w1=5), "w1 = 5 is outside the slider's range -4 to 4"),
+    "neurons.detector_panel": (dict(steepness=100), "steepness = 100 is outside the slider's range 0.1 to 30"),
+    "recurrent_networks.gradient_panel": (dict(scale=3), "scale = 3 is outside the slider's range 0.5 to 2"),
+    "trainability.playground_panel": (dict(depth=9), "depth = 9 is outside the slider's range 1 to 8"),
+    "trainability.overfitting_panel": (dict(n=500), "n = 500 is outside the slider's range 10 to 200"),
+    "transfer_learning.transfer_panel": (dict(seed=10), "seed = 10 is outside the slider's range 0 to 9"),
+}
+
+
+def test_every_panel_factory_has_a_case():
+    assert set(_panel_factories()) == set(OUT_OF_RANGE)
+
+
+@pytest.mark.parametrize("factory", sorted(OUT_OF_RANGE))
+def test_panel_factory_refuses_a_bad_name_and_an_out_of_range_value(factory):
+    build = _panel_factories()[factory]
+    with pytest.raises(panels.InputError) as err:
+        build(nonsense=1)
+    assert "unknown" in _message(err) and "'nonsense'; choose one of: " in _message(err)
+    overrides, says = OUT_OF_RANGE[factory]
+    with pytest.raises(panels.InputError) as err:
+        build(**overrides)
+    assert _message(err) == says
+
+
+def test_a_stored_panel_shows_its_figure_and_settings_without_a_kernel():
+    """The output holds the live widget, a PNG of the default figure with the settings under it (what static
+    viewers show: they skip a widget whose state is not stored), and the settings and status as text."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    panel = panels.slider_panel(
+        _run, _plot, scale=panels.float_slider(0.1, 2, 0.1, 1.0), kind=panels.dropdown(["sin", "cos"])
+    )
+    data = panel._repr_mimebundle_()
+    assert set(data) == {"application/vnd.jupyter.widget-view+json", "image/png", "text/plain"}
+    assert data["text/plain"] == "panel: scale = 1, kind = 'sin'"
+    png = Image.open(io.BytesIO(base64.b64decode(data["image/png"])))
+    assert png.width == 900 and png.height > 340  # the 9 x 3.4 in figure at 100 dpi, and the caption
+    caption = np.asarray(png.convert("L"))[340:]
+    assert caption.min() < 128, "the settings are printed under the figure"
+    assert (
+        panel._repr_mimebundle_()["application/vnd.jupyter.widget-view+json"]["model_id"]
+        == data["application/vnd.jupyter.widget-view+json"]["model_id"]
+    ), "one panel, one widget"
+
+
+def test_the_live_figure_is_svg_and_the_same_figure_gives_the_same_bytes():
+    panel = panels.slider_panel(_run, _plot, scale=panels.float_slider(0.1, 2, 0.1, 1.0))
+    first = bytes(panel.image.value)
+    panel.redraw()
+    assert bytes(panel.image.value) == first and first.lstrip().startswith(b"<?xml")
+
+
+def test_a_control_that_does_not_apply_is_disabled_and_the_panel_says_why():
+    def run(scale, kind, momentum):
+        return _run(scale, kind)
+
+    panel = panels.slider_panel(
+        run,
+        _plot,
+        scale=panels.float_slider(0.1, 2, 0.1, 1.0),
+        kind=panels.dropdown(["sin", "cos"]),
+        momentum=panels.float_slider(0, 0.9, 0.1, 0.5),
+        applies={"momentum": lambda v: None if v["kind"] == "cos" else "only for cos"},
+    )
+    assert panel.controls["momentum"].disabled and panel.entries["momentum"].disabled
+    assert "momentum</b> off: only for cos" in panel.note.value
+    assert "off: momentum (only for cos)" in panel.summary()
+    panel.controls["kind"].value = "cos"
+    assert not panel.controls["momentum"].disabled and panel.note.value == ""
+    with pytest.raises(ValueError, match="applies names 'beta', which the panel has no control for"):
+        panels.slider_panel(run, _plot, scale=panels.float_slider(0.1, 2, 0.1, 1.0), applies={"beta": len})
+
+
+class _Counter:
+    def __init__(self, scale):
+        self.scale, self.k = scale, 0
+
+
+def _stepper(limit=3):
+    def advance(state):
+        state.k += 1
+        return _run(state.scale * state.k)
+
+    return panels.Stepper(
+        start=lambda scale: _Counter(scale),
+        advance=advance,
+        done=lambda s: f"finished after {s.k} frames" if s.k >= limit else None,
+        view=lambda s: _run(s.scale * s.k),
+    )
+
+
+def test_a_playing_panel_steps_stops_at_the_end_and_resets():
+    panel = panels.slider_panel(_run, _plot, stepper=_stepper(), scale=panels.float_slider(0.1, 2, 0.1, 1.0))
+    player = panel.player
+    assert player.widget in panel.widget.children
+    assert [player.step() for _ in range(4)] == [None, None, "finished after 3 frames", "finished after 3 frames"]
+    assert player.frames == 3 and "finished after 3 frames" in panel.status.value
+    assert panel.result["y"].max() == pytest.approx(3.0, rel=1e-3)
+    player.reset()
+    assert player.frames == 0 and panel.result["y"].max() == 0
+
+
+def test_play_ticks_advance_frames_and_drop_a_backlog():
+    panel = panels.slider_panel(
+        _run, _plot, stepper=_stepper(limit=100), interval_ms=100, scale=panels.float_slider(0.1, 2, 0.1, 1.0)
+    )
+    player = panel.player
+    player.play.playing = True
+    player.play.value = 1  # a tick: one frame
+    assert player.frames == 1
+    player.play.value = 2  # a tick queued behind the last frame: dropped
+    assert player.frames == 1
+    player._last -= 1.0  # as if an interval had passed
+    player.play.value = 3
+    assert player.frames == 2
+    assert player.play.interval >= 100  # never faster than asked; slower when a frame takes longer
+    panel.controls["scale"].value = 2.0  # a control moved while playing: restart from the new setting
+    assert player.frames == 0 and player.state.scale == 2.0 and player.play.playing
+    player.play.value = 0  # the Play's stop button
+    assert not player.play.playing and player.frames == 0
