@@ -13,7 +13,7 @@ from nncourse.blocks.residual import ResidualBlock
 from nncourse.core import diagnostics, gradcheck, init, losses, metrics, optim, schedules
 from nncourse.core._validate import InputError, InputTypeError
 from nncourse.core.callbacks import EarlyStopping, EvalCurves, PrintProgress
-from nncourse.core.layers import Dense, LeakyReLU, ReLU, activation
+from nncourse.core.layers import Dense, LeakyReLU, ReLU, get_activation
 from nncourse.core.model import Sequential, mlp
 from nncourse.datasets import digits, synthetic as data
 
@@ -571,7 +571,7 @@ EMPTY = [
 
 NAMES = [
     pytest.param(
-        lambda: activation("relu", alpha=0.1),
+        lambda: get_activation("relu", alpha=0.1),
         InputTypeError,
         "^unknown setting 'alpha' for activation",
         id="activation setting it does not take",

@@ -99,7 +99,7 @@ def test_softmax_cross_entropy_gradient_matches_finite_differences(rng):
 
 
 def test_model_gradient_with_softmax_cross_entropy_matches_finite_differences(rng):
-    model = mlp([5, 6, 3], activation_name="tanh", rng=rng)
+    model = mlp([5, 6, 3], activation="tanh", rng=rng)
     X = rng.normal(size=(8, 5))
     Y = one_hot(rng.integers(0, 3, size=8), 3)
     errs = gradcheck.check_model(model, softmax_cross_entropy, X, Y)

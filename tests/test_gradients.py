@@ -94,7 +94,7 @@ def test_exploding_run_jumps_at_step_4(md, outputs):
 
 def test_relu_chain_dies_instead(md, outputs):
     ident = G.run_case_study(weight=0.5, steps=100)
-    r = G.run_case_study(weight=0.5, steps=100, activation_name="relu")
+    r = G.run_case_study(weight=0.5, steps=100, activation="relu")
     # identical to the identity chain while every value is positive (the first three steps and the jump)
     np.testing.assert_allclose(r["history"].loss[:4], ident["history"].loss[:4], rtol=1e-12)
     assert not r["history"].diverged and r["history"].steps == 100
@@ -147,7 +147,7 @@ def test_depth_profile(md):
 
 
 def test_residual_connections_keep_the_gradient(md):
-    res = G.run_residual_comparison(depths=(20, 30, 50), width=32, activation_name="sigmoid", seed=0)
+    res = G.run_residual_comparison(depths=(20, 30, 50), width=32, activation="sigmoid", seed=0)
     for depth, r in res.items():
         assert r["plain"].shape == r["residual"].shape == (depth + 1,)
         assert r["residual"][0] > 1.0 > 1e-10 > r["plain"][0]

@@ -367,7 +367,7 @@ def test_histogram_panel_takes_the_lessons_seed():
     assert panel.fixed["seed"] == 3
     assert (
         panel.result["stats"][0]["std"]
-        == E.run_histograms(init="glorot_standard", depth=2, n=100, seed=3, activation_name="tanh")["stats"][0]["std"]
+        == E.run_histograms(init="glorot_standard", depth=2, n=100, seed=3, activation="tanh")["stats"][0]["std"]
     )
     with pytest.raises(ValueError, match="setting"):
         E.histogram_panel(seeed=3)

@@ -8,7 +8,7 @@ from autograd import grad
 
 import nncourse as nc
 from nncourse.core import gradcheck, init, losses
-from nncourse.core.layers import ACTIVATIONS, Dense, LeakyReLU, activation
+from nncourse.core.layers import ACTIVATIONS, Dense, LeakyReLU, get_activation
 
 TOL = 1e-7  # relative error; float64 central differences with h = 1e-6 reach ~1e-9 on these
 
@@ -23,7 +23,7 @@ def _away_from_kinks(x, name):
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
 def test_activation_backward_matches_finite_differences(name, rng):
     x = _away_from_kinks(rng.normal(size=(5, 4)) * 2, name)
-    err = gradcheck.check_layer(activation(name), x, rng)
+    err = gradcheck.check_layer(get_activation(name), x, rng)
     assert err["x"] < TOL
 
 
@@ -84,7 +84,7 @@ def test_random_architectures_match_autograd(trial):
     for n_in, n_out, act in zip(sizes[:-1], sizes[1:], acts):
         layers += [
             Dense(n_in, n_out, rng=rng, init="glorot_normal", bias_init=init.initializer("normal", std=0.3)),
-            activation(act),
+            get_activation(act),
         ]
     model = nc.Sequential(layers)
     x = rng.normal(size=(7, sizes[0]))

@@ -9,7 +9,7 @@ import pytest
 from autograd import grad
 
 from conftest import ROOT, notebook_markdown
-from nncourse import ACTIVATIONS, activation, mlp
+from nncourse import ACTIVATIONS, get_activation, mlp
 from nncourse.core import gradcheck
 from nncourse.datasets.synthetic import Standardizer
 from nncourse.diagrams import all_images, render
@@ -159,7 +159,7 @@ def test_activation_derivatives_match_autograd(name, rng):
     z = rng.uniform(-4, 4, size=50)
     z = z[np.abs(z) > 1e-3]
     auto = np.array([grad(lambda s: anp.sum(funcs[name](s)))(float(v)) for v in z])
-    np.testing.assert_allclose(activation(name).derivative(z), auto, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(get_activation(name).derivative(z), auto, rtol=1e-12, atol=1e-15)
 
 
 # --- the detector ----------------------------------------------------------------------------------------------
@@ -325,7 +325,7 @@ def test_neuron_panel_updates():
     panel.controls["w1"].value = 2.5
     assert panel.result is not first and panel.result.w[0] == 2.5
     assert not np.array_equal(panel.result.a, first.a)
-    panel.controls["activation_name"].value = "relu"
+    panel.controls["activation"].value = "relu"
     assert panel.result.activation == "relu" and panel.result.a.min() == 0.0
     assert panel.updates == 3
 
@@ -334,7 +334,7 @@ def test_neuron_panel_overrides_and_errors():
     panel = neurons.neuron_panel(w1=-2.0, resolution=21)
     assert panel.result.w[0] == -2.0 and panel.result.a.shape == (21, 21)
     with pytest.raises(ValueError, match="activation"):
-        neurons.run_neuron(activation_name="softmax")
+        neurons.run_neuron(activation="softmax")
     with pytest.raises(ValueError, match="NaN"):
         neurons.run_neuron(w1=float("nan"))
 
@@ -377,7 +377,7 @@ def test_lesson_figure_labels_the_leaky_slope_it_draws():
     import nbformat
     from matplotlib.figure import Figure
 
-    from nncourse.core.layers import activation
+    from nncourse.core.layers import get_activation
     from nncourse.plotting.plots import plot_activations
 
     cell = nbformat.read(ROOT / "notebooks" / "01_neurons.ipynb", 4).cells[5].source
@@ -395,5 +395,5 @@ def test_lesson_figure_labels_the_leaky_slope_it_draws():
     (legend,) = scope["fig"].legends  # one legend, under the panels, names the lines of both
     assert [t.get_text() for t in legend.get_texts()] == [l.get_label() for l in ax_df.lines if len(l.get_xdata()) > 2]
     assert "One legend, under the two panels, names the lines of both." in " ".join(MD.split())
-    assert activation("leaky_relu").alpha == 0.01
-    assert 'the table and the library\'s default, `activation("leaky_relu")`, use 0.01' in " ".join(MD.split())
+    assert get_activation("leaky_relu").alpha == 0.01
+    assert 'the table and the library\'s default, `get_activation("leaky_relu")`, use 0.01' in " ".join(MD.split())

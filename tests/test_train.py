@@ -147,7 +147,7 @@ def test_training_an_epoch_at_a_time_gives_fit_s_numbers():
         rng = np.random.default_rng(4)
         X = rng.normal(size=(64, 2))
         y = (X[:, :1] * X[:, 1:] > 0).astype(float)
-        return mlp([2, 8, 1], activation_name="tanh", rng=np.random.default_rng(5)), X, y
+        return mlp([2, 8, 1], activation="tanh", rng=np.random.default_rng(5)), X, y
 
     model, X, y = setup()
     whole = fit(

@@ -28,20 +28,20 @@ def prose():
 
 # --- the library ------------------------------------------------------------------------------------------
 def test_build_classifier_layers():
-    m = T.build_classifier(depth=3, width=5, activation_name="tanh", batchnorm=True, dropout=0.2, residual=True)
+    m = T.build_classifier(depth=3, width=5, activation="tanh", batchnorm=True, dropout=0.2, residual=True)
     kinds = [type(layer) for layer in m.layers]
     assert kinds == [Dense, BatchNorm, Tanh, Dropout, ResidualBlock, Dropout, ResidualBlock, Dropout, Dense]
     assert [type(layer) for layer in m.layers[4].layers] == [Dense, BatchNorm, Tanh]
     plain = T.build_classifier(depth=2, width=8)
     assert [type(layer) for layer in plain.layers] == [Dense, ReLU, Dense, ReLU, Dense]
     assert T.count_parameters(plain) == (2 * 8 + 8 * 8 + 8, 8 + 8 + 1)
-    sig = T.build_classifier(depth=1, activation_name="sigmoid", init="zeros")
+    sig = T.build_classifier(depth=1, activation="sigmoid", init="zeros")
     assert isinstance(sig.layers[1], Sigmoid) and not np.any(sig.layers[0].params["W"])
 
 
 def test_build_classifier_bad_input():
     with pytest.raises(ValueError, match="choose one of"):
-        T.build_classifier(activation_name="softmax")
+        T.build_classifier(activation="softmax")
     with pytest.raises(ValueError, match="choose one of"):
         T.build_classifier(init="huge")
     with pytest.raises(ValueError, match="positive integer"):

@@ -14,7 +14,7 @@
 docs/architecture.md describes the layers; `make lint` checks the import contract (import-linter).
 """
 
-from nncourse.core.layers import ACTIVATIONS, Dense, activation
+from nncourse.core.layers import ACTIVATIONS, Dense, get_activation
 from nncourse.core.losses import LOSSES, get_loss
 from nncourse.core.metrics import accuracy
 from nncourse.core.model import Sequential, mlp
@@ -24,7 +24,7 @@ from nncourse.core.train import History, evaluate, fit
 __all__ = [
     "ACTIVATIONS",
     "Dense",
-    "activation",
+    "get_activation",
     "LOSSES",
     "get_loss",
     "Sequential",

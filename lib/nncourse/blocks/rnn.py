@@ -15,7 +15,7 @@ import numpy as np
 
 from nncourse.core import _validate
 from nncourse.core.init import initializer
-from nncourse.core.layers import Layer, activation
+from nncourse.core.layers import Layer, get_activation
 from nncourse.core.losses import get_loss
 from nncourse.core.train import (
     History,
@@ -60,7 +60,7 @@ class RNN(Layer):
         n_in,
         n_hidden,
         rng,
-        activation_name="tanh",
+        activation="tanh",
         recurrent_init="orthogonal",
         scale=1.0,
         input_init="glorot_uniform",
@@ -69,8 +69,8 @@ class RNN(Layer):
         self.n_in = _validate.positive_int("n_in", n_in)
         self.n_hidden = _validate.positive_int("n_hidden", n_hidden)
         _validate.rng(rng)
-        _validate.choice("recurrent activation", activation_name, RECURRENT_ACTIVATIONS)
-        self.act = activation(activation_name)
+        _validate.choice("recurrent activation", activation, RECURRENT_ACTIVATIONS)
+        self.act = get_activation(activation)
         self.params["Wx"] = np.asarray(initializer(input_init)((n_in, n_hidden), rng), dtype=np.float64)
         self.params["Wh"] = recurrent_weights(recurrent_init, n_hidden, rng, scale)
         self.params["b"] = np.zeros(n_hidden)

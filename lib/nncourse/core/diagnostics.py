@@ -16,14 +16,14 @@ def dead_unit_fraction(z):
     return float(np.mean(np.all(z <= 0, axis=0)))
 
 
-def saturated_fraction(a, activation_name, tol=0.01):
+def saturated_fraction(a, activation, tol=0.01):
     """Fraction of activations within `tol` of the flat ends of a sigmoid (0, 1) or tanh (-1, 1); 0 for
     the other activations (their outputs have no flat end that squeezes the gradient)."""
-    _validate.choice("activation", activation_name, ACTIVATIONS)
+    _validate.choice("activation", activation, ACTIVATIONS)
     _validate.positive("tol", tol)
-    if activation_name == "sigmoid":
+    if activation == "sigmoid":
         return float(np.mean((a < tol) | (a > 1 - tol)))
-    if activation_name == "tanh":
+    if activation == "tanh":
         return float(np.mean(np.abs(a) > 1 - tol))
     return 0.0
 

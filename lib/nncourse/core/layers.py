@@ -226,7 +226,7 @@ class SELU(Activation):
 ACTIVATIONS = {cls.name: cls for cls in (Identity, Sigmoid, Tanh, ReLU, LeakyReLU, SELU)}
 
 
-def activation(name, **kwargs):
+def get_activation(name, **kwargs):
     """A new activation layer by name: one of ACTIVATIONS ('identity', 'sigmoid', 'tanh', 'relu',
     'leaky_relu', 'selu')."""
     if isinstance(name, Activation):

@@ -3,7 +3,7 @@ plots need (inputs, outputs and the gradient arriving at each output)."""
 
 from nncourse.core import _validate
 from nncourse.core.init import initializer
-from nncourse.core.layers import Activation, Dense, Layer, activation
+from nncourse.core.layers import Activation, Dense, Layer, get_activation
 
 DEFAULT_INIT = {
     "relu": "he_normal",
@@ -111,9 +111,7 @@ class Sequential:
         return "Sequential(" + ", ".join(repr(layer) for layer in self.layers) + ")"
 
 
-def mlp(
-    sizes, activation_name="relu", output_activation="identity", rng=None, init=None, bias_init="zeros", **act_kwargs
-):
+def mlp(sizes, activation="relu", output_activation="identity", rng=None, init=None, bias_init="zeros", **act_kwargs):
     """A multi-layer perceptron: Dense(sizes[0], sizes[1]), activation, ..., Dense(sizes[-2], sizes[-1]),
     output activation.
 
@@ -132,14 +130,14 @@ def mlp(
     if rng is None:
         raise _validate.InputError("mlp needs rng=np.random.default_rng(seed)")
     _validate.rng(rng)
-    hidden_act = activation(activation_name, **act_kwargs)  # validates the name
+    hidden_act = get_activation(activation, **act_kwargs)  # validates the name
     w_init = init if init is not None else DEFAULT_INIT[hidden_act.name]
     initializer(w_init), initializer(bias_init)
     layers = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(Dense(n_in, n_out, rng=rng, init=w_init, bias_init=bias_init))
         last = i == len(sizes) - 2
-        layers.append(activation(output_activation) if last else activation(activation_name, **act_kwargs))
+        layers.append(get_activation(output_activation) if last else get_activation(activation, **act_kwargs))
     if layers and isinstance(layers[-1], Activation) and layers[-1].name == "identity":
         layers.pop()
     return Sequential(layers)

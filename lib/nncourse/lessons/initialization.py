@@ -32,9 +32,9 @@ def scaled(init_name, scale=1.0, **kwargs):
     return lambda shape, rng: scale * base(shape, rng)
 
 
-def network(sizes, activation_name, init, rng, bias=0.0, output_activation="identity"):
+def network(sizes, activation, init, rng, bias=0.0, output_activation="identity"):
     """An MLP whose weights all come from `init` (a name or callable) and whose biases all equal `bias`."""
-    model = mlp(sizes, activation_name, output_activation=output_activation, rng=rng, init=init)
+    model = mlp(sizes, activation, output_activation=output_activation, rng=rng, init=init)
     for layer in model.param_layers:
         layer.params["b"][...] = bias
     return model
@@ -469,7 +469,7 @@ PANEL_ACTIVATIONS = ["tanh", "relu", "sigmoid", "selu"]
 
 
 @one_blas_thread
-def run_histograms(init="glorot_uniform", scale=1.0, depth=5, width=100, activation_name="tanh", n=200, seed=0):
+def run_histograms(init="glorot_uniform", scale=1.0, depth=5, width=100, activation="tanh", n=200, seed=0):
     """A `depth`-layer network of `width` units at initialization (weights scale * init), inputs N(0, 1) of
     dimension `width`, a random N(0, 1) gradient back-propagated from the last layer. Returns a dict with the
     per-layer activations "a", gradients "dz" and "stats" (diagnostics.layer_stats rows)."""
@@ -477,7 +477,7 @@ def run_histograms(init="glorot_uniform", scale=1.0, depth=5, width=100, activat
     width = _validate.positive_int("width", width)
     rng = _validate.generator(seed)
     X = rng.normal(size=(n, width))
-    model = network([width] * (depth + 1), activation_name, scaled(init, scale), rng, output_activation=activation_name)
+    model = network([width] * (depth + 1), activation, scaled(init, scale), rng, output_activation=activation)
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         stats = probe(model, X, rng)
     recs = model.records()
@@ -485,7 +485,7 @@ def run_histograms(init="glorot_uniform", scale=1.0, depth=5, width=100, activat
         a=[r["a"] for r in recs],
         dz=[r["dz"] for r in recs],
         stats=stats,
-        activation=activation_name,
+        activation=activation,
         init=init,
         scale=scale,
     )
@@ -547,7 +547,7 @@ def histogram_panel(**overrides):
     from nncourse.panels import dropdown, int_slider, log_slider, slider_panel
 
     # opens on the failure of section 4 (standard init, tanh, 10 layers): both histograms shrink layer by layer
-    values = dict(init="glorot_standard", scale=1.0, depth=10, width=100, activation_name="tanh", seed=0)
+    values = dict(init="glorot_standard", scale=1.0, depth=10, width=100, activation="tanh", seed=0)
     for name in overrides:
         _validate.choice("setting", name, values)
     values.update(overrides)
@@ -560,7 +560,7 @@ def histogram_panel(**overrides):
         scale=log_slider(0.01, 100, values["scale"], "scale"),
         depth=int_slider(1, 10, values["depth"], description="depth"),
         width=int_slider(10, 200, values["width"], step=10, description="width"),
-        activation_name=dropdown(PANEL_ACTIVATIONS, values["activation_name"], "activation"),
+        activation=dropdown(PANEL_ACTIVATIONS, values["activation"], "activation"),
     )
 
 

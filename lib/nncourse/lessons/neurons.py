@@ -13,7 +13,7 @@ import numpy as np
 
 from nncourse import panels
 from nncourse.core import _validate
-from nncourse.core.layers import ACTIVATIONS, Dense, Sigmoid, activation
+from nncourse.core.layers import ACTIVATIONS, Dense, Sigmoid, get_activation
 from nncourse.core.losses import half_sse
 from nncourse.core.metrics import accuracy
 from nncourse.core.model import Sequential, mlp
@@ -52,12 +52,12 @@ def neuron_by_hand(x, w, b, target):
     }
 
 
-def neuron_by_library(x, w, b, target, activation_name="sigmoid"):
+def neuron_by_library(x, w, b, target, activation="sigmoid"):
     """The same neuron as a Dense(D, 1) layer plus an activation layer plus `half_sse`, run forward and
     backward by the library. Returns the keys of `neuron_by_hand` (dE_da, da_dz omitted) as floats/lists."""
     x = _validate.finite_array("x", x, ndim=1)[None, :]  # a batch of one: (1, D)
     dense = Dense.from_arrays(np.asarray(w, dtype=np.float64)[:, None], [b])
-    act = activation(activation_name)
+    act = get_activation(activation)
     z = dense.forward(x)
     a = act.forward(z)
     loss, dE_da = half_sse(a, np.array([[target]], dtype=np.float64))
@@ -93,7 +93,7 @@ def activation_table(names=("identity", "sigmoid", "tanh", "relu", "leaky_relu",
     z = np.linspace(-z_max, z_max, points)
     rows = {}
     for name in names:
-        act = activation(name)
+        act = get_activation(name)
         slope = act.derivative(z)
         i = int(np.argmax(slope))
         rows[name] = {
@@ -217,14 +217,14 @@ class DetectorResult:
         )
 
 
-def run_learned_detector(n_samples=1000, hidden=8, activation_name="tanh", lr=1.0, epochs=2000, seed=0):
+def run_learned_detector(n_samples=1000, hidden=8, activation="tanh", lr=1.0, epochs=2000, seed=0):
     """Learn the detector: mlp [3, hidden, 1] with bce_with_logits, full-batch SGD on standardized inputs,
     75/25 train/test split. Returns a DetectorResult (the model with the scaling folded in)."""
     rng = _validate.generator(seed)
     X, y = make_detector_data(n_samples, rng)
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, rng)
     scaler = Standardizer().fit(X_tr)
-    net = mlp([3, hidden, 1], activation_name, rng=rng)
+    net = mlp([3, hidden, 1], activation, rng=rng)
     history = fit(
         net, scaler.transform(X_tr), y_tr, loss="bce_with_logits", lr=lr, epochs=epochs, record_grad_norms=False
     )
@@ -409,9 +409,9 @@ class NeuronResult:
         return f"a = {self.activation}({z}): output from {self.a.min():.3g} to {self.a.max():.3g} on the plane"
 
 
-def run_neuron(w1=1.0, w2=-0.5, bias=0.0, activation_name="sigmoid", resolution=61):
+def run_neuron(w1=1.0, w2=-0.5, bias=0.0, activation="sigmoid", resolution=61):
     """One neuron a = f(w1 x1 + w2 x2 + b) evaluated on a grid over PLANE x PLANE."""
-    act = activation(activation_name)
+    act = get_activation(activation)
     _validate.finite_array("w1, w2 and bias", [w1, w2, bias])
     x1 = np.linspace(*PLANE, _validate.positive_int("resolution", resolution))
     x2 = x1.copy()
@@ -444,7 +444,7 @@ def plot_neuron(result, fig):
     ax_plane.set(xlabel="x1", ylabel="x2", title="output a (dashed: z = 0)", xticks=[-3, 0, 3], yticks=[-3, 0, 3])
     reach = abs(result.w[0]) * PLANE[1] + abs(result.w[1]) * PLANE[1]
     z = np.linspace(-6, 6, 241)
-    ax_f.plot(z, activation(result.activation).function(z), color="C0")
+    ax_f.plot(z, get_activation(result.activation).function(z), color="C0")
     ax_f.axvspan(result.b - reach, result.b + reach, color="C1", alpha=0.2)
     ax_f.set(
         xlabel="z = w . x + b",
@@ -474,7 +474,7 @@ def neuron_panel(**overrides):
         "w1": panels.float_slider(-4, 4, 0.1, 1.0),
         "w2": panels.float_slider(-4, 4, 0.1, -0.5),
         "bias": panels.float_slider(-4, 4, 0.1, 0.0),
-        "activation_name": panels.dropdown(list(ACTIVATIONS), "sigmoid", "activation"),
+        "activation": panels.dropdown(list(ACTIVATIONS), "sigmoid", "activation"),
     }
     controls, fixed = _with_overrides(controls, overrides)
     return panels.slider_panel(run_neuron, plot_neuron, fixed=fixed, **controls)

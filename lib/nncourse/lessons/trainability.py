@@ -17,7 +17,7 @@ from nncourse.blocks.residual import ResidualBlock
 from nncourse.core import _validate
 from nncourse.core.callbacks import EarlyStopping, EvalCurves, restore_state, snapshot_state
 from nncourse.core.init import INITIALIZERS, initializer
-from nncourse.core.layers import Dense, activation
+from nncourse.core.layers import Dense, get_activation
 from nncourse.core.losses import get_loss
 from nncourse.core.model import DEFAULT_INIT, Sequential
 from nncourse.core.optim import SGD
@@ -79,7 +79,7 @@ def unscale(X, factor=100.0, shift=(2.0, 50.0)):
 def build_classifier(
     depth=2,
     width=8,
-    activation_name="relu",
+    activation="relu",
     init="default",
     batchnorm=False,
     dropout=0.0,
@@ -97,17 +97,17 @@ def build_classifier(
     """
     depth = _validate.positive_int("depth", depth)
     width = _validate.positive_int("width", width)
-    _validate.choice("activation", activation_name, HIDDEN_ACTIVATIONS)
+    _validate.choice("activation", activation, HIDDEN_ACTIVATIONS)
     _validate.choice("initializer", init, ("default",) + tuple(INITIALIZERS))
     dropout = dropout_rate(dropout)
-    w_init = DEFAULT_INIT[activation_name] if init == "default" else init
+    w_init = DEFAULT_INIT[activation] if init == "default" else init
     w_init = initializer("normal", std=1.0) if w_init == "normal" else initializer(w_init)
     rng, drop_rng = _validate.generator([seed, 0]), _validate.generator([seed, 1])
     layers, size = [], n_in
     for i in range(depth):
         block = [Dense(size, width, rng=rng, init=w_init)]
         block += [BatchNorm(width)] if batchnorm else []
-        block.append(activation(activation_name))
+        block.append(get_activation(activation))
         layers += [ResidualBlock(block)] if residual and i > 0 else block
         if dropout > 0:
             layers.append(Dropout(dropout, rng=drop_rng))

@@ -15,7 +15,7 @@ from nncourse.blocks.residual import ResidualBlock
 from nncourse.core import _validate, diagnostics
 from nncourse.core.blas import one_blas_thread
 from nncourse.core.init import initializer
-from nncourse.core.layers import Dense, activation
+from nncourse.core.layers import Dense, get_activation
 from nncourse.core.metrics import accuracy
 from nncourse.core.model import DEFAULT_INIT, Sequential
 from nncourse.core.train import fit
@@ -32,9 +32,7 @@ TARGET = 1e12
 OUTER_WEIGHT = 1e-3
 
 
-def chain_network(
-    depth=9, width=3, init="constant", activation_name="identity", rng=None, outer_weight=None, **init_kw
-):
+def chain_network(depth=9, width=3, init="constant", activation="identity", rng=None, outer_weight=None, **init_kw):
     """Input 1 -> `depth` Dense layers of `width` units (each followed by the activation) -> Dense(width, 1):
     depth + 1 layers and weight matrices in all (the case study: depth 9). init: an initializer name (e.g.
     'constant' with value=1e-3, 'uniform' with low/high). outer_weight None: `init` for every weight; a number:
@@ -47,7 +45,7 @@ def chain_network(
     outer = w_init if outer_weight is None else initializer("constant", value=outer_weight)
     layers, n_in = [], 1
     for i in range(depth):
-        layers += [Dense(n_in, width, rng=rng, init=outer if i == 0 else w_init), activation(activation_name)]
+        layers += [Dense(n_in, width, rng=rng, init=outer if i == 0 else w_init), get_activation(activation)]
         n_in = width
     layers.append(Dense(n_in, 1, rng=rng, init=outer))
     return Sequential(layers)
@@ -84,7 +82,7 @@ def run_case_study(
     steps=100,
     depth=9,
     width=3,
-    activation_name="identity",
+    activation="identity",
     clip_mode="none",
     threshold=1.0,
     init="constant",
@@ -102,7 +100,7 @@ def run_case_study(
     kw = dict(init_kw)
     if init == "constant":
         kw["value"] = weight
-    model = chain_network(depth, width, init, activation_name, _validate.generator(seed), outer_weight, **kw)
+    model = chain_network(depth, width, init, activation, _validate.generator(seed), outer_weight, **kw)
     first = first_layer_gradient(model)
     x, y = np.ones((1, 1)), np.full((1, 1), TARGET)
     output0 = float(model.predict(x)[0, 0])
@@ -241,27 +239,27 @@ def plot_case_study(results, fig):
 def max_derivative(name):
     """The largest value of an activation's derivative on a fine grid over [-10, 10] (sigmoid: 1/4 at 0)."""
     z = np.linspace(-10, 10, 20001)
-    return float(np.max(activation(name).derivative(z)))
+    return float(np.max(get_activation(name).derivative(z)))
 
 
-def plain_network(depth, width, activation_name, rng, init=None, n_in=2):
+def plain_network(depth, width, activation, rng, init=None, n_in=2):
     """n_in -> `depth` Dense layers of `width` + activation -> Dense(width, 1), init by activation by default."""
-    init = init or DEFAULT_INIT[activation_name]
+    init = init or DEFAULT_INIT[activation]
     layers, d = [], n_in
     for _ in range(depth):
-        layers += [Dense(d, width, rng=rng, init=init), activation(activation_name)]
+        layers += [Dense(d, width, rng=rng, init=init), get_activation(activation)]
         d = width
     layers.append(Dense(d, 1, rng=rng, init=init))
     return Sequential(layers)
 
 
-def residual_network(depth, width, activation_name, rng, init=None, n_in=2):
+def residual_network(depth, width, activation, rng, init=None, n_in=2):
     """The same Dense layers as `plain_network`, but every hidden layer after the first is wrapped in a skip
     connection: a <- a + act(a W + b). A gradient reaches layer 1 through the identity path unchanged."""
-    init = init or DEFAULT_INIT[activation_name]
-    layers = [Dense(n_in, width, rng=rng, init=init), activation(activation_name)]
+    init = init or DEFAULT_INIT[activation]
+    layers = [Dense(n_in, width, rng=rng, init=init), get_activation(activation)]
     for _ in range(depth - 1):
-        layers.append(ResidualBlock([Dense(width, width, rng=rng, init=init), activation(activation_name)]))
+        layers.append(ResidualBlock([Dense(width, width, rng=rng, init=init), get_activation(activation)]))
     layers.append(Dense(width, 1, rng=rng, init=init))
     return Sequential(layers)
 
@@ -283,7 +281,7 @@ def run_depth_profile(depth=30, width=64, activations=("sigmoid", "tanh", "relu"
 
 
 @one_blas_thread
-def run_residual_comparison(depths=(20, 30, 50), width=32, activation_name="sigmoid", n=200, seed=0):
+def run_residual_comparison(depths=(20, 30, 50), width=32, activation="sigmoid", n=200, seed=0):
     """Per depth: ||dL/dW|| per layer of the plain and the residual network. {depth: {"plain", "residual"}}."""
     out = {}
     for depth in depths:
@@ -291,7 +289,7 @@ def run_residual_comparison(depths=(20, 30, 50), width=32, activation_name="sigm
         for label, build in (("plain", plain_network), ("residual", residual_network)):
             rng = _validate.generator(seed)
             X = rng.normal(size=(n, 2))
-            model = build(depth, width, activation_name, rng)
+            model = build(depth, width, activation, rng)
             diagnostics.backprop_probe(model, X, rng)
             out[depth][label] = diagnostics.weight_grad_norms(model)
     return out
@@ -358,7 +356,7 @@ PANEL_ACTIVATIONS = ["identity", "relu", "tanh", "sigmoid"]
 
 @one_blas_thread
 def run_case_panel(
-    depth=9, weight=0.5, lr=1.0, clip_mode="none", threshold=1.0, activation_name="identity", steps=50, seed=0
+    depth=9, weight=0.5, lr=1.0, clip_mode="none", threshold=1.0, activation="identity", steps=50, seed=0
 ):
     """The case-study chain with the panel's settings (all weights `weight`); see run_case_study."""
     return run_case_study(
@@ -366,7 +364,7 @@ def run_case_panel(
         lr=lr,
         steps=steps,
         depth=depth,
-        activation_name=activation_name,
+        activation=activation,
         clip_mode=clip_mode,
         threshold=threshold,
         seed=seed,
@@ -420,9 +418,7 @@ def case_study_panel(**overrides):
     `seed` (no slider) as in run_case_study."""
     from nncourse.panels import dropdown, int_slider, log_slider, slider_panel
 
-    values = dict(
-        depth=9, weight=0.5, lr=1.0, clip_mode="none", threshold=1.0, activation_name="identity", steps=50, seed=0
-    )
+    values = dict(depth=9, weight=0.5, lr=1.0, clip_mode="none", threshold=1.0, activation="identity", steps=50, seed=0)
     for name in overrides:
         _validate.choice("setting", name, values)
     values.update(overrides)
@@ -437,5 +433,5 @@ def case_study_panel(**overrides):
         lr=log_slider(1e-4, 10, values["lr"], "learning rate"),
         clip_mode=dropdown(["none", "value", "norm", "global_norm"], values["clip_mode"], "clipping"),
         threshold=log_slider(1e-2, 100, values["threshold"], "threshold"),
-        activation_name=dropdown(PANEL_ACTIVATIONS, values["activation_name"], "activation"),
+        activation=dropdown(PANEL_ACTIVATIONS, values["activation"], "activation"),
     )

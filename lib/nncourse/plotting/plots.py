@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from nncourse.core.layers import ACTIVATIONS, activation
+from nncourse.core.layers import ACTIVATIONS, get_activation
 
 
 def plot_activations(ax_f, ax_df, names=("sigmoid", "tanh", "relu", "leaky_relu", "selu"), z=None, leaky_alpha=0.1):
@@ -14,7 +14,7 @@ def plot_activations(ax_f, ax_df, names=("sigmoid", "tanh", "relu", "leaky_relu"
     z = np.linspace(-4, 4, 401) if z is None else z
     for name in names:
         leaky = name == "leaky_relu"
-        act = activation(name, alpha=leaky_alpha) if leaky else activation(name)
+        act = get_activation(name, alpha=leaky_alpha) if leaky else get_activation(name)
         label = f"{name}, slope {leaky_alpha:g} for z < 0" if leaky else name
         ax_f.plot(z, act.function(z), label=label)
         ax_df.plot(z, act.derivative(z), label=label)
