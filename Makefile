@@ -103,7 +103,7 @@ clean:
 # the site itself. Its tools (requirements-site.txt) go into .venv only, not into the learners' environment.
 SITE_STAMP := $(VENV)/.site-installed
 
-.PHONY: site site-install
+.PHONY: site site-install html
 
 site-install: $(SITE_STAMP)
 
@@ -113,6 +113,11 @@ $(SITE_STAMP): requirements-site.txt $(STAMP)
 
 site: site-install
 	$(BIN)/python scripts/build_site.py --out build/site
+
+# Each lesson as a stand-alone HTML page that reads offline (nbconvert's HTML with MathJax from a copy beside the
+# pages, not a CDN): build/html/notebooks/NN_topic.html. Uses the site's MathJax (requirements-site.txt).
+html: site-install
+	$(BIN)/python scripts/export_html.py --out build/html
 
 # make test runs tests/test_site.py too, which builds the site: it needs the site's tools.
 test: site-install
