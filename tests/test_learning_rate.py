@@ -564,3 +564,35 @@ def test_the_training_panel_plays_its_run_frame_by_frame():
     whole = L.run_training(**panel.values)
     assert player.frames == L.FRAMES and panel.result.history.loss == whole.history.loss
     assert message == whole.history.status
+
+
+@pytest.mark.parametrize("task", ["regression", "classification"])
+def test_playing_frames_are_blitted_pngs_that_match_a_full_redraw(task):
+    """While it plays, the training panel draws only what changes onto a saved background (PNG); the picture is
+    the full redraw's with the same axes limits, and the last frame is drawn in full again (SVG)."""
+    import io
+
+    from PIL import Image
+
+    panel = L.training_panel(task=task, schedule="step")
+    player = panel.player
+    player.reset()
+    player.play.playing = True
+    for _ in range(20):
+        player.step()
+    assert panel.image.format == "png"
+    fast = np.asarray(Image.open(io.BytesIO(bytes(panel.image.value))).convert("RGB"), dtype=float)
+    full_fig = Figure(figsize=panel.figure.get_size_inches(), dpi=panel.figure.dpi)
+    L.plot_training(panel.result, full_fig)
+    frames = L.TRAINING_FRAMES
+    full_fig.axes[0].set_xlim(*frames._loss_ax.get_xlim())
+    full_fig.axes[0].set_ylim(*frames._loss_ax.get_ylim())
+    full_fig.axes[2].set_ylim(*frames._fit_ax.get_ylim())
+    buf = io.BytesIO()
+    full_fig.savefig(buf, format="png")
+    full = np.asarray(Image.open(buf).convert("RGB"), dtype=float)
+    assert fast.shape == full.shape and np.abs(fast - full).mean() < 1.0
+    message = None
+    while message is None:
+        message = player.step()
+    assert panel.image.format == "svg+xml" and message == panel.result.history.status

@@ -5,6 +5,7 @@ Pure `run_*` functions return results; `plot_*(result, fig)` draw them; `*_panel
 lesson's slider panels with default settings.
 """
 
+import io
 from dataclasses import dataclass
 
 import numpy as np
@@ -549,6 +550,83 @@ def plot_training(result, fig):
     _layout(fig, left=0.1)
 
 
+class TrainingFrames:
+    """The training panel's frames while it plays, drawn fast (as lesson 06's playground draws its own): the axes,
+    ticks and labels are drawn once (again when the run outgrows them: twice the steps so far, the loss a decade
+    and a half below its lowest, the learning rate below its axis); each frame draws only what changes -- the loss
+    and learning-rate curves, the status title and the fit -- onto that background, written as a PNG. While it
+    plays, the fit's axes keep the targets' range (a prediction outside it is cut at the edge); the final frame is
+    drawn in full (SVG)."""
+
+    def __init__(self):
+        self._key = None
+
+    def __call__(self, run, figsize, dpi):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+        from PIL import Image
+
+        h = run.history
+        if h.diverged or not h.loss or not h.lr:
+            return None
+        key = (id(run.model), figsize, dpi)
+        if key != self._key or not self._room(h):
+            fig = Figure(figsize=figsize, dpi=dpi)
+            self._canvas = FigureCanvasAgg(fig)
+            plot_training(run, fig)
+            self._loss_ax, self._lr_ax, self._fit_ax = fig.axes[:3]
+            self._steps, self._low, self._high = 2 * len(h.loss), min(h.loss) / 30, 1.5 * max(h.loss)
+            self._lr_low, self._lr_high = self._lr_ax.get_ylim()
+            self._loss_ax.set_xlim(0, self._steps)
+            self._loss_ax.set_ylim(self._low, self._high)
+            if run.task.name == "regression":
+                lo, hi = run.task.y.min(), run.task.y.max()
+                self._fit_ax.set_ylim(lo - 0.1 * (hi - lo), hi + 0.1 * (hi - lo))
+            for artist in self._moving():
+                artist.set_animated(True)
+            self._canvas.draw()
+            self._background = self._canvas.copy_from_bbox(fig.bbox)
+            self._key = key
+        else:
+            self._loss_ax.lines[0].set_data(np.arange(1, len(h.loss) + 1), h.loss)
+            self._lr_ax.lines[0].set_data(np.arange(1, len(h.lr) + 1), h.lr)
+            self._loss_ax.set_title(run.status, fontsize=9)
+            if run.task.name == "regression":
+                self._fit_ax.lines[0].set_ydata(run.model.predict(run.task.X).ravel())
+            else:
+                for c in list(self._fit_ax.collections):
+                    c.remove()
+                _plot_fit(run, self._fit_ax)
+            for artist in self._moving():
+                artist.set_animated(True)
+        self._canvas.restore_region(self._background)
+        for artist in self._moving():
+            artist.axes.draw_artist(artist)
+        width, height = self._canvas.get_width_height()
+        out = io.BytesIO()
+        Image.frombuffer("RGBA", (width, height), self._canvas.buffer_rgba()).convert("RGB").save(
+            out, format="png", compress_level=1
+        )
+        return out.getvalue()
+
+    def _room(self, h):
+        """Whether the run so far still fits the drawn axes."""
+        return (
+            len(h.loss) <= self._steps
+            and self._low <= min(h.loss)
+            and max(h.loss) <= self._high
+            and self._lr_low <= min(h.lr)
+            and max(h.lr) <= self._lr_high
+        )
+
+    def _moving(self):
+        fit = [self._fit_ax.lines[0]] if self._fit_ax.lines else list(self._fit_ax.collections)
+        return [self._loss_ax.lines[0], self._lr_ax.lines[0], self._loss_ax.title, *fit, self._fit_ax.title]
+
+
+TRAINING_FRAMES = TrainingFrames()
+
+
 def training_panel(schedule_kwargs=None, **overrides):
     """The same sliders on a real training run, with a schedule and a seed. schedule_kwargs: {schedule name:
     knobs} overriding SCHEDULE_DEFAULTS (fixed, no slider); overrides: starting values of the sliders."""
@@ -571,7 +649,13 @@ def training_panel(schedule_kwargs=None, **overrides):
     def start(schedule, **values):
         return start_training(schedule=schedule, schedule_kwargs=knobs.get(schedule), **values)
 
-    stepper = Stepper(start=start, advance=TrainingPlay.advance, done=TrainingPlay.done, view=TrainingPlay.result)
+    stepper = Stepper(
+        start=start,
+        advance=TrainingPlay.advance,
+        done=TrainingPlay.done,
+        view=TrainingPlay.result,
+        frame=TRAINING_FRAMES,
+    )
     return slider_panel(run, plot_training, figsize=(9, 3.8), applies=KNOBS_APPLY, stepper=stepper, **controls)
 
 
