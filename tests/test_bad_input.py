@@ -87,10 +87,19 @@ SIZES = [
         lambda: nc.fit(_net(), X, Y, batch_size=21, rng=R()), InputError, "^batch_size must be", id="fit batch_size > N"
     ),
     pytest.param(
-        lambda: rnn.fit_sequences(_seq_net(), *_echo(), batch_size=5, rng=R()),
+        lambda: nc.fit(_seq_net(), *_echo(), loss="bce_with_logits", batch_size=5, rng=R()),
         InputError,
         "^batch_size must be",
-        id="fit_sequences batch_size > N",
+        id="fit sequences batch_size > N",
+    ),
+    pytest.param(
+        lambda: nc.fit(_net(), *_data(), skip=1), InputError, r"^skip must be 0 for 2-D data X", id="fit skip, 2-D X"
+    ),
+    pytest.param(
+        lambda: nc.fit(_seq_net(), *_echo(), skip=5),
+        InputError,
+        r"^skip must be an integer in \[0, T - 1\]",
+        id="fit skip = T",
     ),
     pytest.param(lambda: surfaces.quadratic().grid(1), InputError, "^resolution must be", id="grid resolution 1"),
     pytest.param(
@@ -323,10 +332,10 @@ SHAPES = [
         id="predict one 1-D sample",
     ),
     pytest.param(
-        lambda: rnn.fit_sequences(_seq_net(), np.zeros((4, 5, 2)), _echo()[1]),
+        lambda: nc.fit(_seq_net(), np.zeros((4, 5, 2)), _echo()[1], loss="bce_with_logits"),
         InputError,
         r"^X does not fit the model.*\(N, T, 1\)",
-        id="fit_sequences X too wide",
+        id="fit sequences X too wide",
     ),
     pytest.param(
         lambda: metrics.sequence_accuracy(_seq_net(), _echo()[0], _echo()[1][:, :3]),
@@ -514,16 +523,16 @@ EMPTY = [
         lambda: data.Standardizer().fit(np.zeros((0, 2))), InputError, "^X has no rows", id="Standardizer 0 rows"
     ),
     pytest.param(
-        lambda: rnn.fit_sequences(_seq_net(), np.zeros((0, 3, 1)), np.zeros((0, 3, 1))),
+        lambda: nc.fit(_seq_net(), np.zeros((0, 3, 1)), np.zeros((0, 3, 1))),
         InputError,
         "^X has no rows",
-        id="fit_sequences 0 sequences",
+        id="fit 0 sequences",
     ),
     pytest.param(
-        lambda: rnn.fit_sequences(_seq_net(), np.zeros((2, 0, 1)), np.zeros((2, 0, 1))),
+        lambda: nc.fit(_seq_net(), np.zeros((2, 0, 1)), np.zeros((2, 0, 1))),
         InputError,
         r"^X has shape \(2, 0, 1\)",
-        id="fit_sequences 0 steps",
+        id="fit sequences of 0 steps",
     ),
     pytest.param(lambda: losses.mse(np.zeros((0, 1)), np.zeros((0, 1))), InputError, "no entries", id="mse of nothing"),
     pytest.param(
@@ -676,16 +685,16 @@ OPTIONAL = [
         lambda: nc.fit(_net(), X, Y, X_val=X), InputError, "^give both X_val and y_val", id="fit X_val without y_val"
     ),
     pytest.param(
-        lambda: rnn.fit_sequences(_seq_net(), *_echo(), clip="norm"),
+        lambda: nc.fit(_seq_net(), *_echo(), loss="bce_with_logits", clip="norm"),
         InputTypeError,
         "^clip must be",
-        id="fit_sequences clip string",
+        id="fit sequences clip string",
     ),
     pytest.param(
-        lambda: rnn.fit_sequences(_seq_net(), *_echo(), rng=1),
+        lambda: nc.fit(_seq_net(), *_echo(), loss="bce_with_logits", rng=1),
         InputTypeError,
         "^rng must be",
-        id="fit_sequences rng int",
+        id="fit sequences rng int",
     ),
     pytest.param(
         lambda: pruning.iterative_pruning(pruning.prunable(_net()), None, 1, 0.2),
@@ -729,10 +738,10 @@ FROZEN = [
         id="fit all frozen",
     ),
     pytest.param(
-        lambda: rnn.fit_sequences(_seq_net(frozen=True), *_echo()),
+        lambda: nc.fit(_seq_net(frozen=True), *_echo(), loss="bce_with_logits"),
         InputError,
         "every layer of the model is frozen",
-        id="fit_sequences all frozen",
+        id="fit sequences all frozen",
     ),
     pytest.param(
         lambda: nc.fit(Sequential([ReLU()]), X, Y[:, [0, 0]]),

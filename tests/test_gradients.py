@@ -72,7 +72,8 @@ def test_vanishing_runs_explode_later_at_lr_1(md, outputs):
     assert a["history"].diverged_at == 20 and "diverges at step 20" in md
     assert b["history"].diverged_at == 18 and "diverged at step 18" in md
     assert np.all((5e-3**9 < np.abs(b["first_grad"])) & (np.abs(b["first_grad"]) < 1e-10))
-    stated(md, abs(b["first_grad"][0, 0]), ".2g")
+    low, high = np.sort(np.abs(b["first_grad"].ravel()))[[0, -1]]
+    assert f"now {low:.2g} to {high:.2g} per weight" in md
     # at lr 0.01 the same chain stays stuck (what the lesson used to show)
     slow = G.run_case_study(weight=1e-3, lr=0.01, steps=100)
     assert not slow["history"].diverged and G.relative_progress(slow) < 1e-11
@@ -118,7 +119,10 @@ def test_countermeasures(md, outputs):
         assert G.lowest_error(res[name]) < G.TARGET
     for name in ("clip by value 1", "clip each tensor's norm to 1", "clip the global norm to 1"):
         stated(md, G.lowest_error(res[name]), ".2g")
-    assert res["sensible init (lecun_normal)"]["history"].diverged_at == 4 and "diverged at step 4" in md
+    sensible = res["sensible init (lecun_normal)"]["history"].diverged_at
+    assert (
+        sensible is not None and f"initialization alone does not save this run: it *diverged at step {sensible}*" in md
+    )
     # L1 / L2 do not prevent the explosion
     assert res["L2 penalty 0.01"]["history"].diverged_at == 5 and "L2 run *diverged at step 5*" in md
     assert res["L1 penalty 0.01"]["history"].diverged_at == 6 and "L1 run *diverged at step 6*" in md
@@ -159,16 +163,14 @@ def test_remedies_training(md):
     t = G.run_remedies_training(depth=20, width=16, lr=0.1, steps=200, seed=0)
     s, r, res = t["sigmoid"], t["relu"], t["sigmoid + residual"]
     assert s["history"].final_loss == pytest.approx(math.log(2), abs=1e-3)
-    assert r["history"].final_loss < 0.5 * s["history"].final_loss
+    # the ReLU run is chaotic (perturbed by 1e-13 to 1e-11: final loss 0.212-0.227, accuracy 0.80-0.935): the
+    # stated thresholds hold with a margin
+    assert r["history"].final_loss < 0.8 * 0.3 and r["accuracy"] > 0.75 + 0.04
     assert res["history"].final_loss < 0.6 * s["history"].final_loss
-    for v in (
-        s["history"].final_loss,
-        r["history"].final_loss,
-        r["accuracy"],
-        res["history"].final_loss,
-        res["accuracy"],
-    ):
+    for v in (s["history"].final_loss, res["history"].final_loss, res["accuracy"]):
         said(md, v)
+    assert G.remedies_summary(t).splitlines()[1] == "              relu: final loss below 0.3, accuracy above 0.75"
+    assert "ReLU gets below\n0.3 (accuracy above 0.75)" in md
 
 
 def test_case_study_panel_moves():
@@ -261,3 +263,10 @@ def test_the_clipping_threshold_is_off_without_clipping():
     assert panel.controls["threshold"].disabled and "no clipping" in panel.note.value
     panel.controls["clip_mode"].value = "norm"
     assert not panel.controls["threshold"].disabled and panel.note.value == ""
+
+
+def test_chain_network_has_no_hidden_seed():
+    """A constant chain needs no random stream; a random one must be given its Generator (no default seed)."""
+    assert G.chain_network(depth=3, init="constant", value=0.5).layers[0].params["W"][0, 0] == 0.5
+    with pytest.raises(ValueError, match="needs\\s+rng="):
+        G.chain_network(depth=3, init="uniform", low=5e-3, high=5e-2)

@@ -44,15 +44,19 @@ def test_zeros_no_learning(five, md):
     assert "the\n   `< 1e-15` in the table, whose digits differ from machine to machine.)" in md
 
 
-def test_large_weights_explode(five, md):
+def test_large_weights_explode_then_the_units_die(five, md):
+    """The gradients explode and the loss climbs for two steps; the third step kills every unit of the last hidden
+    layer, so no gradient reaches a hidden weight again and the network ends answering 1/2 everywhere."""
     r, he = five["large"], five["he_normal"]
-    assert r["history"].diverged_at == 5
-    assert r["first_grad_norms"][0] > 1e4 * he["first_grad_norms"][0]
+    assert r["history"].diverged_at is None
+    assert r["first_grad_norms"][0] > 5e3 * he["first_grad_norms"][0]
     loss = r["history"].loss
-    assert loss[0] < loss[1] < loss[2] < loss[3]
+    assert loss[0] < loss[1] < loss[2] and loss[3] == pytest.approx(math.log(2), abs=1e-3)
+    assert np.all(r["history"].grad_norm_array()[3:, :-1] == 0.0), "from step 4 on no hidden layer gets a gradient"
+    assert r["end_loss"] == pytest.approx(math.log(2), abs=1e-6) and r["accuracy"] == 0.5
     said(md, r["first_grad_norms"][0]), said(md, he["first_grad_norms"][0])
     assert " → ".join(rounded(v, 2) for v in loss[:4]) in md.replace("\n   ", " ")
-    assert r["history"].status in md
+    assert r["history"].status in md and "all 16 units of the last hidden layer" in md
 
 
 def test_small_weights_vanish(five, md):
@@ -85,7 +89,8 @@ def test_unit_variance_sqrt_500(md, outputs):
     assert np.std(u[("normal", "tanh")]["z"][0]) == pytest.approx(z1, rel=1e-12)
     said(md, z1)
     sat = u[("normal", "tanh")]["stats"][0]["saturated"]
-    assert sat > 0.9
+    # P(|z| > atanh(0.99) = 2.65) for z ~ N(0, 500) is 0.906; over 500 units the fraction has a std of 0.013
+    assert abs(sat - 0.906) < 0.04
     stated(md, sat, ".3g")
     relu = [s["z_std"] for s in u[("normal", "relu")]["stats"]]
     assert all(b / a > 10 for a, b in zip(relu, relu[1:]))  # about sqrt(250) = 16 per layer
@@ -126,15 +131,23 @@ def test_glorot_reproduction(md, outputs):
 def test_he_one_over_sqrt2(md, outputs):
     h = E.run_he_depth(depth=30, width=256, seed=0)
     lec, he = h["lecun_normal"], h["he_normal"]
-    assert abs(lec["ratio"] - 1 / math.sqrt(2)) < 0.01, "Var(W) = 1/n: std shrinks by 1/sqrt(2) per layer"
-    assert abs(he["ratio"] - 1) < 0.01, "Var(W) = 2/n: std holds"
+    # one draw of 30 random layers: over seeds 0-5 the factors ranged 0.687-0.720 (1/n) and 0.972-1.018 (2/n)
+    assert abs(lec["ratio"] * math.sqrt(2) - 1) < 0.03, "Var(W) = 1/n: std shrinks by 1/sqrt(2) per layer"
+    assert abs(he["ratio"] - 1) < 0.03, "Var(W) = 2/n: std holds"
     assert lec["ratio"] == pytest.approx((lec["z_std"][-1] / lec["z_std"][0]) ** (1 / 29))
-    assert said(md, 1 / math.sqrt(2)) == said(md, lec["ratio"]) == "0.707" and "1/√2 ≈ 0.707 per layer" in md
-    said(md, he["ratio"])
+    assert said(md, 1 / math.sqrt(2)) == "0.707" and "1/√2 ≈ 0.707 per layer" in md
+    said(md, lec["ratio"]), said(md, he["ratio"])
     for v in (lec["z_std"][0], lec["z_std"][-1], he["z_std"][0], he["z_std"][-1]):
         said(md, v)
     agree = abs(lec["ratio"] * math.sqrt(2) - 1) * 100  # per cent
-    assert agree < 0.5 and f"agree to\n{rounded(agree, 1)}%" in md
+    assert agree < 3 and f"agree to\n{rounded(agree, 1)}%" in md
+    for s in (1, 2, 3):  # "with another seed each factor moves by up to about 3%"
+        other = E.run_he_depth(depth=30, width=256, seed=s)
+        assert (
+            abs(other["lecun_normal"]["ratio"] * math.sqrt(2) - 1) < 0.03
+            and abs(other["he_normal"]["ratio"] - 1) < 0.03
+        )
+    assert "another `seed` each factor moves by up to about 3%" in md
     for row in E.he_depth_table(h):  # the printed table: measured and predicted factors to 4 figures
         for key in ("factor per layer", "predicted factor", "std(z) layer 1", "std(z) layer 30"):
             assert format(row[key], ".4g") in outputs
@@ -242,7 +255,7 @@ def test_glorot_inputs_and_linear_range(md, outputs):
     assert (ss[-1] / ss[0]) ** 0.25 == pytest.approx(1 / math.sqrt(3), rel=0.02)
     for v in (sn[0], sn[-1], ss[0], ss[-1]):
         stated(md, v, ".2g")
-    assert "0.099 0.098 0.097 0.097 0.096" in outputs
+    assert " ".join(format(v, ".2g") for v in sn) in outputs
 
 
 @pytest.fixture(scope="module")
@@ -259,11 +272,11 @@ def test_report_setup_as_written(report, md, outputs):
     rand, rand01 = rows["report's random start, lr 0.1"], rows["report's random start, lr 0.01"]
     mill, mill_small = rows["weights in the millions, lr 0.1"], rows["weights in the millions, lr 0.001"]
     zero = rows["everything 0, lr 0.1"]
-    assert (rand["all units dead"], rand["loss = constant's"]) == (14, 17)
-    assert (rand01["all units dead"], rand01["loss = constant's"]) == (6, 8)
+    dead, const = "all units dead", "loss = constant's"
+    assert rand[dead] > 10 and rand[const] > rand[dead]
     assert (
-        "14 of 20 runs end with both hidden\n  units dead" in md
-        and "17 of 20 at the constant's loss; at 0.01, 6 and 8" in md
+        f"{rand[dead]} of 20 runs end with both hidden\n  units dead" in md
+        and f"{rand[const]} of 20 at the constant's loss; at 0.01, {rand01[dead]} and {rand01[const]}" in md
     )
     assert mill["all units dead"] == mill_small["all units dead"] == 20 and mill["loss = constant's"] == 20
     assert mill_small["final loss > 1"] == 20 and "20 of 20 runs end with a\n  loss above 1" in md
@@ -274,7 +287,7 @@ def test_report_setup_as_written(report, md, outputs):
     const = [r["constant_loss"] for r in report["everything 0, lr 0.1"]]
     assert f"{min(const):.2f} to {max(const):.2f}" == "0.04 to 0.06" and "Var(y)\n  is 0.04 to 0.06" in md
     runs = report["report's random start, lr 0.1"]
-    assert rand["some params unchanged"] == 9 and "In 9 of 20 runs" in md
+    assert rand["some params unchanged"] > 0 and f"In {rand['some params unchanged']} of 20 runs" in md
     assert all(r["unchanged"] % 4 == 0 for r in runs)
     for r in runs:  # the unchanged parameters are one hidden unit's: W[:, j], b[j], W_out[j] (order W1, b1, W2, b2)
         same = r["start"] == r["end"]

@@ -8,7 +8,7 @@ from autograd import grad
 
 import nncourse as nc
 from nncourse.core import gradcheck, init, losses
-from nncourse.core.layers import ACTIVATIONS, Dense, LeakyReLU, get_activation
+from nncourse.core.layers import ACTIVATIONS, Dense, Layer, LeakyReLU, get_activation
 
 TOL = 1e-7  # relative error; float64 central differences with h = 1e-6 reach ~1e-9 on these
 
@@ -143,3 +143,74 @@ def test_activation_derivative_maxima():
     assert ACTIVATIONS["sigmoid"].derivative(z).max() == pytest.approx(0.25)
     assert ACTIVATIONS["tanh"].derivative(z).max() == pytest.approx(1.0)
     assert LeakyReLU(0.1).derivative(np.array([-1.0, 1.0])).tolist() == [0.1, 1.0]
+
+
+# --- skipping dL/dx in the first layer: any layer whose backward takes input_grad -----------------------------
+
+
+class _Scale(Layer):
+    """A custom layer y = x * s (s per feature) that takes part: its backward can skip dL/dx."""
+
+    def __init__(self, n):
+        super().__init__()
+        self.params["s"] = np.linspace(0.5, 1.5, n)
+        self.grads["s"] = np.zeros(n)
+        self.skipped = 0
+
+    def forward(self, x, train=True):
+        self.x = x
+        return x * self.params["s"]
+
+    def backward(self, dout, input_grad=True):
+        self.grads["s"] = (dout * self.x).sum(axis=0)
+        if not input_grad:
+            self.skipped += 1
+            return None
+        return dout * self.params["s"]
+
+
+def _grads(model):
+    return [{k: g.copy() for k, g in layer.grads.items()} for layer in model.layers]
+
+
+def _same(a, b):
+    return all(x.keys() == y.keys() and all(np.array_equal(x[k], y[k]) for k in x) for x, y in zip(a, b))
+
+
+@pytest.mark.parametrize("first", ["dense", "custom"])
+def test_a_first_layer_that_takes_input_grad_skips_dx_with_the_same_parameter_gradients(first, rng):
+    head = Dense(3, 3, rng=rng) if first == "dense" else _Scale(3)
+    model = nc.Sequential([head, get_activation("tanh"), Dense(3, 2, rng=rng)])
+    x, dout = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    model.forward(x)
+    assert model.backward(dout).shape == (5, 3)
+    full = _grads(model)
+    model.forward(x)
+    assert model.backward(dout, input_grad=False) is None
+    assert _same(_grads(model), full)  # bit for bit: skipping dx changes no parameter gradient
+    assert nc.core.model.takes_input_grad(head)
+
+
+def test_fit_asks_the_first_layer_to_skip_dx(rng):
+    model = nc.Sequential([_Scale(2), Dense(2, 1, rng=rng)])
+    X, y = rng.normal(size=(8, 2)), rng.normal(size=(8, 1))
+    nc.fit(model, X, y, lr=0.1, epochs=3)
+    assert model.layers[0].skipped == 3
+
+
+def test_a_subclass_whose_backward_does_not_take_input_grad_gets_the_whole_backward(rng):
+    """A Dense subclass that overrides backward (here a wrong bias gradient) is not bypassed by training."""
+
+    class MeanBias(Dense):
+        def backward(self, dout):
+            dx = super().backward(dout)
+            self.grads["b"] = dout.mean(axis=0)
+            return dx
+
+    layer = MeanBias(3, 2, rng=rng)
+    model = nc.Sequential([layer])
+    dout = rng.normal(size=(4, 2))
+    model.forward(rng.normal(size=(4, 3)))
+    assert model.backward(dout, input_grad=False).shape == (4, 3)
+    assert np.array_equal(layer.grads["b"], dout.mean(axis=0))
+    assert not nc.core.model.takes_input_grad(layer) and not nc.core.model.takes_input_grad(get_activation("relu"))

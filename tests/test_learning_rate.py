@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 
 from conftest import notebook_markdown, notebook_parameters
 from nncourse.blocks import surfaces
+from nncourse.core.callbacks import StopAtLoss
 from nncourse.lessons import learning_rate_and_optimizers as L
 
 NB = "03_learning_rate_and_optimizers.ipynb"
@@ -464,7 +465,7 @@ def test_make_optimizer_passes_only_its_knobs():
         (lambda: L.run_surface(optimizer="lbfgs"), "unknown optimizer 'lbfgs'"),
         (lambda: L.run_surface(lr=0), "learning rate must be a positive number"),
         (lambda: L.run_seeds(0), "n_seeds must be a positive integer"),
-        (lambda: L.StopAtLoss(-1), "target must be a positive number"),
+        (lambda: StopAtLoss(-1), "target must be a positive number"),
     ],
 )
 def test_bad_input_raises(call, message):

@@ -9,6 +9,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from conftest import assert_stated as _stated, notebook_markdown
+from nncourse.core.seeds import stream
 from nncourse.datasets.digits import load_digits, split_digits
 from nncourse.lessons import network_size_and_pruning as ns
 
@@ -44,7 +45,8 @@ def test_width_sweep_numbers(prose):
     assert _default(ns.run_width, "n") == 200 and _default(ns.run_width, "epochs") == 300
     sweep = ns.run_width_sweep()
     assert sweep.widths == (1, 2, 3, 4, 8, 16, 64) and sweep.n_seeds == 6 and sweep.threshold == 0.95
-    assert list(sweep.successes) == [0, 0, 5, 6, 6, 6, 6]
+    ok = dict(zip(sweep.widths, sweep.successes))
+    assert ok[1] == ok[2] == 0 and 0 < ok[3] <= ok[4] < 6 and all(ok[w] == 6 for w in (8, 16, 64))
     medians = np.median(sweep.final_loss, axis=1)
     assert np.all(np.diff(medians) < 0), "the final loss keeps falling as the network widens"
     _stated(
@@ -54,8 +56,8 @@ def test_width_sweep_numbers(prose):
         "reaches 0.95",
         "six initial-weight seeds",
         "With 1 or 2 hidden units no seed succeeds",
-        "With 3 units,\n5 of 6 seeds",
-        "4 units and more, all 6",
+        f"With 3 units,\n{ok[3]} of 6 seeds find the triangle and with 4 units {ok[4]} of 6",
+        "with 8 units and more, all 6",
     )
 
 
@@ -67,21 +69,25 @@ def test_a_width_three_net_can_fail_and_succeed():
 
 def test_width_prose_separates_optimization_from_the_lottery_ticket(prose):
     panel = ns.width_panel()
-    assert (panel.result.width, f"{panel.result.train_accuracy:.3f}") == (3, "0.775")
+    acc = panel.result.train_accuracy
+    assert panel.result.width == 3 and acc < 0.95 and f"{acc:.3f}" != "0.950"
+    worst = min(range(6), key=lambda s: ns.run_width(3, s).train_accuracy)
+    assert ns.run_width(3, worst).train_accuracy < 0.8, "one seed fails by far"
     assert "lottery ticket hypothesis in miniature" not in prose
     _stated(
         prose,
         "over-parameterization\nmakes gradient descent find a solution more often",
-        "The panel opens on width 3 with seed 0, one of the initializations that fail (training accuracy 0.775",
+        f"The panel opens on width 3 with seed 0, one of the initializations that fail (training accuracy {acc:.3f}",
+        f"one fail by far (seed {worst})",
     )
 
 
 def test_dead_unit_numbers(prose):
     grid = ns.run_dead_unit_grid()
     he, normal = grid
-    assert np.all(he[:3] < 0.05), "with He init almost every unit survives up to lr 1"
+    assert np.all(he[:3] < 0.1), "with He init more than 90% of the units survive up to lr 1"
+    assert he[3] > 0.5 and normal[1] > he[1] and normal[2] > 0.8
     pct = lambda v: f"{100 * v:.0f}%"  # the prose rounds to two figures; the printed table keeps one decimal
-    assert (pct(he[3]), pct(normal[1]), pct(normal[2])) == ("61%", "15%", "90%")
     run = ns.run_dead_units(lr=3.0)
     assert run.dead[-1, -1] == 1.0 and run.train_accuracy == 0.5  # the network stops learning
     sig = inspect.signature(ns.run_dead_units).parameters
@@ -99,7 +105,7 @@ def test_dead_unit_numbers(prose):
         "mini-batches of 50, 60 epochs",
         "all 200 training points",
         "over two seeds",
-        f"up to a learning rate of 1; at 3, {pct(he[3])}",
+        f"more than 90% of the units survive up to a learning rate of 1; at 3, {pct(he[3])}",
         f"{pct(normal[1])} of its units\nalready at 0.3 and {pct(normal[2])} at 1",
     )
 
@@ -109,14 +115,16 @@ def test_dead_units_panel_shows_units_dying_and_coming_back(prose):
     run = panel.result
     assert (run.lr, run.init) == (1.0, "he_normal")
     counts = np.rint(16 * run.dead).astype(int)  # dead units of 16, per epoch (row 0: at init) and layer
-    worst = int(np.argmax(counts[:, 2]))
-    assert (worst, counts[worst, 2]) == (11, 7) and counts[20, 2] == 0
-    assert counts[-1, 0] == 1 and np.all(np.diff(counts[:, 0]) >= 0)  # first layer: dead for good
+    peak = 1 + int(np.argmax(counts[1:, 2]))  # the epoch of training after which most third-layer units are dead
+    low = peak + int(np.argmin(counts[peak:, 2]))  # the first epoch after it with the fewest
+    assert counts[low, 2] < counts[peak, 2] - 1, "units of the third layer come back"
+    assert counts[-1, 0] > 0 and np.all(np.diff(counts[:, 0]) >= 0)  # first layer: dead for good
     assert np.any(np.diff(counts[:, 1:], axis=0) < 0)  # later layers: units come back
     _stated(
         prose,
         "The panel opens on He initialization at a learning rate of 1",
-        f"At epoch {worst}, {counts[worst, 2]} of the third layer's 16 units are dead at once, and by epoch 20\nnone is",
+        f"After epoch {peak}, {counts[peak, 2]} of the third layer's 16 units are dead, and after epoch {low}\n"
+        f"only {counts[low, 2]} is",
         f"is a dead unit dead for good ({counts[-1, 0]} of 16 here)",
     )
 
@@ -151,15 +159,15 @@ def test_lottery_run_reaches_the_counts_and_states_its_numbers(prose, lottery):
     assert [tuple(r.kept) for r in lottery.rounds] == ns.expected_kept(64, 9, 0.2)
     last = lottery.rounds[-1]
     assert f"{100 * last.total_fraction:.1f}%" == "16.8%"  # as the tables print it; the prose says 17%
-    steps_per_epoch = int(
-        np.ceil(len(split_digits(np.random.default_rng(0), test_fraction=0.25, val_fraction=0.15)["X_train"]) / 64)
-    )
+    steps_per_epoch = int(np.ceil(len(split_digits(stream(0), test_fraction=0.25, val_fraction=0.15)["X_train"]) / 64))
     assert steps_per_epoch == 17
     controls = [r for r in lottery.rounds if not np.isnan(r.random_accuracy)]
     assert [r.round for r in controls] == [0, 3, 6, 9]
-    assert set(lottery.column("ticket_iteration")) == {r.random_iteration for r in controls} == {20 * 17}
+    iters = set(lottery.column("ticket_iteration")) | {r.random_iteration for r in controls}
+    lo, hi = min(iters), max(iters)
+    assert all(i % steps_per_epoch == 0 for i in iters) and hi <= 20 * 17, "stopped at an epoch's end, within 20"
     border, inner = ns.border_and_inner_kept(last)
-    assert (f"{border:.1%}", f"{inner:.1%}") == ("9.4%", "16.6%")
+    assert border < inner, "blank border pixels lose their weights first"
     sig = inspect.signature(ns.run_lottery_ticket).parameters
     assert (sig["width"].default, sig["epochs"].default, sig["lr"].default, sig["batch_size"].default) == (
         64,
@@ -169,15 +177,15 @@ def test_lottery_run_reaches_the_counts_and_states_its_numbers(prose, lottery):
     )
     _stated(
         prose,
-        "keep 9.4% of their weights",
-        "the inner 36 pixels 16.6%",
+        f"keep {border:.1%} of their weights",
+        f"the inner 36 pixels {inner:.1%}",
         "60% training, 15% validation, 25% test",
         "batches of 64, learning rate 0.5",
         "20 epochs",
         "for each seed 29 training\nruns of 680 steps each",
         "(21 of the ticket, 8 of the control), 145 runs for the 5 seeds",
         "`-p lottery_width 100 -p rounds 20 -p epochs 40`)",
-        "this seed's validation loss is still falling",
+        f"between iterations {lo} and {hi} (epochs {lo // steps_per_epoch}\nto {hi // steps_per_epoch} of 20)",
     )
     full_controls = sorted(set(range(0, 21, 3)) | {20})
     assert 21 + len(full_controls) == 29 and len(full_controls) == 8 and 40 * steps_per_epoch == 680
@@ -199,46 +207,30 @@ def test_lottery_over_seeds_measures_the_gap_against_the_spread(prose, tickets):
     )
     s0, s3, s6, s9 = (tickets.summary(k) for k in (0, 3, 6, 9))
     one = lambda v: f"{v:.1f}"
-    assert (one(s0["ticket"]), one(s0["random"])) == ("96.4", "96.6")
     sds = [s0["ticket_sd"], s0["random_sd"]]
-    assert (one(min(sds)), one(max(sds))) == ("0.4", "0.8")
     assert one(100 * tickets.fraction[3]) == "54.1" and one(s3["gap"]) == "0.4"
     assert s3["gap"] < max(s3["ticket_sd"], s3["random_sd"], s3["gap_sd"]) + 0.1  # inside the noise
-    # the earlier single-seed claim at 44% of the weights: a gap of two test images' size
-    old = ns.run_lottery_ticket(rounds=4, control=(4,)).rounds[4]
-    assert (f"{100 * old.total_fraction:.0f}%", f"{old.ticket_accuracy:.3f}", f"{old.random_accuracy:.3f}") == (
-        "44%",
-        "0.962",
-        "0.953",
-    )
-    assert s6["ahead"] == 5 and 100 * tickets.fraction[6] < 30
-    assert (one(s9["ticket"]), one(s9["random"]), one(s9["gap"]), one(s9["gap_sd"]), s9["ahead"]) == (
-        "96.1",
-        "95.0",
-        "1.1",
-        "0.6",
-        5,
-    )
-    assert (one(s9["ticket_sd"]), one(s9["random_sd"])) == ("0.5", "0.7")
+    assert s6["ahead"] >= 4 and 100 * tickets.fraction[6] < 30
+    assert s9["ahead"] == 5 and s9["gap"] > 2 * s9["gap_sd"], "at 17% the ticket is ahead in every seed"
     ratios = s9["gap"] / np.array([s9["ticket_sd"], s9["random_sd"]])
-    assert (one(ratios.min()), one(ratios.max())) == ("1.5", "2.4")
     _stated(
         prose,
-        "score 96.4% and 96.6% on average",
-        "of 0.4 to 0.8 points",
+        f"score {one(s0['ticket'])}% and {one(s0['random'])}% on average",
+        f"of {one(min(sds))} to {one(max(sds))} points",
         "At 54% of the weights",
-        "ticket leads by only 0.4 points",
-        "at 44% of the weights, 0.962 against 0.953",
+        f"ticket leads by only {one(s3['gap'])} points",
+        "at 44% of the weights, from a gap of about one point",
         "Below about 30% the gap opens",
         f"at {seventeen} of the weights (round 9)",
-        "still scores 96.1%",
-        "falls to 95.0%, a gap of 1.1 ± 0.6 points",
+        f"still scores {one(s9['ticket'])}%",
+        f"falls to {one(s9['random'])}%, a gap of {one(s9['gap'])} ± {one(s9['gap_sd'])} points",
         "ahead in 5 of 5 seeds",
-        "1.5 to 2.4 times the seed spread",
+        f"{one(ratios.min())} to {one(ratios.max())} times the seed spread",
         "(the ± of the table's last row)",
         "here below about 30%",
         "at 54% the difference is inside the noise",
     )
+    assert round(s9["gap"] * 2) / 2 == 1.5 and "about one and a half points" in prose
     assert "but worse from fresh random ones" not in prose
 
 
@@ -264,29 +256,23 @@ def test_the_full_experiment_numbers(prose, tickets):
     assert full.seeds == (0, 1, 2, 3, 4) and full.control_rounds == (0, 3, 6, 9, 12, 15, 18, 20)
     assert full.markdown_table() in prose, "the lesson's table of the full experiment is out of date"
     s = {k: full.summary(k) for k in full.control_rounds}
-    assert [s[k]["ahead"] for k in (3, 6)] == [3, 2] and all(s[k]["ahead"] == 5 for k in (9, 12, 15, 18, 20))
+    ahead = {k: s[k]["ahead"] for k in (3, 6)}
+    assert ahead[3] < ahead[6] < 5 and all(s[k]["ahead"] == 5 for k in (9, 12, 15, 18, 20))
     assert 100 * full.fraction[6] < 30 and f"{100 * full.fraction[9]:.0f}%" == "17%"
     gaps = [s[k]["gap"] for k in (9, 12, 15, 18, 20)]
     assert np.all(np.diff(gaps) > 0), "from 17% on the ticket's lead grows with every further cut"
-    assert tickets.summary(6)["ahead"] == 5 > s[6]["ahead"]  # the wider network's gap opens later
     last = s[20]
-    assert (
-        f"{100 * full.fraction[20]:.1f}%",
-        f"{last['gap']:.0f}",
-        f"{last['random']:.0f}%",
-        f"{last['ticket']:.1f}%",
-    ) == ("2.6%", "6", "88%", "94.5%")
-    assert last["gap"] > 3 * tickets.summary(9)["gap"]  # "several points" against "about one"
+    assert last["gap"] > 3 * tickets.summary(9)["gap"]  # "several points" against "about 1.5"
     iters = np.concatenate([np.r_[r.column("ticket_iteration"), r.column("random_iteration")] for r in full.runs])
-    assert np.nanmin(iters) == 340 and np.nanmax(iters) == 680
     _stated(
         prose,
-        "ahead in only 2 or 3 of the 5 seeds (in this wider network the gap\nopens later); from 17% on it is "
-        "ahead in all 5, and its lead grows with every further cut, to about 6 points at 2.6% of the weights\n"
-        "(round 20), where the random re-initialization falls to 88% and the ticket keeps 94.5%",
-        "between 340 and 680 steps",
+        f"At 54% of the weights the ticket is ahead in only {ahead[3]} of the 5 seeds, at 30% in {ahead[6]}; from 17% "
+        "on it is ahead in\nall 5, and its lead grows with every further cut, to about "
+        f"{last['gap']:.0f} points at {100 * full.fraction[20]:.1f}% of the weights\n(round 20), where the random "
+        f"re-initialization falls to {last['random']:.0f}% and the ticket keeps {last['ticket']:.1f}%",
+        f"between {np.nanmin(iters):.0f} and {np.nanmax(iters):.0f} steps",
         "`lottery_width = 100`, `rounds = 20`, `epochs = 40`",
-        "by about a point\n  at 17% of the weights (several points at 2.6% in the full experiment)",
+        "by about 1.5 points\n  at 17% of the weights (several points at 2.6% in the full experiment)",
     )
 
 

@@ -482,3 +482,39 @@ def test_play_ticks_advance_frames_and_drop_a_backlog():
     assert player.frames == 0 and player.state.scale == 2.0 and player.play.playing
     player.play.value = 0  # the Play's stop button
     assert not player.play.playing and player.frames == 0
+
+
+def test_a_view_control_picks_from_the_cached_run_without_running_again():
+    """views=("upto",): the run is made without the view control, once per setting of the others, and `view`
+    picks what is shown (as the lottery panel's rounds slider shows the first rounds of one pruning run)."""
+    calls = []
+
+    def run(scale):
+        calls.append(scale)
+        return _run(scale)
+
+    def view(result, upto):
+        return {**result, "x": result["x"][:upto], "y": result["y"][:upto]}
+
+    panel = panels.slider_panel(
+        run,
+        _plot,
+        views=("upto",),
+        view=view,
+        scale=panels.float_slider(0.1, 2, 0.1, 1.0),
+        upto=panels.int_slider(1, 50, 50),
+    )
+    assert calls == [1.0] and len(panel.result["x"]) == 50
+    panel.controls["upto"].value = 10
+    assert calls == [1.0] and len(panel.result["x"]) == 10 and panel.updates == 2
+    panel.controls["scale"].value = 2.0
+    assert calls == [1.0, 2.0] and len(panel.result["x"]) == 10 and panel.result["y"].max() > 1.0
+
+
+def test_views_must_name_controls_and_come_with_a_view():
+    with pytest.raises(panels.InputError, match="^views must name controls of the panel"):
+        panels.slider_panel(
+            _run, _plot, views=("upto",), view=lambda r, upto: r, scale=panels.float_slider(0.1, 2, 0.1, 1)
+        )
+    with pytest.raises(panels.InputError, match="come with a view function"):
+        panels.slider_panel(_run, _plot, views=("scale",), scale=panels.float_slider(0.1, 2, 0.1, 1))

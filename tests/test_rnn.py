@@ -1,5 +1,5 @@
 """The recurrent layer: backpropagation through time against central differences and against the same recurrence
-written in autograd; the time-distributed wrapper; the toy task; the sequence training loop."""
+written in autograd; the time-distributed wrapper; the toy task; training on sequences with train.fit."""
 
 import autograd.numpy as anp
 import numpy as np
@@ -7,12 +7,16 @@ import pytest
 from autograd import grad
 
 from nncourse.blocks.clipping import clipper
-from nncourse.blocks.rnn import RNN, TimeDistributed, fit_sequences, make_delayed_echo, recurrent_weights
+from nncourse.blocks.rnn import RNN, TimeDistributed, make_delayed_echo, recurrent_weights
+from nncourse.core._validate import InputError
+from nncourse.core.callbacks import EarlyStopping
 from nncourse.core.gradcheck import check_layer, relative_error
 from nncourse.core.layers import Dense, Layer
+from nncourse.core.losses import get_loss
 from nncourse.core.metrics import sequence_accuracy
 from nncourse.core.model import Sequential
 from nncourse.core.optim import SGD
+from nncourse.core.train import Training, fit
 
 ACTIVATIONS = ["tanh", "relu", "identity"]
 INITS = ["normal", "orthogonal", "identity"]
@@ -171,18 +175,18 @@ def _echo_model(rng, activation="tanh"):
     return Sequential([RNN(1, 8, rng, activation), TimeDistributed(Dense(8, 1, rng))])
 
 
-def test_fit_sequences_learns_a_short_echo():
+def test_fit_on_sequences_learns_a_short_echo():
     rng = np.random.default_rng(0)
     X, y = make_delayed_echo(64, 10, 2, rng)
     model = _echo_model(rng)
     assert sequence_accuracy(model, X, y, skip=2) < 0.8
-    hist = fit_sequences(model, X, y, lr=1.0, epochs=150, skip=2)
+    hist = fit(model, X, y, loss="bce_with_logits", lr=1.0, epochs=150, skip=2)
     assert not hist.diverged and hist.steps == 150 and len(hist.grad_norms[0]) == 2
     assert hist.loss[-1] < 0.1 * hist.loss[0]
     assert sequence_accuracy(model, X, y, skip=2) == 1.0
 
 
-def test_fit_sequences_ignores_the_steps_before_skip():
+def test_fit_on_sequences_ignores_the_steps_before_skip():
     """Targets before `skip` do not exist: changing them must not change training."""
     rng = np.random.default_rng(1)
     X, y = make_delayed_echo(16, 8, 3, rng)
@@ -191,17 +195,18 @@ def test_fit_sequences_ignores_the_steps_before_skip():
     runs = []
     for target in (y, y_other):
         model = _echo_model(np.random.default_rng(2))
-        runs.append(fit_sequences(model, X, target, lr=0.5, epochs=5, skip=3).loss)
+        runs.append(fit(model, X, target, loss="bce_with_logits", lr=0.5, epochs=5, skip=3).loss)
     assert runs[0] == runs[1]
 
 
-def test_fit_sequences_mini_batches_are_deterministic():
+def test_fit_on_sequences_mini_batches_are_deterministic():
     X, y = make_delayed_echo(40, 6, 1, np.random.default_rng(3))
     losses = [
-        fit_sequences(
+        fit(
             _echo_model(np.random.default_rng(4)),
             X,
             y,
+            loss="bce_with_logits",
             lr=0.5,
             epochs=3,
             batch_size=16,
@@ -212,42 +217,131 @@ def test_fit_sequences_mini_batches_are_deterministic():
     ]
     assert losses[0] == losses[1] and len(losses[0]) == 9
     with pytest.raises(ValueError, match="Generator"):
-        fit_sequences(_echo_model(np.random.default_rng(4)), X, y, batch_size=16)
+        fit(_echo_model(np.random.default_rng(4)), X, y, batch_size=16)
 
 
-def test_fit_sequences_clips_the_update(rng):
+def test_fit_on_sequences_clips_the_update(rng):
     X, y = make_delayed_echo(16, 8, 2, rng)
     model = _echo_model(np.random.default_rng(6), "relu")
     before = [model.layers[0].params[k].copy() for k in ("Wx", "Wh", "b")]
-    hist = fit_sequences(model, X, y, lr=1.0, epochs=1, skip=2, clip=clipper("global_norm", 1e-3))
+    hist = fit(model, X, y, loss="bce_with_logits", lr=1.0, epochs=1, skip=2, clip=clipper("global_norm", 1e-3))
     moved = np.sqrt(sum(np.sum((model.layers[0].params[k] - b) ** 2) for k, b in zip(("Wx", "Wh", "b"), before)))
     assert np.sqrt(np.sum(np.square(hist.grad_norms[0]))) > 1e-3  # the norm before clipping is recorded
     assert moved <= 1e-3 * (1 + 1e-9)
 
 
-def test_fit_sequences_stops_cleanly_when_the_state_overflows(rng):
+def test_fit_on_sequences_stops_cleanly_when_the_state_overflows(rng):
     """ReLU with W_h = 50 I multiplies the state by 50 per step: 300 steps overflow float64. The run must stop at
     step 1 and report it, with no warning (pytest turns RuntimeWarnings into errors)."""
     model = Sequential([RNN(1, 4, rng, "relu", "identity", scale=50.0), TimeDistributed(Dense(4, 1, rng))])
     model.layers[0].params["b"][...] = 1.0
     X, y = make_delayed_echo(4, 300, 1, rng)
-    hist = fit_sequences(model, X, y, lr=0.1, epochs=10, skip=1)
+    hist = fit(model, X, y, loss="bce_with_logits", lr=0.1, epochs=10, skip=1)
     assert hist.diverged_at == 1 and hist.steps == 0
     assert "diverged at step 1" in hist.status
 
 
-def test_fit_sequences_rejects_bad_arguments(rng):
+def test_fit_on_sequences_rejects_bad_arguments(rng):
     X, y = make_delayed_echo(4, 6, 1, rng)
     model = _echo_model(rng)
-    with pytest.raises(ValueError, match="3-D"):
-        fit_sequences(model, X[:, :, 0], y)
+    with pytest.raises(ValueError, match=r"^X does not fit the model.*\(N, T, 1\), got \(4, 6\)"):
+        fit(model, X[:, :, 0], y)
     with pytest.raises(ValueError, match="agree"):
-        fit_sequences(model, X, y[:, :5])
+        fit(model, X, y[:, :5])
     with pytest.raises(ValueError, match="skip"):
-        fit_sequences(model, X, y, skip=6)
+        fit(model, X, y, skip=6)
     with pytest.raises(ValueError, match="NaN"):
-        fit_sequences(model, np.full_like(X, np.nan), y)
+        fit(model, np.full_like(X, np.nan), y)
     with pytest.raises(ValueError, match="either"):
-        fit_sequences(model, X, y, optimizer=SGD(0.1), lr=0.1)
+        fit(model, X, y, optimizer=SGD(0.1), lr=0.1)
     with pytest.raises(ValueError, match="unknown loss"):
-        fit_sequences(model, X, y, loss="hinge")
+        fit(model, X, y, loss="hinge")
+
+
+def test_fit_on_sequences_is_the_loop_written_out():
+    """fit on sequences: shuffled mini-batches (one permutation per epoch from rng), the loss over t >= skip and
+    a zero gradient before it, then SGD; the same numbers as the loop written out here."""
+    X, y = make_delayed_echo(40, 6, 2, np.random.default_rng(3))
+    model, ref = _echo_model(np.random.default_rng(4)), _echo_model(np.random.default_rng(4))
+    hist = fit(
+        model, X, y, loss="bce_with_logits", lr=0.5, epochs=3, batch_size=16, rng=np.random.default_rng(5), skip=2
+    )
+    loss_fn, rng, losses = get_loss("bce_with_logits"), np.random.default_rng(5), []
+    for _ in range(3):
+        for idx in np.array_split(rng.permutation(40), 3):
+            out = ref.forward(X[idx])
+            value, dpred = loss_fn(out[:, 2:], y[idx, 2:])
+            dout = np.zeros_like(out)
+            dout[:, 2:] = dpred
+            ref.backward(dout)
+            for layer, k in ref.parameters():
+                layer.params[k] -= 0.5 * layer.grads[k]
+            losses.append(value)
+    assert hist.loss == losses and hist.steps == 9
+    for a, b in zip(model.get_weights(), ref.get_weights()):
+        assert all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def test_fit_on_sequences_records_the_validation_loss_over_the_scored_steps():
+    X, y = make_delayed_echo(32, 8, 3, np.random.default_rng(7))
+    X_val, y_val = make_delayed_echo(16, 8, 3, np.random.default_rng(8))
+    model = _echo_model(np.random.default_rng(9))
+    hist = fit(model, X, y, loss="bce_with_logits", lr=0.5, epochs=4, X_val=X_val, y_val=y_val, skip=3)
+    assert len(hist.val_loss) == 4
+    loss_fn = get_loss("bce_with_logits")
+    assert hist.val_loss[-1] == loss_fn(model.predict(X_val)[:, 3:], y_val[:, 3:])[0]
+    y_other = y_val.copy()
+    y_other[:, :3] = 1.0  # the steps before skip carry no target: the validation loss does not see them
+    again = fit(
+        _echo_model(np.random.default_rng(9)),
+        X,
+        y,
+        loss="bce_with_logits",
+        lr=0.5,
+        epochs=4,
+        X_val=X_val,
+        y_val=y_other,
+        skip=3,
+    )
+    assert again.val_loss == hist.val_loss
+
+
+def test_fit_on_sequences_runs_callbacks():
+    """Callbacks see sequence runs as any other: early stopping on a validation loss that cannot improve by 1."""
+    X, y = make_delayed_echo(16, 6, 1, np.random.default_rng(10))
+    hist = fit(
+        _echo_model(np.random.default_rng(11)),
+        X,
+        y,
+        loss="bce_with_logits",
+        lr=0.1,
+        epochs=50,
+        X_val=X,
+        y_val=y,
+        skip=1,
+        callbacks=EarlyStopping(patience=2, min_delta=1.0),
+    )
+    assert hist.stopped_at_epoch == 3 and hist.steps == 3 and len(hist.val_loss) == 3
+
+
+def test_fit_refuses_skip_for_2d_data_and_validation_sets_of_another_shape(rng):
+    model = Sequential([Dense(2, 1, rng)])
+    with pytest.raises(InputError, match=r"^skip must be 0 for 2-D data X \(N, D\)"):
+        fit(model, np.zeros((4, 2)), np.zeros((4, 1)), skip=1)
+    X, y = make_delayed_echo(4, 6, 1, rng)
+    with pytest.raises(InputError, match=r"^y_val must have the steps and outputs of y \(T, D_out\) = \(6, 1\)"):
+        fit(_echo_model(rng), X, y, X_val=X[:, :5], y_val=y[:, :5])
+    with pytest.raises(InputError, match=r"^X_val \(4, 6, 1\) and y_val \(4, 5, 1\) must agree in N and T"):
+        fit(_echo_model(rng), X, y, X_val=X, y_val=y[:, :5])
+    with pytest.raises(InputError, match=r"^X_val must be a 3-D array, got shape \(4, 6\)"):
+        fit(_echo_model(rng), X, y, X_val=X[:, :, 0], y_val=y)
+
+
+def test_training_an_epoch_at_a_time_on_sequences_gives_the_numbers_of_one_fit():
+    X, y = make_delayed_echo(24, 6, 2, np.random.default_rng(12))
+    settings = dict(loss="bce_with_logits", lr=0.5, epochs=5, batch_size=8, skip=2)
+    hist = fit(_echo_model(np.random.default_rng(13)), X, y, rng=np.random.default_rng(14), **settings)
+    run = Training(_echo_model(np.random.default_rng(13)), X, y, rng=np.random.default_rng(14), **settings)
+    run.advance(2)
+    run.advance(4)
+    assert run.done and run.history.loss == hist.loss and run.history.epoch_loss == hist.epoch_loss

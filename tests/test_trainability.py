@@ -1,6 +1,8 @@
 """Lesson 06 (trainability): the experiment library, its panels, and every number the lesson's prose states,
 recomputed with the notebook's default parameters and looked up, as written, in its markdown."""
 
+import inspect
+
 import autograd.numpy as anp
 import numpy as np
 import pytest
@@ -257,27 +259,33 @@ def test_section5_batchnorm_rescues_the_deep_sigmoid_network(prose, deep):
     assert T.DEEP["init"] == "default" and T.DEEPER["init"] == "default"
     stated(prose, "started from Glorot's initialization", "Glorot's initialization instead of\nN(0, 1)")
     late = deep["with batch norm"].late_train_loss(50)
-    assert late < 0.2 * without["train_loss"]
+    # the batch-norm run is chaotic (a relative 1e-12 change in its steps moved this from 0.094 to 0.067): the
+    # stated thresholds hold with a margin
+    assert late < 0.8 * 0.15 and with_bn["test_acc"] > 0.95 + 0.02
+    assert T.batchnorm_summary(deep) == (
+        f"without batch norm train loss {without['train_loss']:.3f}, test accuracy {without['test_acc']:.3f}\n"
+        "with batch norm    mean train loss over the last 50 epochs below 0.15, test accuracy above 0.95"
+    )
     stated(
         prose,
         "8 hidden layers of 16 sigmoid units",
         f"stays at {without['train_loss']:.3f}",
-        f"training loss of {with_bn['train_loss']:.3f} ({late:.2f} averaged over the last 50 epochs",
-        f"and a test accuracy of {with_bn['test_acc']:.3f}",
+        "over the last 50 epochs its training loss stays below 0.15 on average, and its test\naccuracy ends above 0.95",
     )
-    # the printed figures sit well inside their rounding intervals (the jagged curve moves the 4th figure)
-    for value, digits in ((with_bn["train_loss"], 3), (late, 2), (with_bn["test_loss"], 2)):
-        assert abs(value * 10**digits - round(value * 10**digits)) < 0.4, value
 
 
-def test_section5_batchnorm_modes(deep):
+def test_section5_batchnorm_modes(prose, deep):
     run = deep["with batch norm"]
     out = T.batch_dependence(run.model, run.split, seed=P["seed"])
     assert out["inference mode, alone"] == pytest.approx(out["inference mode, in the test set"], abs=1e-12)
-    assert abs(out["training mode, random batch 1"] - out["training mode, random batch 2"]) > 0.1
-    for logit in out.values():  # printed to one decimal: each well inside its rounding interval
-        assert abs(logit * 10 - round(logit * 10)) < 0.4, logit
+    training = sorted(v for k, v in out.items() if k.startswith("training mode"))
+    assert min(np.diff(training)) > 0.05, "in training mode each batch gives its own logit, by a margin"
+    assert T.batch_dependence_summary(out) == (
+        "training mode (2 random batches, the whole training set): 3 different logits\n"
+        "inference mode (alone, in the test set): the same logit both times"
+    )
     assert run.model.predict(run.split.X_test[:1])[0, 0] == out["inference mode, alone"], "statistics restored"
+    stated(prose, "give three different logits", "the same logit")
 
 
 @pytest.fixture(scope="module")
@@ -386,8 +394,8 @@ def test_more_data_all_but_removes_the_overfitting(prose):
 
 
 def test_the_playground_opens_on_a_network_that_does_not_learn(prose):
-    """The panel's opening setting shows the lesson's point: stuck at the class-share entropy; batch norm or the
-    running example's N(0, 1) start rescues it."""
+    """The panel's opening setting shows the lesson's point: stuck at the class-share entropy; batch norm rescues
+    it, the running example's N(0, 1) start gets it learning, slowly."""
     start = dict(
         T.EXAMPLE, **T.PLAYGROUND_START, dataset=P["dataset"], noise=P["noise"], lr=P["lr"], epochs=P["epochs"]
     )
@@ -395,12 +403,15 @@ def test_the_playground_opens_on_a_network_that_does_not_learn(prose):
     share = float(stuck.split.y_train.mean())
     entropy = -(share * np.log(share) + (1 - share) * np.log(1 - share))
     assert stuck.final["train_loss"] == pytest.approx(entropy, abs=5e-4)
-    for fix in ({"batchnorm": True}, {"init": "normal"}):
-        assert T.run_classifier(**{**start, **fix}, seed=P["seed"]).final["train_loss"] < 0.5 * entropy, fix
+    assert T.run_classifier(**start, batchnorm=True, seed=P["seed"]).final["train_loss"] < 0.2 * entropy
+    n01 = T.run_classifier(**{**start, "init": "normal"}, seed=P["seed"]).final["train_loss"]
+    assert 0.5 * entropy < n01 < 0.9 * entropy, "N(0, 1) gets it learning, slowly"
     assert T.PLAYGROUND_START == dict(activation="sigmoid", depth=6, init="default")
     stated(
         prose,
         "6 hidden layers of sigmoid units with Glorot's initialization",
+        "turn on batch norm; or set the initializer to `normal`",
+        "the running example's N(0, 1), which gets it\n  learning, slowly",
         "stays at the\nclass-share entropy",
         "opening on the over-fitting of section 6",
     )
@@ -427,27 +438,31 @@ def test_section5_an_all_ones_upstream_gradient_misses_only_the_xhat_term(prose)
     assert "the two mean terms cancel everything and a\nbackward pass that forgets them passes" not in prose
 
 
-def test_section4_departs_from_n01_because_that_run_is_chaotic(prose):
-    """The stated reason for He's initialization in section 4: with N(0, 1) the unscaled lr-0.001 run moves with
-    a relative 1e-12 perturbation of its steps (measured: final losses from 0.36 to 0.56), with He's it does not."""
+def test_section4_keeps_the_running_examples_start_because_its_runs_are_portable(prose):
+    """Section 4 trains from the running example's N(0, 1) start: every one of its runs, unscaled and standardized,
+    survives a relative 1e-12 perturbation of its steps (a stand-in for another machine), so the stated losses are
+    the ones a learner sees. He's start, which the lesson used before the seed streams were separated, is not: its
+    best unscaled run (lr 0.1) moves by about 5e-3."""
     import perturb
     from nncourse.core import optim
 
-    cfg = dict(lrs=(1e-3,), seed=P["seed"], dataset=P["dataset"], noise=P["noise"], epochs=P["epochs"])
+    cfg = dict(seed=P["seed"], dataset=P["dataset"], noise=P["noise"], epochs=P["epochs"])
     original = optim.Optimizer.step
     runs = {}
-    for eps in (0.0, 3e-13):
+    for eps in (0.0, 1e-12):
         try:
             if eps:
                 perturb.install(eps)
-            runs[eps] = {i: T.run_input_scaling(init=i, **cfg).final_loss["unscaled"][0] for i in ("normal", "default")}
+            runs[eps] = {i: T.run_input_scaling(init=i, **cfg).final_loss for i in ("normal", "default")}
         finally:
             optim.Optimizer.step = original
-    # how far a chaotic run moves depends on the machine too (0.017 under SkylakeX, 0.2 under Haswell): only that
-    # it moves by orders of magnitude more than the stable run is portable
-    assert abs(runs[0.0]["normal"] - runs[3e-13]["normal"]) > 1e-3
-    assert runs[0.0]["default"] == pytest.approx(runs[3e-13]["default"], abs=1e-6)
-    stated(prose, "start from He's\ninitialization", "(learning rate 0.001) is chaotic")
+    for version in ("unscaled", "standardized"):
+        assert runs[0.0]["normal"][version] == pytest.approx(runs[1e-12]["normal"][version], abs=1e-6), version
+    # how far a chaotic run moves depends on the machine: only that it moves by far more than the stable runs
+    assert max(abs(a - b) for a, b in zip(runs[0.0]["default"]["unscaled"], runs[1e-12]["default"]["unscaled"])) > 1e-4
+    assert inspect.signature(T.run_input_scaling).parameters["init"].default == T.EXAMPLE["init"] == "normal"
+    stated(prose, "keep the running example but", "from the running example's N(0, 1)")
+    assert "One departure" not in prose
 
 
 def test_the_playground_plays_the_run_it_shows_frame_by_frame():

@@ -98,7 +98,7 @@ def test_setup_numbers(prose):
         32,
     )
     pre = tr.pretrain()
-    assert f"{pre.source_accuracy:.3f}" == "0.978"  # printed; the prose rounds it to 2 figures
+    assert pre.source_accuracy > 0.95  # printed to 3 figures; the prose rounds it to 2
     _stated(prose, f"test accuracy {pre.source_accuracy:.2g}.")
     target = tr.target_data()
     assert (len(target["X_train"]), len(target["X_test"])) == (627, 269)
@@ -135,16 +135,13 @@ def test_frozen_layers_moved_by_exactly_zero_in_the_lesson(prose):
 def test_budget_sweep_numbers(prose):
     sweep = tr.run_budget_sweep()
     assert sweep.budgets == (1, 2, 5, 10, 20) and sweep.n_seeds == 3
-    m = {k: [f"{v:.3f}" for v in vals] for k, vals in sweep.means().items()}
-    assert (m["transfer, 2 frozen"][0], m["from scratch"][0], m["linear on pixels"][0]) == ("0.638", "0.809", "0.797")
-    assert (m["transfer, 0 frozen"][4], m["from scratch"][4]) == ("0.954", "0.948")
-    assert (m["transfer, 2 frozen"][4], m["linear on pixels"][4]) == ("0.888", "0.939")
     t2, t1, t0 = (sweep.transfer[n].mean(axis=1) for n in (2, 1, 0))
     scratch, linear = sweep.scratch.mean(axis=1), sweep.linear.mean(axis=1)
     assert np.all(t2 < t1) and np.all(t1 < t0), "the more layers frozen, the worse, at every budget"
-    assert np.all(t0[:3] < scratch[:3]) and np.all(t0[3:] >= scratch[3:] - 1e-12), (
-        "fine-tuning catches up with scratch only at 10 and 20"
+    assert np.all(t0[:4] < scratch[:4] - 0.01) and abs(t0[4] - scratch[4]) < 0.005, (
+        "fine-tuning stays behind scratch and draws level only at 20"
     )
+    assert t2[4] < linear[4] - 0.05, "2 frozen, 20 labels per digit: below the linear classifier on the pixels"
     assert np.all(np.abs(linear - scratch) < 0.035), "the linear classifier is about as good as scratch"
     # the prose rounds to 2 figures, and keeps 3 where 2 would hide the order (0.954 against 0.948)
     means = sweep.means()
@@ -156,7 +153,7 @@ def test_budget_sweep_numbers(prose):
         f"frozen reaches {t2[0]:.2f}, while",
         f"from scratch reaches {sc[0]:.2f}",
         f"raw pixels {li[0]:.2f}.",
-        f"only at 10 and 20 images per digit ({t0[4]:.3f} against {sc[4]:.3f}\nat 20)",
+        f"draws level only at 20 images per digit ({t0[4]:.3f} against {sc[4]:.3f}\nat 20)",
         f"reaches only {t2[4]:.2f} with 20",
         f"raw pixels ({li[4]:.2f})",
         "These 64 pixels",
@@ -224,19 +221,14 @@ def test_close_task_numbers(prose):
     assert (len(data["X_train"]), len(data["X_test"])) == (1258, 539)
     assert np.array_equal(data["p_test"], data["y_test"] % 5) and set(data["p_train"]) == {0, 1, 2, 3, 4}
     pre = tr.pretrain_close()
-    assert f"{pre.source_accuracy:.2f}" == "0.96"
+    assert pre.source_accuracy > 0.95
     sweep = tr.run_close_sweep()
     assert sweep.budgets == (1, 2, 5, 10, 20) and sweep.n_seeds == 5
     m = {k: [f"{v:.2f}" for v in vals] for k, vals in sweep.means().items()}
-    assert (m["transfer, 2 frozen"][0], m["from scratch"][0], m["linear on pixels"][0]) == ("0.77", "0.60", "0.61")
-    assert (m["transfer, 2 frozen"][4], m["transfer, 0 frozen"][4], m["linear on pixels"][4]) == (
-        "0.94",
-        "0.95",
-        "0.85",
-    )
     mean, low, spread = sweep.gap(2)
-    assert (f"{mean[0]:.2f}", f"{spread[0]:.2f}", round(mean[0] / spread[0])) == ("0.18", "0.04", 5)
-    assert (f"{mean[4]:.2f}", f"{spread[4]:.2f}") == ("0.03", "0.01")
+    means = sweep.means()
+    assert abs(means["transfer, 2 frozen"][4] - means["transfer, 0 frozen"][4]) < 0.015, "as good as fine-tuning"
+    assert means["linear on pixels"][4] < means["from scratch"][4] - 0.05, "the pixels fall behind"
     assert np.all(low > 0) and np.all(mean > 2 * spread), "the gap exceeds the noise at every budget"
     assert np.all(np.diff(mean) < 0), "the gap shrinks as labels grow"
     assert int((sweep.transfer[2] > sweep.scratch).sum()) == sweep.scratch.size == 25
@@ -247,16 +239,16 @@ def test_close_task_numbers(prose):
         "label = digit mod 5",
         "over 5 seeds",
         "10 images in all",
-        "frozen reaches 0.77",
-        "from scratch 0.60",
-        "pixels 0.61",
-        "The gap, 0.18, is about 5 times the spread over seeds (0.04)",
+        f"frozen reaches {m['transfer, 2 frozen'][0]}",
+        f"from scratch {m['from scratch'][0]}",
+        f"pixels {m['linear on pixels'][0]}",
+        f"The gap, {mean[0]:.2f}, is about {round(mean[0] / spread[0])} times the spread over seeds ({spread[0]:.2f})",
         "smallest gap over the seeds is positive at every budget",
         "more than twice the spread at",
         "25 of 25 runs (5 budgets × 5 seeds)",
-        "0.03 at 20 images per digit (spread 0.01)",
-        "(0.94\nagainst 0.95 at 20 images per digit)",
-        "(0.85 at 20)",
+        f"{mean[4]:.2f} at 20 images per digit (spread {spread[4]:.2f})",
+        f"({m['transfer, 2 frozen'][4]}\nagainst {m['transfer, 0 frozen'][4]} at 20 images per digit)",
+        f"({m['linear on pixels'][4]} at 20)",
         "1258 labelled images",
     )
     fig = Figure()
@@ -273,3 +265,17 @@ def test_panel_takes_the_lessons_network_and_steps():
     assert panel.result.transfer_accuracy == want.transfer_accuracy and panel.result.seed == 2
     with pytest.raises(ValueError, match="setting"):
         tr.transfer_panel(widths=16)
+
+
+def test_the_source_model_is_built_without_a_seed():
+    """Pretrained.model() rebuilds mlp's layers from the trained weights: no random stream (and no hidden seed)."""
+    from nncourse.core.model import mlp
+    from nncourse.core.seeds import stream
+
+    pre = tr.pretrain()
+    net = pre.model()
+    ref = mlp([64, pre.width, pre.width, pre.n_out], rng=stream(0))
+    assert [type(layer) for layer in net.layers] == [type(layer) for layer in ref.layers]
+    for got, want in zip(net.get_weights(), pre.weights):
+        assert got.keys() == want.keys() and all(np.array_equal(got[k], want[k]) for k in got)
+    assert net.get_weights()[0]["W"] is not pre.weights[0]["W"], "a copy: training it leaves the source alone"

@@ -29,14 +29,12 @@ import base64
 import html
 import io
 import math
-import numbers
 import textwrap
 import time
 from collections import OrderedDict
 
 import ipywidgets as widgets
 import matplotlib
-import numpy as np
 from matplotlib.figure import Figure
 
 from nncourse.core import _validate
@@ -48,7 +46,7 @@ _SLIDERS = (widgets.FloatSlider, widgets.FloatLogSlider, widgets.IntSlider)
 
 def float_slider(low, high, step, value, description=None):
     """A slider for a real parameter (updates when released, so a drag triggers one retrain)."""
-    _check_bounds(low, high)
+    _validate.slider_bounds(low, high)
     return _start_at(
         widgets.FloatSlider(
             value=low,
@@ -66,7 +64,7 @@ def float_slider(low, high, step, value, description=None):
 
 def int_slider(low, high, value, step=1, description=None):
     """A slider for an integer parameter (sizes, depths, seeds, epochs)."""
-    _check_bounds(low, high)
+    _validate.slider_bounds(low, high)
     return _start_at(
         widgets.IntSlider(
             value=low,
@@ -84,7 +82,7 @@ def int_slider(low, high, value, step=1, description=None):
 def log_slider(low, high, value, description=None, steps_per_decade=4):
     """A slider whose positions are evenly spaced in log10: for learning rates and scales."""
     lo, hi = math.log10(_validate.positive("low", low)), math.log10(_validate.positive("high", high))
-    _check_bounds(low, high)
+    _validate.slider_bounds(low, high)
     return _start_at(
         widgets.FloatLogSlider(
             value=low,
@@ -116,11 +114,6 @@ def toggle(value=False, description=None):
     return _start_at(widgets.Checkbox(value=False, description=description or "", style=_STYLE, indent=False), value)
 
 
-def _check_bounds(low, high):
-    if not low <= high:
-        raise InputError(f"a slider needs low <= high, got low {low!r} and high {high!r}")
-
-
 def _start_at(w, value):
     """Start `w` at `value` if it is allowed. If not, keep the value, unclamped, for the panel to refuse by the
     control's name: the helpers are called before the name is known (`slider_panel(run, plot, lr=...)`).
@@ -150,30 +143,11 @@ def check_value(name, widget, value):
     wrong kind) naming the parameter `name`, the value and what is allowed: a slider's range (ipywidgets
     would silently clamp into it), a menu's choices (with a did-you-mean), True or False for a checkbox."""
     if isinstance(widget, _SLIDERS):
-        lo, hi = slider_range(widget)
-        whole = isinstance(widget, widgets.IntSlider)
-        wanted = f"{name} must be {'a whole number' if whole else 'a number'} from {lo:g} to {hi:g}"
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-            raise InputTypeError(f"{wanted}, got {_repr(value)}")
-        if not math.isfinite(value) or (whole and value != int(value)):
-            raise InputError(f"{wanted}, got {_repr(value)}")
-        slack = 1e-9 * (abs(lo) + abs(hi))  # a log slider's ends are 10 ** log10(x), not always x
-        if not lo - slack <= value <= hi + slack:
-            raise InputError(f"{name} = {value:g} is outside the slider's range {lo:g} to {hi:g}")
-        return int(value) if whole else value
+        return _validate.slider_value(name, value, *slider_range(widget), whole=isinstance(widget, widgets.IntSlider))
     if isinstance(widget, widgets.Dropdown):
-        allowed = list(widget._options_values)
-        _validate.choice(name, value, allowed)
-        flag = isinstance(value, (bool, np.bool_))
-        same = [a for a in allowed if a == value and isinstance(a, (bool, np.bool_)) == flag]
-        if not same:  # True == 1: a flag where the menu holds numbers
-            names = ", ".join(repr(a) for a in allowed)
-            raise InputTypeError(f"{name} must be one of: {names}; got {_repr(value)}")
-        return same[0]
+        return _validate.menu_value(name, value, list(widget._options_values))
     if isinstance(widget, widgets.Checkbox):
-        if not isinstance(value, (bool, np.bool_)):
-            raise InputTypeError(f"{name} must be True or False, got {_repr(value)}")
-        return bool(value)
+        return _validate.flag(name, value)
     return value
 
 
@@ -195,12 +169,6 @@ def _refusing(name):
         return min(max(check_value(name, slider, proposal.value), lo), hi)
 
     return validate
-
-
-def _repr(value):
-    """A bad value as a one-line message shows it: its repr when short, else its kind."""
-    text = repr(value)
-    return text if len(text) <= 60 and "\n" not in text else f"a {type(value).__name__}"
 
 
 def _shown(slider, value):
@@ -234,11 +202,22 @@ class SliderPanel:
         applies=None,
         stepper=None,
         interval_ms=80,
+        views=(),
+        view=None,
     ):
         if not controls:
             raise InputError("a slider panel needs at least one control")
         self.run, self.plot, self.fixed = run, plot, dict(fixed or {})
         self.controls = dict(controls)
+        # view controls choose what to show of a run without running again: run(...) is called without them and
+        # view(run's result, **their values) is the result shown (e.g. the first k rounds of a pruning run)
+        self.views, self.view = tuple(views), view
+        unknown_views = sorted(set(self.views) - set(self.controls))
+        if unknown_views or (self.views and not callable(view)):
+            raise InputError(
+                f"views must name controls of the panel ({', '.join(map(repr, self.controls))}) and come with a "
+                f"view function, got views={self.views!r}, view={view!r}"
+            )
         self.status = widgets.HTML()
         self.status.add_class("nncourse-status")
         self.entries, self.labels = {}, {}
@@ -281,16 +260,19 @@ class SliderPanel:
         return {name: w.value for name, w in self.controls.items()}
 
     def compute(self):
-        """run(**fixed, **values), cached by the values."""
-        key = tuple(sorted(self.values.items()))
+        """run(**fixed, **values), cached by the values (without the view controls, which pick what `view` shows
+        of the cached run)."""
+        values = {k: v for k, v in self.values.items() if k not in self.views}
+        key = tuple(sorted(values.items()))
         if key in self._cache:
             self._cache.move_to_end(key)
-            return self._cache[key]
-        result = self.run(**self.fixed, **self.values)
-        self._cache[key] = result
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return result
+            result = self._cache[key]
+        else:
+            result = self.run(**self.fixed, **values)
+            self._cache[key] = result
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return self.view(result, **{k: self.values[k] for k in self.views}) if self.views else result
 
     def redraw(self):
         """Draw the current result on a fresh figure and put the PNG into the image widget.
@@ -460,7 +442,17 @@ class SliderPanel:
 
 
 def slider_panel(
-    run, plot, fixed=None, figsize=(9, 3.4), dpi=100, applies=None, stepper=None, interval_ms=80, **controls
+    run,
+    plot,
+    fixed=None,
+    figsize=(9, 3.4),
+    dpi=100,
+    applies=None,
+    stepper=None,
+    interval_ms=80,
+    views=(),
+    view=None,
+    **controls,
 ):
     """Build a SliderPanel: `controls` maps each keyword of `run` to a widget; `fixed` holds keywords that have
     no slider; `applies` and `stepper` as in the module docstring."""
@@ -474,6 +466,8 @@ def slider_panel(
         applies=applies,
         stepper=stepper,
         interval_ms=interval_ms,
+        views=views,
+        view=view,
     )
 
 

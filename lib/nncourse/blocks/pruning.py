@@ -35,8 +35,7 @@ class MaskedDense(Dense):
     @classmethod
     def from_dense(cls, layer):
         """A MaskedDense holding copies of a Dense layer's W and b, with nothing pruned yet."""
-        if not isinstance(layer, Dense):
-            raise _validate.InputTypeError(f"from_dense takes a Dense layer, got {type(layer).__name__}")
+        _validate.taken_by("from_dense", layer, Dense, "a Dense layer")
         out = cls.from_arrays(layer.params["W"], layer.params["b"])
         if isinstance(layer, MaskedDense):
             out.set_mask(layer.mask)
@@ -44,11 +43,7 @@ class MaskedDense(Dense):
 
     def set_mask(self, mask):
         """Use `mask` (0/1, the shape of W) from now on, and zero the pruned weights."""
-        mask = _validate.finite_array("mask", mask, ndim=2)
-        if mask.shape != self.params["W"].shape:
-            raise _validate.InputError(f"mask must have W's shape {self.params['W'].shape}, got {mask.shape}")
-        if not np.all((mask == 0) | (mask == 1)):
-            raise _validate.InputError("mask entries must be 0 (pruned) or 1 (kept)")
+        mask = _validate.weight_mask(mask, self.params["W"].shape)
         self.mask = mask.copy()
         self.params["W"] *= self.mask
 
@@ -63,13 +58,7 @@ class MaskedDense(Dense):
         return self.n_kept / self.mask.size
 
     def forward(self, x, train=True):
-        if not isinstance(x, np.ndarray):
-            x = _validate.finite_array("x", x)
-        if x.ndim != 2 or x.shape[1] != self.n_in:
-            raise _validate.InputError(
-                f"MaskedDense({self.n_in}, {self.n_out}) expects input of shape (N, {self.n_in}), got {x.shape}"
-            )
-        self.x = x
+        self.x = x = _validate.layer_input(f"MaskedDense({self.n_in}, {self.n_out})", x, self.n_in)
         self.W_eff = self.params["W"] * self.mask
         return x @ self.W_eff + self.params["b"]
 
@@ -85,8 +74,7 @@ class MaskedDense(Dense):
 
 def prunable(model):
     """A copy of `model` (a Sequential) in which every Dense layer is a MaskedDense with an all-ones mask."""
-    if not isinstance(model, Sequential):
-        raise _validate.InputTypeError(f"prunable takes a Sequential, got {type(model).__name__}")
+    _validate.taken_by("prunable", model, Sequential, "a Sequential")
     return Sequential(
         [MaskedDense.from_dense(layer) if isinstance(layer, Dense) else copy.deepcopy(layer) for layer in model.layers]
     )
@@ -198,10 +186,7 @@ def reinitialize(model, rng, init="he_normal", bias_init="zeros"):
 def dead_units(z):
     """Which units (columns of the pre-activation z, shape (N, units)) are <= 0 on every sample: a ReLU unit
     like that outputs 0 and passes no gradient. Its mean is `diagnostics.dead_unit_fraction(z)`."""
-    z = _validate.rows_of("z", z)
-    if z.ndim != 2:
-        raise _validate.InputError(f"z must be (N, units), got shape {z.shape}")
-    return np.all(z <= 0, axis=0)
+    return np.all(_validate.pre_activations("z", z) <= 0, axis=0)
 
 
 def iterative_pruning(model, train, rounds, rate, output_rate=None, scope="layer", rewind_weights=True):

@@ -1,5 +1,6 @@
 """A vanilla recurrent layer with backpropagation through time written out, a wrapper that applies an ordinary
-layer at every time step, a toy sequence task and a small training loop for sequences.
+layer at every time step and a toy sequence task. `train.fit` trains sequence models too (X (N, T, D), the
+loss over the steps t >= skip).
 
 Sequences are batch-first: x is (N, T, D), N sequences of T steps with D numbers each.
 The recurrent layer (Elman 1990) carries a state h through the sequence:
@@ -16,23 +17,12 @@ import numpy as np
 from nncourse.core import _validate
 from nncourse.core.init import initializer
 from nncourse.core.layers import Layer, get_activation
-from nncourse.core.losses import get_loss
-from nncourse.core.train import (
-    History,
-    _forward,
-    check_batch_size,
-    check_final_weights,
-    check_training,
-    finish_step,
-    layer_grad_norms,
-    resolve_optimizer,
-)
 
 RECURRENT_ACTIVATIONS = ("tanh", "relu", "identity")
 RECURRENT_INITS = ("normal", "orthogonal", "identity")
 
 
-def recurrent_weights(name, n_hidden, rng, scale=1.0):
+def recurrent_weights(name: str, n_hidden: int, rng: np.random.Generator, scale: float = 1.0) -> np.ndarray:
     """The recurrent matrix Wh (H, H) with gain `scale`:
     'normal': entries N(0, scale^2 / H), so E|h Wh|^2 = scale^2 |h|^2 (its singular values spread from 0 to
     about 2 scale); 'orthogonal': scale times a random orthogonal matrix (Saxe et al. 2014), every singular
@@ -57,14 +47,14 @@ class RNN(Layer):
 
     def __init__(
         self,
-        n_in,
-        n_hidden,
-        rng,
-        activation="tanh",
-        recurrent_init="orthogonal",
-        scale=1.0,
-        input_init="glorot_uniform",
-    ):
+        n_in: int,
+        n_hidden: int,
+        rng: np.random.Generator,
+        activation: str = "tanh",
+        recurrent_init: str = "orthogonal",
+        scale: float = 1.0,
+        input_init: str = "glorot_uniform",
+    ) -> None:
         super().__init__()
         self.n_in = _validate.positive_int("n_in", n_in)
         self.n_hidden = _validate.positive_int("n_hidden", n_hidden)
@@ -132,7 +122,7 @@ class RNN(Layer):
         self.grads["Wx"], self.grads["Wh"], self.grads["b"] = dWx, dWh, db
         return dx
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"RNN({self.n_in}, {self.n_hidden}, {self.act.name})"
 
 
@@ -140,14 +130,14 @@ class TimeDistributed(Layer):
     """Applies a 2-D layer (e.g. Dense(H, 1)) at every time step: (N, T, H) -> (N, T, D_out).
     Shares the wrapped layer's params and grads dicts, so optimizers update the same arrays."""
 
-    def __init__(self, layer):
+    def __init__(self, layer: Layer) -> None:
         super().__init__()
         if not isinstance(layer, Layer):
             raise _validate.InputTypeError(f"TimeDistributed takes a Layer, got {type(layer).__name__}")
         self.layer = layer
         self.params, self.grads = layer.params, layer.grads
 
-    def forward(self, x, train=True):
+    def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
         if not isinstance(x, np.ndarray):
             x = _validate.finite_array("x", x)
         if x.ndim != 3:
@@ -156,16 +146,16 @@ class TimeDistributed(Layer):
         out = self.layer.forward(x.reshape(n * steps, d), train)
         return out.reshape(n, steps, -1)
 
-    def backward(self, dout):
+    def backward(self, dout: np.ndarray) -> np.ndarray:
         n, steps, d = dout.shape
         dx = self.layer.backward(dout.reshape(n * steps, d))
         return dx.reshape(n, steps, -1)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"TimeDistributed({self.layer!r})"
 
 
-def make_delayed_echo(n, steps, lag, rng):
+def make_delayed_echo(n: int, steps: int, lag: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """The toy task: each input x_t is a random bit coded as -1 or +1; the target at step t is that of step
     t - lag (as 0/1). Only steps t >= lag have a target. The network must hold the last `lag` bits in its state:
     the gradient that teaches it has to travel back `lag` steps.
@@ -177,60 +167,3 @@ def make_delayed_echo(n, steps, lag, rng):
     y = np.zeros_like(bits)
     y[:, lag:] = bits[:, : steps - lag]
     return 2.0 * bits - 1.0, y
-
-
-def fit_sequences(
-    model,
-    X,
-    y,
-    loss="bce_with_logits",
-    optimizer=None,
-    lr=None,
-    epochs=100,
-    batch_size=None,
-    rng=None,
-    clip=None,
-    skip=0,
-):
-    """Train a sequence model (e.g. Sequential([RNN, TimeDistributed(Dense)])) and return a History.
-
-    X (N, T, D), y (N, T, D_out). The loss is taken over the steps t >= skip only (earlier steps have no
-    target). clip: callable(list of gradient arrays) that rescales them in place, e.g.
-    clipping.clipper('global_norm', 1.0). Like train.fit, it stops at the first step whose loss or gradient is
-    not finite and records it in history.diverged_at; grad_norms are taken before clipping.
-    """
-    check_training(model, clip, rng)
-    X = _validate.model_input("X", X, model, ndim=3)
-    y = _validate.data_array("y", y, ndim=3)
-    if X.shape[:2] != y.shape[:2]:
-        raise _validate.InputError(f"X {X.shape} and y {y.shape} must agree in N and T")
-    skip = _validate.int_between("skip", skip, 0, X.shape[1] - 1, f"an integer in [0, T - 1] = [0, {X.shape[1] - 1}]")
-    epochs = _validate.positive_int("epochs", epochs)
-    loss_fn = get_loss(loss)
-    optimizer = resolve_optimizer(optimizer, lr, default_lr=0.1)
-    n = X.shape[0]
-    batch_size = check_batch_size(batch_size, n, rng) or n
-    hist = History()
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        for _ in range(epochs):
-            order = rng.permutation(n) if batch_size < n else np.arange(n)
-            epoch_total = 0.0
-            for idx in np.array_split(order, int(np.ceil(n / batch_size))):
-                step = hist.steps + 1
-                out = _forward(model, X[idx], True)
-                value, dpred = loss_fn(out[:, skip:], y[idx, skip:])
-                norms = [np.inf]
-                if np.isfinite(value):
-                    dout = np.zeros_like(out)
-                    dout[:, skip:] = dpred
-                    model.backward(dout)
-                    norms = layer_grad_norms(model)
-                if not (np.isfinite(value) and np.all(np.isfinite(norms))):
-                    hist.diverged_at, hist.diverged_value = step, value
-                    return hist
-                hist.grad_norms.append(norms)
-                finish_step(hist, model, optimizer, clip, value, step)
-                epoch_total += value * len(idx)
-            hist.epoch_loss.append(epoch_total / n)
-        check_final_weights(hist, model)
-    return hist

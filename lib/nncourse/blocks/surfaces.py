@@ -152,10 +152,7 @@ def run_path(surface, optimizer, start=None, steps=100, bound=1e6):
     """Run `optimizer` (an nncourse.core.optim.Optimizer, used as is) for `steps` steps on `surface` from `start`
     (default surface.start). Stops at the first step whose point leaves |p| <= bound or whose loss or
     gradient is not finite: that step is `diverged_at` (counting from 1) and is not stored."""
-    if not isinstance(surface, Surface):
-        raise _validate.InputTypeError(
-            f"surface must be a Surface such as quadratic() or get_surface('rosenbrock'), got {type(surface).__name__}"
-        )
+    _validate.instance_of("surface", surface, Surface, "quadratic() or get_surface('rosenbrock')")
     _validate.optimizer(optimizer)
     steps = _validate.positive_int("steps", steps)
     bound = _validate.positive("bound", bound)

@@ -1,6 +1,9 @@
 """Callbacks for `fit(..., callbacks=[...])`: each has on_epoch_end(epoch, history, model, optimizer) and returns
 True to stop training."""
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from nncourse.core import _validate
@@ -8,7 +11,7 @@ from nncourse.core.losses import get_loss
 from nncourse.core.metrics import label_accuracy
 
 
-def snapshot_state(model):
+def snapshot_state(model: Any) -> tuple[list[dict[str, np.ndarray]], list[dict[str, np.ndarray]]]:
     """Parameters and buffers (batch norm's running statistics) of every layer, copied."""
     return (
         [{k: v.copy() for k, v in layer.params.items()} for layer in model.layers],
@@ -16,7 +19,7 @@ def snapshot_state(model):
     )
 
 
-def restore_state(model, snapshot):
+def restore_state(model: Any, snapshot: tuple[list[dict[str, np.ndarray]], list[dict[str, np.ndarray]]]) -> None:
     weights, buffers = snapshot
     model.set_weights(weights)
     for layer, buf in zip(model.layers, buffers):
@@ -31,14 +34,14 @@ class EarlyStopping:
     After training: best_epoch, best_loss, and stopped_epoch (None if training ran to the end; then the
     model keeps its last weights unless you call `restore_best_weights(model)`)."""
 
-    def __init__(self, patience=10, min_delta=0.0, restore_best=True):
+    def __init__(self, patience: int = 10, min_delta: float = 0.0, restore_best: bool = True) -> None:
         self.patience = _validate.positive_int("patience", patience)
         self.min_delta = _validate.non_negative("min_delta", min_delta)
         self.restore_best = _validate.flag("restore_best", restore_best)
         self.best_loss, self.best_epoch, self.stopped_epoch = np.inf, None, None
         self._best, self._wait = None, 0
 
-    def on_epoch_end(self, epoch, history, model, optimizer):
+    def on_epoch_end(self, epoch: int, history: Any, model: Any, optimizer: Any) -> bool:
         if not history.val_loss:
             raise _validate.InputError("EarlyStopping watches the validation loss: pass X_val and y_val to fit")
         loss = history.val_loss[-1]
@@ -54,10 +57,40 @@ class EarlyStopping:
             self.restore_best_weights(model)
         return True
 
-    def restore_best_weights(self, model):
+    def restore_best_weights(self, model: Any) -> None:
         """Put back the weights (and batch norm statistics) of the best epoch seen."""
         if self._best is not None:
             restore_state(model, self._best)
+
+
+class StopAtLoss:
+    """Stop once an epoch's training loss is at or below `target`; `epoch` records when (None if it never was)."""
+
+    def __init__(self, target: float) -> None:
+        self.target = _validate.positive("target", target)
+        self.epoch: int | None = None
+
+    def on_epoch_end(self, epoch: int, history: Any, model: Any, optimizer: Any) -> bool:
+        if history.epoch_loss[-1] <= self.target:
+            self.epoch = epoch
+            return True
+        return False
+
+
+class Recorder:
+    """Record `measure(model)` after every epoch, in `values` (one entry per epoch); `record(model)` adds one
+    now (e.g. before training, for epoch 0). Never stops training."""
+
+    def __init__(self, measure: Callable[[Any], Any]) -> None:
+        self.measure = _validate.function("measure", measure, "lambda model: model.predict(x)", optional=False)
+        self.values: list = []
+
+    def record(self, model: Any) -> None:
+        self.values.append(self.measure(model))
+
+    def on_epoch_end(self, epoch: int, history: Any, model: Any, optimizer: Any) -> bool:
+        self.record(model)
+        return False
 
 
 class EvalCurves:
@@ -66,22 +99,13 @@ class EvalCurves:
     lists with one entry per epoch. Accuracy as in `metrics.label_accuracy`: for one logit per sample (class 1 if
     > 0) y holds 0/1 labels; for K logits, one-hot rows. Never stops."""
 
-    def __init__(self, loss="bce_with_logits", **sets):
-        if not sets:
-            raise _validate.InputError("EvalCurves needs at least one named data set, e.g. train=(X, y)")
+    def __init__(self, loss: str | Callable = "bce_with_logits", **sets: tuple[np.ndarray, np.ndarray]) -> None:
+        self.sets = _validate.named_sets("EvalCurves", sets)
         self.loss_fn = get_loss(loss)
-        self.sets = {}
-        for name, pair in sets.items():
-            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-                raise _validate.InputTypeError(f"EvalCurves {name} must be a pair (X, y), got {type(pair).__name__}")
-            X = _validate.data_array(f"{name} X", pair[0], ndim=2)
-            y = _validate.data_array(f"{name} y", pair[1], ndim=2)
-            _validate.same_rows(f"{name} X", X, f"{name} y", y)
-            self.sets[name] = X, y
         self.loss = {name: [] for name in sets}
         self.accuracy = {name: [] for name in sets}
 
-    def on_epoch_end(self, epoch, history, model, optimizer):
+    def on_epoch_end(self, epoch: int, history: Any, model: Any, optimizer: Any) -> bool:
         for name, (X, y) in self.sets.items():
             logits = model.predict(X)
             self.loss[name].append(self.loss_fn(logits, y)[0])
@@ -92,10 +116,10 @@ class EvalCurves:
 class PrintProgress:
     """Prints the epoch loss (and validation loss) every `every` epochs, rounded so reruns print the same."""
 
-    def __init__(self, every=10):
+    def __init__(self, every: int = 10) -> None:
         self.every = _validate.positive_int("every", every)
 
-    def on_epoch_end(self, epoch, history, model, optimizer):
+    def on_epoch_end(self, epoch: int, history: Any, model: Any, optimizer: Any) -> bool:
         if epoch % self.every == 0:
             line = f"epoch {epoch}: loss {history.epoch_loss[-1]:.4f}"
             if history.val_loss:

@@ -1,22 +1,21 @@
 """Per-layer statistics of a model after a forward and backward pass, for tables and plots."""
 
+from typing import Any
+
 import numpy as np
 
 from nncourse.core import _validate
 from nncourse.core.layers import ACTIVATIONS
 
 
-def dead_unit_fraction(z):
+def dead_unit_fraction(z: np.ndarray) -> float:
     """Fraction of units (columns of the pre-activation z, shape (N, units)) that are <= 0 for every sample:
     a ReLU unit like that passes no gradient and never recovers."""
-    if not isinstance(z, np.ndarray) or z.ndim != 2 or z.size == 0:
-        z = _validate.rows_of("z", z)
-        if z.ndim != 2:
-            raise _validate.InputError(f"z must be (N, units), got shape {z.shape}")
+    z = _validate.pre_activations("z", z)
     return float(np.mean(np.all(z <= 0, axis=0)))
 
 
-def saturated_fraction(a, activation, tol=0.01):
+def saturated_fraction(a: np.ndarray, activation: str, tol: float = 0.01) -> float:
     """Fraction of activations within `tol` of the flat ends of a sigmoid (0, 1) or tanh (-1, 1); 0 for
     the other activations (their outputs have no flat end that squeezes the gradient)."""
     _validate.choice("activation", activation, ACTIVATIONS)
@@ -28,7 +27,7 @@ def saturated_fraction(a, activation, tol=0.01):
     return 0.0
 
 
-def layer_stats(model):
+def layer_stats(model: Any) -> list[dict[str, Any]]:
     """A list with one dict per Dense layer: mean and std of its activations, std of its pre-activations z
     ('z_std'), std of the back-propagated gradient dL/dz, the fraction saturated and dead, and the norm of
     dL/dW."""
@@ -51,7 +50,7 @@ def layer_stats(model):
     return rows
 
 
-def dense_layers(model):
+def dense_layers(model: Any) -> list:
     """Every Dense layer of a model in forward order, looking inside blocks that hold `layers`
     (ResidualBlock, Sequential): the layers whose weight gradients the per-layer plots show."""
     from nncourse.core.layers import Dense
@@ -65,12 +64,12 @@ def dense_layers(model):
     return out
 
 
-def weight_grad_norms(model):
+def weight_grad_norms(model: Any) -> np.ndarray:
     """||dL/dW|| (Frobenius) of every Dense layer, input side first, after a backward pass. Shape (layers,)."""
     return np.array([np.linalg.norm(layer.grads["W"]) for layer in dense_layers(model)])
 
 
-def backprop_probe(model, X, rng):
+def backprop_probe(model: Any, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Forward X (N, D_in), then back-propagate an upstream gradient dL/d(output) of i.i.d. N(0, 1) entries
     drawn from `rng`: a loss-free way to see how gradients travel through a network at initialization (the
     per-layer ratios do not depend on the loss; the overall scale does). Returns the output (N, D_out)."""
@@ -81,7 +80,7 @@ def backprop_probe(model, X, rng):
     return out
 
 
-def std_ratio(stds):
+def std_ratio(stds: np.ndarray) -> float:
     """Geometric mean of stds[l+1] / stds[l]: the average factor by which a per-layer std changes per layer,
     (stds[-1] / stds[0]) ** (1 / (L - 1))."""
     stds = _validate.finite_array("stds", stds)
@@ -93,7 +92,7 @@ def std_ratio(stds):
     return float((stds[-1] / stds[0]) ** (1.0 / (stds.size - 1)))
 
 
-def format_table(rows, columns, fmt=".4g"):
+def format_table(rows: list[dict[str, Any]], columns: list[str], fmt: str = ".4g") -> str:
     """Rows of dicts as a fixed-width text table with the given columns, numbers rounded with `fmt`
     (so a checked notebook cell prints the same text on every run)."""
 

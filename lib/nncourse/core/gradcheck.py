@@ -3,6 +3,9 @@
 The upstream gradient `dout` is random: checking with all ones can let a wrong backward pass through (for
 example one that forgets a term that sums to zero across the batch)."""
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from nncourse.core import _validate
@@ -10,13 +13,11 @@ from nncourse.core.layers import Layer
 from nncourse.core.losses import get_loss
 
 
-def numerical_gradient(f, x, dout, h=1e-6):
+def numerical_gradient(f: Callable[[], np.ndarray], x: np.ndarray, dout: np.ndarray, h: float = 1e-6) -> np.ndarray:
     """d/dx of sum(f(x) * dout) by central differences, perturbing `x` in place (and restoring it).
     f: function of no arguments that reads x and returns an array shaped like dout."""
     _validate.function("f", f, "lambda: layer.forward(x)", optional=False)
-    if not (isinstance(x, np.ndarray) and x.dtype.kind == "f"):
-        kind = f"an array of {x.dtype}" if isinstance(x, np.ndarray) else type(x).__name__
-        raise _validate.InputTypeError(f"x must be a float numpy array (it is perturbed in place), got {kind}")
+    _validate.perturbable("x", x)
     _validate.positive("h", h)
     grad = np.zeros_like(x)
     it = np.nditer(x, flags=["multi_index"])
@@ -32,20 +33,17 @@ def numerical_gradient(f, x, dout, h=1e-6):
     return grad
 
 
-def relative_error(a, b, floor=1e-12):
+def relative_error(a: np.ndarray, b: np.ndarray, floor: float = 1e-12) -> float:
     """max |a - b| / max(|a| + |b|) over all entries; near 1e-7 or below means the two agree."""
-    a, b = _validate.finite_array("a", a), _validate.finite_array("b", b)
-    if a.shape != b.shape or a.size == 0:
-        raise _validate.InputError(f"a and b must have the same non-empty shape, got {a.shape} and {b.shape}")
+    a, b = _validate.same_shape("a", a, "b", b)
     _validate.positive("floor", floor)
     return float(np.max(np.abs(a - b)) / max(np.max(np.abs(a) + np.abs(b)), floor))
 
 
-def check_layer(layer, x, rng, h=1e-6):
+def check_layer(layer: Layer, x: np.ndarray, rng: np.random.Generator, h: float = 1e-6) -> dict[str, float]:
     """Relative errors between a layer's analytic and numerical gradients, for its input ('x') and every
     parameter, with a random upstream gradient drawn from `rng`."""
-    if not isinstance(layer, Layer):
-        raise _validate.InputTypeError(f"layer must be a Layer such as Dense(2, 3, rng), got {type(layer).__name__}")
+    _validate.instance_of("layer", layer, Layer, "Dense(2, 3, rng)")
     _validate.rng(rng)
     x = np.array(_validate.data_array("x", x), dtype=np.float64)
     out = layer.forward(x, train=True)
@@ -58,7 +56,7 @@ def check_layer(layer, x, rng, h=1e-6):
     return errors
 
 
-def check_model(model, loss_fn, X, y, h=1e-6):
+def check_model(model: Any, loss_fn: str | Callable, X: np.ndarray, y: np.ndarray, h: float = 1e-6) -> dict[str, float]:
     """Relative error per parameter ('layer i: name') between backprop and central differences on the
     scalar loss of `model` on (X, y). loss_fn: a loss function or its name in losses.LOSSES."""
     _validate.model(model, ("forward", "backward"))
@@ -81,7 +79,7 @@ def check_model(model, loss_fn, X, y, h=1e-6):
 AGREES = 1e-6  # a relative error below this is rounding noise: the backward pass is right
 
 
-def format_error(err, tol=AGREES):
+def format_error(err: float, tol: float = AGREES) -> str:
     """A relative error as a lesson prints it: '< 1e-06' when it is below `tol`, else two significant figures.
     Below `tol` the digits are rounding noise, and rounding differs between machines (BLAS kernels, CPUs),
     so they are not printed; a wrong backward pass gives errors far above it, and those digits are stable."""

@@ -1,50 +1,39 @@
 """Losses. Each takes predictions and targets of the same shape (N, D) and returns (value, d value / d pred)."""
 
+from collections.abc import Callable
+
 import numpy as np
 
 from nncourse.core import _validate
 
 
-def _check(pred, target):
-    """pred and target as arrays of the same, non-empty shape (lists are turned into arrays)."""
-    if not isinstance(pred, np.ndarray):
-        pred = _validate.finite_array("predictions", pred)
-    if not isinstance(target, np.ndarray):
-        target = _validate.finite_array("targets", target)
-    if pred.shape != target.shape:
-        raise _validate.InputError(f"predictions {pred.shape} and targets {target.shape} must have the same shape")
-    if pred.size == 0:
-        raise _validate.InputError(f"predictions and targets have shape {pred.shape}: no entries to average")
-    return pred, target
-
-
-def mse(pred, target):
+def mse(pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
     """Mean squared error, mean over every entry: L = mean((pred - target)^2), dL/dpred = 2 (pred - target) / size."""
-    pred, target = _check(pred, target)
+    pred, target = _validate.predictions_and_targets(pred, target)
     diff = pred - target
     return float(np.mean(diff * diff)), (2.0 / diff.size) * diff
 
 
-def half_sse(pred, target):
+def half_sse(pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
     """Half the sum of squared errors, E = sum 1/2 (target - out)^2 (the worked example's convention);
     dE/dout = out - target."""
-    pred, target = _check(pred, target)
+    pred, target = _validate.predictions_and_targets(pred, target)
     diff = pred - target
     return 0.5 * float(np.sum(diff * diff)), diff
 
 
-def absolute_error(pred, target):
+def absolute_error(pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
     """Mean absolute error L = mean |pred - target|; dL/dpred = sign(pred - target) / size."""
-    pred, target = _check(pred, target)
+    pred, target = _validate.predictions_and_targets(pred, target)
     diff = pred - target
     return float(np.mean(np.abs(diff))), np.sign(diff) / diff.size
 
 
-def bce_with_logits(logits, target):
+def bce_with_logits(logits: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
     """Binary cross-entropy of sigmoid(logits) against 0/1 targets, averaged over entries, computed from the
     logits so that it never overflows: softplus(z) - t z = max(z, 0) - t z + log(1 + e^-|z|).
     dL/dz = (sigmoid(z) - t) / size."""
-    logits, target = _check(logits, target)
+    logits, target = _validate.predictions_and_targets(logits, target)
     z = logits
     e = np.exp(-np.abs(z))
     value = np.mean(np.maximum(z, 0.0) - target * z + np.log1p(e))
@@ -52,16 +41,15 @@ def bce_with_logits(logits, target):
     return float(value), (sig - target) / z.size
 
 
-def softmax_cross_entropy(logits, targets):
+def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
     """Mean over the N rows of -sum_k t_k log softmax(z)_k, for logits z and targets t of shape (N, K)
     (one-hot, or any rows of probabilities).
 
     log softmax(z)_k = z_k - logsumexp(z), with logsumexp(z) = m + log sum_j e^{z_j - m}, m = max_j z_j, so it
     neither overflows nor takes log 0. Gradient: dL/dz = (softmax(z) - t) / N (for rows of t summing to 1).
     Returns (value, dL/dlogits)."""
-    logits, targets = _check(logits, targets)
-    if logits.ndim != 2:
-        raise _validate.InputError(f"logits {logits.shape} and targets {targets.shape} must have the same shape (N, K)")
+    logits, targets = _validate.predictions_and_targets(logits, targets)
+    _validate.logit_rows(logits, targets)
     m = np.max(logits, axis=1, keepdims=True)
     shifted = logits - m
     log_sum = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
@@ -71,10 +59,13 @@ def softmax_cross_entropy(logits, targets):
     return value, (np.exp(log_p) - targets) / n
 
 
-LOSSES = {f.__name__: f for f in (mse, half_sse, absolute_error, bce_with_logits, softmax_cross_entropy)}
+LossFunction = Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray]]  # (pred, target) -> (value, dpred)
+LOSSES: dict[str, LossFunction] = {
+    f.__name__: f for f in (mse, half_sse, absolute_error, bce_with_logits, softmax_cross_entropy)
+}
 
 
-def get_loss(name):
+def get_loss(name: str | LossFunction) -> LossFunction:
     """A loss function by name (or the callable itself): one of LOSSES."""
     if callable(name):
         return name

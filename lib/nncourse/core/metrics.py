@@ -6,12 +6,14 @@ accuracy(model, X, y)             label_accuracy of the model's outputs on X (in
 sequence_accuracy(model, X, y)    for a sequence model: 0/1 predictions at every step t >= skip
 """
 
+from typing import Any
+
 import numpy as np
 
 from nncourse.core import _validate
 
 
-def label_accuracy(logits, y, name="y"):
+def label_accuracy(logits: np.ndarray, y: np.ndarray, name: str = "y") -> float:
     """Fraction of rows predicted right. One logit per row (class 1 if > 0): y holds 0/1 labels, (N,) or
     (N, 1). K logits per row (the class with the largest): y holds class labels (N,) or one-hot rows (N, K)."""
     logits = _validate.logits(logits)  # 2-D, numbers, at least one row
@@ -21,13 +23,13 @@ def label_accuracy(logits, y, name="y"):
     return float(np.mean(np.argmax(logits, axis=1) == _validate.class_labels(name, y, n, k)))
 
 
-def accuracy(model, X, y):
+def accuracy(model: Any, X: np.ndarray, y: np.ndarray) -> float:
     """label_accuracy of the model's outputs on X: for one logit per row (0/1 labels) or K (class labels)."""
     _validate.model(model, ("predict",))
     return label_accuracy(model.predict(_validate.model_input("X", X, model)), y)
 
 
-def sequence_accuracy(model, X, y, skip=0):
+def sequence_accuracy(model: Any, X: np.ndarray, y: np.ndarray, skip: int = 0) -> float:
     """Fraction of correct 0/1 predictions (class 1 if the logit > 0) over the steps t >= skip.
     X (N, T, D), y (N, T, D_out) of 0/1 labels, the shape of the model's output."""
     _validate.model(model, ("predict",))

@@ -9,6 +9,8 @@ Duchi et al. (2011) Adagrad; Tieleman & Hinton (2012, Coursera lecture 6.5) RMSp
 Algorithm 1.
 """
 
+from typing import Any
+
 import numpy as np
 
 from nncourse.core import _validate
@@ -18,12 +20,12 @@ class Optimizer:
     """Base: `step(model)` calls `update(param, grad, state)` for each trainable parameter, where `state` is a
     dict kept per parameter across steps (momentum buffers and the like)."""
 
-    def __init__(self, lr):
+    def __init__(self, lr: float) -> None:
         self.lr = _validate.positive("learning rate", lr)
         self.state = {}
         self.t = 0
 
-    def step(self, model):
+    def step(self, model: Any) -> None:
         self.t += 1
         for layer, name in model.parameters():
             key = (id(layer), name)
@@ -32,13 +34,13 @@ class Optimizer:
                 state = self.state[key] = {}
             self.update(layer.params[name], layer.grads[name], state)
 
-    def update(self, param, grad, state):
+    def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
         raise NotImplementedError
 
-    def _settings(self):
+    def _settings(self) -> str:
         return ""
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         extra = self._settings()
         return f"{type(self).__name__}(lr={self.lr:g}{', ' + extra if extra else ''})"
 
@@ -52,14 +54,14 @@ class SGD(Optimizer):
 
     With a constant lr, `v` here is the velocity of Polyak's form (v' <- mu v' - lr g) divided by -lr."""
 
-    def __init__(self, lr, momentum=0.0, nesterov=False):
+    def __init__(self, lr: float, momentum: float = 0.0, nesterov: bool = False) -> None:
         super().__init__(lr)
         self.momentum = _validate.fraction("momentum", momentum)
         self.nesterov = _validate.flag("nesterov", nesterov)
         if self.nesterov and self.momentum == 0:
             raise _validate.InputError("Nesterov momentum needs momentum > 0")
 
-    def update(self, param, grad, state):
+    def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
         if self.momentum == 0:
             param -= self.lr * grad
             return
@@ -67,7 +69,7 @@ class SGD(Optimizer):
         v = state["v"] = grad.copy() if v is None else self.momentum * v + grad
         param -= self.lr * (grad + self.momentum * v if self.nesterov else v)
 
-    def _settings(self):
+    def _settings(self) -> str:
         if self.momentum == 0:
             return ""
         return f"momentum={self.momentum:g}" + (", nesterov=True" if self.nesterov else "")
@@ -76,14 +78,14 @@ class SGD(Optimizer):
 class Momentum(SGD):
     """SGD with (heavy-ball) momentum, mu = 0.9 unless given."""
 
-    def __init__(self, lr, momentum=0.9):
+    def __init__(self, lr: float, momentum: float = 0.9) -> None:
         super().__init__(lr, momentum=momentum)
 
 
 class Nesterov(SGD):
     """SGD with Nesterov momentum, mu = 0.9 unless given."""
 
-    def __init__(self, lr, momentum=0.9):
+    def __init__(self, lr: float, momentum: float = 0.9) -> None:
         super().__init__(lr, momentum=momentum, nesterov=True)
 
 
@@ -92,11 +94,11 @@ class Adagrad(Optimizer):
 
     G <- G + g^2;   w <- w - lr g / (sqrt(G) + eps)"""
 
-    def __init__(self, lr, eps=1e-8):
+    def __init__(self, lr: float, eps: float = 1e-8) -> None:
         super().__init__(lr)
         self.eps = _validate.positive("eps", eps)
 
-    def update(self, param, grad, state):
+    def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
         G = state.get("G")
         G = state["G"] = grad * grad if G is None else G + grad * grad
         param -= self.lr * grad / (np.sqrt(G) + self.eps)
@@ -107,17 +109,17 @@ class RMSprop(Optimizer):
 
     s <- rho s + (1 - rho) g^2;   w <- w - lr g / (sqrt(s) + eps),   s starts at 0."""
 
-    def __init__(self, lr, rho=0.9, eps=1e-8):
+    def __init__(self, lr: float, rho: float = 0.9, eps: float = 1e-8) -> None:
         super().__init__(lr)
         self.rho = _validate.fraction("rho", rho)
         self.eps = _validate.positive("eps", eps)
 
-    def update(self, param, grad, state):
+    def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
         s = state.get("s", 0.0)
         s = state["s"] = self.rho * s + (1 - self.rho) * grad * grad
         param -= self.lr * grad / (np.sqrt(s) + self.eps)
 
-    def _settings(self):
+    def _settings(self) -> str:
         return f"rho={self.rho:g}"
 
 
@@ -131,13 +133,13 @@ class Adam(Optimizer):
 
     Without the correction the first steps would be too small, because m and v start at 0."""
 
-    def __init__(self, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    def __init__(self, lr: float, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
         super().__init__(lr)
         self.beta1 = _validate.fraction("beta1", beta1)
         self.beta2 = _validate.fraction("beta2", beta2)
         self.eps = _validate.positive("eps", eps)
 
-    def update(self, param, grad, state):
+    def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
         t = state["t"] = state.get("t", 0) + 1
         m = state["m"] = self.beta1 * state.get("m", 0.0) + (1 - self.beta1) * grad
         v = state["v"] = self.beta2 * state.get("v", 0.0) + (1 - self.beta2) * grad * grad
@@ -145,11 +147,11 @@ class Adam(Optimizer):
         v_hat = v / (1 - self.beta2**t)
         param -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
-    def _settings(self):
+    def _settings(self) -> str:
         return f"beta1={self.beta1:g}, beta2={self.beta2:g}"
 
 
-OPTIMIZERS = {
+OPTIMIZERS: dict[str, type[Optimizer]] = {
     "sgd": SGD,
     "momentum": Momentum,
     "nesterov": Nesterov,
@@ -159,7 +161,7 @@ OPTIMIZERS = {
 }
 
 
-def get_optimizer(name, lr, **kwargs):
+def get_optimizer(name: str, lr: float, **kwargs: Any) -> Optimizer:
     """An optimizer by name (one of OPTIMIZERS) with learning rate `lr`; kwargs are its hyper-parameters
     (momentum; rho; beta1, beta2; eps)."""
     _validate.choice("optimizer", name, OPTIMIZERS)

@@ -7,19 +7,21 @@ rate used during epoch e, so epoch 1 always runs at lr0. Schedules keep state (l
 use a fresh one for each training run (`get_schedule` makes one).
 """
 
+from typing import Any
+
 from nncourse.core import _validate
 
 
 class Schedule:
     """Base: a rate that depends only on lr0 and the epoch."""
 
-    def __init__(self):
-        self.lr0 = None
+    def __init__(self) -> None:
+        self.lr0: float | None = None
 
-    def lr_for_epoch(self, lr0, epoch):
+    def lr_for_epoch(self, lr0: float, epoch: int) -> float:
         raise NotImplementedError
 
-    def on_epoch_end(self, epoch, history, model, optimizer):
+    def on_epoch_end(self, epoch: int, history: Any, model: Any, optimizer: Any) -> bool:
         if self.lr0 is None:
             self.lr0 = optimizer.lr
         optimizer.lr = self.lr_for_epoch(self.lr0, epoch + 1)
@@ -29,30 +31,30 @@ class Schedule:
 class Constant(Schedule):
     """lr_e = lr0: no schedule."""
 
-    def lr_for_epoch(self, lr0, epoch):
+    def lr_for_epoch(self, lr0: float, epoch: int) -> float:
         return lr0
 
 
 class StepDecay(Schedule):
     """lr_e = lr0 * factor ** floor((e - 1) / step_size): multiply by `factor` every `step_size` epochs."""
 
-    def __init__(self, factor=0.5, step_size=10):
+    def __init__(self, factor: float = 0.5, step_size: int = 10) -> None:
         super().__init__()
         self.factor = _validate.open_fraction("factor", factor)
         self.step_size = _validate.positive_int("step_size", step_size)
 
-    def lr_for_epoch(self, lr0, epoch):
+    def lr_for_epoch(self, lr0: float, epoch: int) -> float:
         return lr0 * self.factor ** ((epoch - 1) // self.step_size)
 
 
 class ExponentialDecay(Schedule):
     """lr_e = lr0 * gamma ** (e - 1): a smooth version of step decay."""
 
-    def __init__(self, gamma=0.97):
+    def __init__(self, gamma: float = 0.97) -> None:
         super().__init__()
         self.gamma = _validate.open_fraction("gamma", gamma)
 
-    def lr_for_epoch(self, lr0, epoch):
+    def lr_for_epoch(self, lr0: float, epoch: int) -> float:
         return lr0 * self.gamma ** (epoch - 1)
 
 
@@ -70,7 +72,15 @@ class ReduceLROnPlateau:
     rate was cut.
     """
 
-    def __init__(self, factor=0.5, patience=5, min_lr=1e-5, cooldown=0, threshold=1e-4, monitor="loss"):
+    def __init__(
+        self,
+        factor: float = 0.5,
+        patience: int = 5,
+        min_lr: float = 1e-5,
+        cooldown: int = 0,
+        threshold: float = 1e-4,
+        monitor: str = "loss",
+    ) -> None:
         self.factor = _validate.open_fraction("factor", factor)
         self.patience = _validate.non_negative_int("patience", patience)
         self.min_lr = _validate.non_negative("min_lr", min_lr)
@@ -82,7 +92,7 @@ class ReduceLROnPlateau:
         self.cooldown_left = 0
         self.reductions = []
 
-    def observe(self, value, lr, epoch=None):
+    def observe(self, value: float, lr: float, epoch: int | None = None) -> float:
         """Feed one epoch's loss; return the rate for the next epoch. Pure bookkeeping, used by on_epoch_end
         and directly by tests with a scripted loss sequence."""
         if value < self.best * (1 - self.threshold):
@@ -100,7 +110,7 @@ class ReduceLROnPlateau:
             self.cooldown_left, self.bad_epochs = self.cooldown, 0
         return lr
 
-    def on_epoch_end(self, epoch, history, model, optimizer):
+    def on_epoch_end(self, epoch: int, history: Any, model: Any, optimizer: Any) -> bool:
         series = history.epoch_loss if self.monitor == "loss" else history.val_loss
         if not series:
             raise _validate.InputError("ReduceLROnPlateau(monitor='val_loss') needs X_val and y_val in fit")
@@ -108,10 +118,15 @@ class ReduceLROnPlateau:
         return False
 
 
-SCHEDULES = {"constant": Constant, "step": StepDecay, "exponential": ExponentialDecay, "plateau": ReduceLROnPlateau}
+SCHEDULES: dict[str, type] = {
+    "constant": Constant,
+    "step": StepDecay,
+    "exponential": ExponentialDecay,
+    "plateau": ReduceLROnPlateau,
+}
 
 
-def get_schedule(name, **kwargs):
+def get_schedule(name: str, **kwargs: Any) -> Schedule | ReduceLROnPlateau:
     """A fresh schedule by name (one of SCHEDULES) with its knobs; pass it in fit(callbacks=[...])."""
     _validate.choice("schedule", name, SCHEDULES)
     _validate.keywords(f"schedule {name!r}", kwargs, SCHEDULES[name])

@@ -1,15 +1,20 @@
 """The training loop: forward, loss, backward, (clip), update; records a history and stops cleanly when the
-loss or a gradient stops being finite."""
+loss or a gradient stops being finite. One loop for every model: rows X (N, D) or sequences X (N, T, D)."""
 
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from nncourse.core import _validate
 from nncourse.core.losses import get_loss
-from nncourse.core.model import Sequential
-from nncourse.core.optim import SGD
+from nncourse.core.model import Sequential, takes_input_grad
+from nncourse.core.optim import SGD, Optimizer
+
+Loss = str | Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray]]
+Clip = Callable[[list[np.ndarray]], Any]
 
 
 @dataclass
@@ -29,15 +34,15 @@ class History:
     steps: int = 0
 
     @property
-    def diverged(self):
+    def diverged(self) -> bool:
         return self.diverged_at is not None
 
     @property
-    def final_loss(self):
+    def final_loss(self) -> float:
         return self.loss[-1] if self.loss else float("nan")
 
     @property
-    def status(self):
+    def status(self) -> str:
         """One line a lesson can print."""
         if self.diverged:
             return f"diverged at step {self.diverged_at} (loss = {self.diverged_value:.3g})"
@@ -45,12 +50,12 @@ class History:
             return f"stopped early after epoch {self.stopped_at_epoch} ({self.steps} steps, loss {self.final_loss:.3g})"
         return f"finished {self.steps} steps, final loss {self.final_loss:.3g}"
 
-    def grad_norm_array(self):
+    def grad_norm_array(self) -> np.ndarray:
         """grad_norms as an array (steps, layers)."""
         return np.array(self.grad_norms, dtype=np.float64)
 
 
-def layer_grad_norms(model):
+def layer_grad_norms(model: Sequential) -> list[float]:
     """Per parameterized layer: sqrt(sum of squares of all its parameter gradients)."""
     return [np.sqrt(sum(float(np.vdot(g, g)) for g in layer.grads.values())) for layer in model.param_layers]
 
@@ -70,14 +75,14 @@ def _predict(model, x):
 
 
 def _backward(model, dpred):
-    """Backpropagate dL/dpred; a Sequential skips dL/dX, which training never uses."""
-    if isinstance(model, Sequential):
+    """Backpropagate dL/dpred; a model that can skip dL/dX (which training never uses) is asked to."""
+    if takes_input_grad(model):
         model.backward(dpred, input_grad=False)
     else:
         model.backward(dpred)
 
 
-def resolve_optimizer(optimizer, lr, default_lr):
+def resolve_optimizer(optimizer: Optimizer | None, lr: float | None, default_lr: float) -> Optimizer:
     """The optimizer a training loop uses: the one given, or SGD(lr) (SGD(default_lr) when neither is given)."""
     if optimizer is None:
         return SGD(default_lr if lr is None else lr)
@@ -86,31 +91,9 @@ def resolve_optimizer(optimizer, lr, default_lr):
     return _validate.optimizer(optimizer)
 
 
-def check_training(model, clip, rng):
-    """The checks fit and fit_sequences share: a model with something to train, a clip function, an rng."""
-    _validate.trainable(_validate.model(model))
-    _validate.function("clip", clip, "clipping.clipper('global_norm', 1.0)")
-    if rng is not None:
-        _validate.rng(rng)
-
-
-def check_batch_size(batch_size, n, rng):
-    """batch_size as an int in 1..n, or None (full batch); mini-batches need rng to shuffle."""
-    if batch_size is None:
-        return None
-    batch_size = _validate.int_between(
-        "batch_size",
-        batch_size,
-        1,
-        n,
-        allowed=f"a positive integer at most the number of rows ({n}), or None for the full batch",
-    )
-    if batch_size < n and rng is None:
-        raise _validate.InputError("mini-batches are shuffled: pass rng=np.random.default_rng(seed), a numpy Generator")
-    return batch_size
-
-
-def finish_step(hist, model, optimizer, clip, value, step):
+def finish_step(
+    hist: History, model: Sequential, optimizer: Optimizer, clip: Clip | None, value: float, step: int
+) -> None:
     """The end of every training step, after backward: clip the gradients, update, record."""
     if clip is not None:
         clip([layer.grads[k] for layer, k in model.parameters()])
@@ -120,36 +103,41 @@ def finish_step(hist, model, optimizer, clip, value, step):
     hist.steps = step
 
 
-def check_final_weights(hist, model):
+def check_final_weights(hist: History, model: Sequential) -> None:
     """A last update can overflow the weights without any loss seeing it: mark the run diverged if it did."""
     if not all(np.all(np.isfinite(layer.params[k])) for layer, k in model.parameters()):
         hist.diverged_at, hist.diverged_value = hist.steps + 1, float("nan")
 
 
 def fit(
-    model,
-    X,
-    y,
-    loss="mse",
-    optimizer=None,
-    lr=None,
-    epochs=100,
-    batch_size=None,
-    rng=None,
-    X_val=None,
-    y_val=None,
-    clip=None,
-    regularizer=None,
-    callbacks=(),
-    record_grad_norms=True,
-):
+    model: Sequential,
+    X: np.ndarray,
+    y: np.ndarray,
+    loss: Loss = "mse",
+    optimizer: Optimizer | None = None,
+    lr: float | None = None,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    rng: np.random.Generator | None = None,
+    X_val: np.ndarray | None = None,
+    y_val: np.ndarray | None = None,
+    clip: Clip | None = None,
+    regularizer: Any = None,
+    callbacks: Iterable[Any] | Any = (),
+    record_grad_norms: bool = True,
+    skip: int = 0,
+) -> History:
     """Train `model` on (X, y) and return a History.
 
-    X (N, D_in), y (N, D_out), numbers (lists are fine). loss: a name in losses.LOSSES or a callable
+    X (N, D_in), y (N, D_out), numbers (lists are fine); for a sequence model (its first layer an RNN)
+    X (N, T, D_in), y (N, T, D_out), and the loss is taken over the steps t >= skip only (the earlier steps
+    have no target; skip must be 0 for 2-D X). loss: a name in losses.LOSSES or a callable
     (pred, y) -> (value, dpred). optimizer: an Optimizer, or None for SGD(lr). batch_size: None for full batch,
-    else mini-batches of at most N rows shuffled every epoch with `rng`. clip: callable(list of gradient arrays)
-    that rescales them in place. regularizer: object with value(model) -> float and add_gradients(model).
-    callbacks: objects (a list, or just one) with on_epoch_end(epoch, history, model, optimizer) -> True to stop.
+    else mini-batches of at most N rows (sequences) shuffled every epoch with `rng`. X_val, y_val: a validation
+    set of the same kind, its loss recorded after every epoch. clip: callable(list of gradient arrays) that
+    rescales them in place, e.g. clipping.clipper('global_norm', 1.0). regularizer: object with value(model) ->
+    float and add_gradients(model). callbacks: objects (a list, or just one) with
+    on_epoch_end(epoch, history, model, optimizer) -> True to stop.
     Every argument is checked once, before the first step; a model whose layers are all frozen is refused.
     Stops at the first step whose loss or gradient norm is NaN or infinite, with history.diverged_at = step.
     `Training` is the same loop an epoch at a time (a panel that plays a run).
@@ -165,40 +153,44 @@ class Training:
 
     def __init__(
         self,
-        model,
-        X,
-        y,
-        loss="mse",
-        optimizer=None,
-        lr=None,
-        epochs=100,
-        batch_size=None,
-        rng=None,
-        X_val=None,
-        y_val=None,
-        clip=None,
-        regularizer=None,
-        callbacks=(),
-        record_grad_norms=True,
-    ):
-        check_training(model, clip, rng)
-        self.X = _validate.model_input("X", X, model, ndim=2)
-        self.y = _validate.data_array("y", y, ndim=2)
-        _validate.same_rows("X", self.X, "y", self.y)
+        model: Sequential,
+        X: np.ndarray,
+        y: np.ndarray,
+        loss: Loss = "mse",
+        optimizer: Optimizer | None = None,
+        lr: float | None = None,
+        epochs: int = 100,
+        batch_size: int | None = None,
+        rng: np.random.Generator | None = None,
+        X_val: np.ndarray | None = None,
+        y_val: np.ndarray | None = None,
+        clip: Clip | None = None,
+        regularizer: Any = None,
+        callbacks: Iterable[Any] | Any = (),
+        record_grad_norms: bool = True,
+        skip: int = 0,
+    ) -> None:
+        _validate.training(model, clip, rng)
+        self.X = _validate.training_input("X", X, model)
+        self.y = _validate.training_targets("X", self.X, "y", y)
+        self.skip = _validate.sequence_skip(skip, self.X)
         self.epochs = _validate.positive_int("epochs", epochs)
         self.loss_fn = get_loss(loss)
         self.optimizer = resolve_optimizer(optimizer, lr, default_lr=0.01)
         self.n = self.X.shape[0]
-        self.batch_size = check_batch_size(batch_size, self.n, rng)
+        self.batch_size = _validate.batch_size(batch_size, self.n, rng)
         if (X_val is None) != (y_val is None):
             raise _validate.InputError("give both X_val and y_val (the validation set), or neither")
         if X_val is not None:
-            X_val = _validate.model_input("X_val", X_val, model, ndim=2)
-            y_val = _validate.data_array("y_val", y_val, ndim=2)
-            _validate.same_rows("X_val", X_val, "y_val", y_val)
-            if y_val.shape[1] != self.y.shape[1]:
+            X_val = _validate.model_input("X_val", X_val, model, ndim=self.X.ndim)
+            y_val = _validate.training_targets("X_val", X_val, "y_val", y_val)
+            if self.X.ndim == 2 and y_val.shape[1] != self.y.shape[1]:
                 raise _validate.InputError(
                     f"y_val must have the columns of y ({self.y.shape[1]}), got {y_val.shape[1]}"
+                )
+            if self.X.ndim == 3 and y_val.shape[1:] != self.y.shape[1:]:
+                raise _validate.InputError(
+                    f"y_val must have the steps and outputs of y (T, D_out) = {self.y.shape[1:]}, got {y_val.shape[1:]}"
                 )
         _validate.regularizer(regularizer)
         self.callbacks = _validate.callbacks(callbacks)
@@ -206,11 +198,11 @@ class Training:
         self.clip, self.regularizer, self.record_grad_norms = clip, regularizer, record_grad_norms
         self.history, self.epoch, self.done = History(), 0, False
 
-    def run(self):
+    def run(self) -> History:
         """Train to the end; the History."""
         return self.advance(self.epochs)
 
-    def advance(self, epochs=1):
+    def advance(self, epochs: int = 1) -> History:
         """Train up to `epochs` more epochs (fewer if the run ends first); the History so far."""
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             for _ in range(epochs):
@@ -225,6 +217,15 @@ class Training:
         self.done = True
         check_final_weights(self.history, self.model)
 
+    def _loss(self, out, y):
+        """(loss, dL/d(out)) over the steps t >= skip: the gradient is zero on the steps left out."""
+        if not self.skip:
+            return self.loss_fn(out, y)
+        value, dpred = self.loss_fn(out[:, self.skip :], y[:, self.skip :])
+        dout = np.zeros_like(out)
+        dout[:, self.skip :] = dpred
+        return value, dout
+
     def _epoch(self):
         model, hist, X, y, n = self.model, self.history, self.X, self.y, self.n
         self.epoch += 1
@@ -236,7 +237,7 @@ class Training:
         epoch_total = 0.0
         for xb, yb in batches:
             step = hist.steps + 1
-            value, dpred = self.loss_fn(_forward(model, xb, True), yb)
+            value, dpred = self._loss(_forward(model, xb, True), yb)
             if self.regularizer is not None:
                 value += self.regularizer.value(model)
             if not np.isfinite(value):
@@ -257,13 +258,13 @@ class Training:
             epoch_total += value * xb.shape[0]
         hist.epoch_loss.append(epoch_total / n)
         if self.X_val is not None:
-            hist.val_loss.append(self.loss_fn(_predict(model, self.X_val), self.y_val)[0])
+            hist.val_loss.append(self._loss(_predict(model, self.X_val), self.y_val)[0])
         if any(cb.on_epoch_end(self.epoch, hist, model, self.optimizer) for cb in self.callbacks):
             hist.stopped_at_epoch = self.epoch
             self._finish()
 
 
-def evaluate(model, X, y, loss="mse"):
+def evaluate(model: Sequential, X: np.ndarray, y: np.ndarray, loss: Loss = "mse") -> float:
     """The loss of `model` on (X, y) in inference mode. X (N, D_in), y (N, D_out)."""
     _validate.model(model, ("predict",))
     X = _validate.model_input("X", X, model)

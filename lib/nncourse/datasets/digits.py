@@ -40,12 +40,7 @@ def load_digits():
 
 def one_hot(labels, n_classes):
     """labels (N,) ints in 0..n_classes-1 -> (N, n_classes) float64 rows with a single 1."""
-    labels = _validate.rows_of("labels", labels)
-    n_classes = _validate.positive_int("n_classes", n_classes)
-    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
-        raise _validate.InputError(f"labels must be a 1-D array of integers, got {labels.dtype} shape {labels.shape}")
-    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
-        raise _validate.InputError(f"labels must lie in 0..{n_classes - 1}, got {labels.min()}..{labels.max()}")
+    labels, n_classes = _validate.integer_labels("labels", labels, n_classes)
     out = np.zeros((labels.size, n_classes))
     out[np.arange(labels.size), labels] = 1.0
     return out
@@ -72,20 +67,8 @@ def split_digits(rng, classes=tuple(range(10)), test_fraction=0.3, val_fraction=
     head with len(classes) outputs fits. Returns a dict with X_train, y_train (int labels), Y_train (one-hot),
     the same for 'test' (and 'val' if val_fraction > 0), plus 'classes'."""
     _validate.rng(rng)
-    if isinstance(classes, (str, bytes)) or not hasattr(classes, "__iter__"):
-        raise _validate.InputTypeError(
-            f"classes must be a list of digits such as (0, 1, 2), got {type(classes).__name__}"
-        )
-    classes = tuple(_validate.int_between("each class", c, 0, 9, "a digit 0..9") for c in classes)
-    if not classes or len(set(classes)) != len(classes):
-        raise _validate.InputError(f"classes must be distinct digits 0..9, got {classes}")
-    _validate.open_fraction("test_fraction", test_fraction)
-    _validate.fraction("val_fraction", val_fraction)
-    if not test_fraction + val_fraction < 1:
-        raise _validate.InputError(
-            f"test_fraction in (0, 1) and val_fraction in [0, 1) must sum to less than 1, "
-            f"got {test_fraction} and {val_fraction}"
-        )
+    classes = _validate.digit_classes(classes)
+    _validate.split_fractions(test_fraction, val_fraction)
     X, labels = load_digits()
     keep = np.isin(labels, classes)
     X, labels = X[keep], labels[keep]
@@ -110,9 +93,7 @@ def few_labels(y, per_class, rng):
     the small labelled set of a transfer-learning experiment."""
     per_class = _validate.positive_int("per_class", per_class)
     _validate.rng(rng)
-    y = _validate.rows_of("y", y)
-    if y.ndim != 1:
-        raise _validate.InputError(f"y must be a 1-D array of class labels, got shape {y.shape}")
+    y = _validate.label_vector("y", y)
     chosen = []
     for c in np.unique(y):
         idx = np.flatnonzero(y == c)

@@ -24,18 +24,9 @@ def _half(n):
     return n // 2, n - n // 2
 
 
-def _check(n, rng, noise, **positive):
-    """The checks every generator makes: n >= 1, a Generator, noise >= 0, and the named shape knobs > 0."""
-    _validate.rng(rng)
-    _validate.non_negative("noise", noise)
-    for name, value in positive.items():
-        _validate.positive(name, value)
-    return _validate.positive_int("n", n)
-
-
 def make_moons(n, rng, noise=0.1):
     """Two interleaving half circles."""
-    n = _check(n, rng, noise)
+    n = _validate.sample_settings(n, rng, noise)
     n0, n1 = _half(n)
     t0, t1 = rng.uniform(0, np.pi, n0), rng.uniform(0, np.pi, n1)
     a = np.column_stack([np.cos(t0), np.sin(t0)])
@@ -46,7 +37,7 @@ def make_moons(n, rng, noise=0.1):
 def make_circles(n, rng, noise=0.1, factor=0.5):
     """A small circle (label 1) inside a large one (label 0); `factor` (0 < factor < 1) is the ratio of their
     radii."""
-    n = _check(n, rng, noise)
+    n = _validate.sample_settings(n, rng, noise)
     _validate.open_fraction("factor", factor)
     n0, n1 = _half(n)
     t0, t1 = rng.uniform(0, 2 * np.pi, n0), rng.uniform(0, 2 * np.pi, n1)
@@ -57,7 +48,7 @@ def make_circles(n, rng, noise=0.1, factor=0.5):
 
 def make_xor(n, rng, noise=0.1):
     """Points in [-1, 1]^2 labelled 1 when x1 and x2 have the same sign; noise jitters the points."""
-    n = _check(n, rng, noise)
+    n = _validate.sample_settings(n, rng, noise)
     X = rng.uniform(-1, 1, size=(n, 2))
     y = (X[:, 0] * X[:, 1] > 0).astype(np.float64)
     return X + noise * rng.normal(size=(n, 2)), y[:, None]
@@ -65,7 +56,7 @@ def make_xor(n, rng, noise=0.1):
 
 def make_spiral(n, rng, noise=0.1, turns=1.5):
     """Two interleaved spirals (arms offset by half a turn)."""
-    n = _check(n, rng, noise, turns=turns)
+    n = _validate.sample_settings(n, rng, noise, turns=turns)
     n0, n1 = _half(n)
     parts = []
     for k, m in ((0, n0), (1, n1)):
@@ -77,7 +68,7 @@ def make_spiral(n, rng, noise=0.1, turns=1.5):
 
 def make_gaussians(n, rng, noise=0.5, distance=2.0):
     """Two Gaussian blobs of standard deviation `noise` whose centres are `distance` apart."""
-    n = _check(n, rng, noise)
+    n = _validate.sample_settings(n, rng, noise)
     _validate.non_negative("distance", distance)
     n0, n1 = _half(n)
     c = distance / 2

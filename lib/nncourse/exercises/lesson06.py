@@ -7,7 +7,8 @@ from nncourse.blocks.normalization import BatchNorm, Dropout
 from nncourse.blocks.regularization import WeightPenalty
 from nncourse.core.layers import Dense
 from nncourse.core.model import Sequential
-from nncourse.exercises import Case, Exercise, Mistake, register
+from nncourse.core.seeds import stream
+from nncourse.exercises import SEED, Case, Exercise, Mistake, register
 
 EPS = 1e-5  # BatchNorm's default eps: the exercises use it as a constant
 
@@ -254,7 +255,9 @@ def _dropout_cases(rng):
 def dropout_forward(x, mask, rate):
     """Inverted dropout in training mode: x (N, D), mask (N, D) of 0 (dropped) and 1 (kept), rate the dropout
     probability. Returns out (N, D), whose expected value is x."""
-    layer = Dropout(rate, rng=np.random.default_rng(0))
+    # Dropout holds a Generator for its masks; with the mask fixed it never draws, so no result depends on this
+    # stream (the exercises' own seed, lesson 6)
+    layer = Dropout(rate, rng=stream(SEED, 6))
     layer.fix_mask(mask / (1.0 - rate))  # the library's mask holds 0 and 1 / (1 - rate)
     return layer.forward(x, train=True)
 

@@ -21,9 +21,11 @@ from nncourse.core.layers import Dense, ReLU, Sigmoid, Tanh
 from nncourse.core.losses import half_sse, mse
 from nncourse.core.model import Sequential, mlp
 from nncourse.core.optim import SGD
+from nncourse.core.seeds import stream
 from nncourse.core.train import fit
 from nncourse.datasets.synthetic import Standardizer, make_quadratic_regression
 from nncourse.panels import dropdown, float_slider, int_slider, log_slider, slider_panel, toggle
+from nncourse.plotting import layerplots
 
 # ---------------------------------------------------------------------------------------------------------
 # The 2-2-2 worked example
@@ -421,15 +423,16 @@ def run_relu_regression(
     epochs=500,
     seed=0,
     weights_rng=None,
+    data_rng=None,
 ):
     """Train a 2-2-1 ReLU network (MSE, full-batch gradient descent) from weights drawn uniformly in
     [-weight_range, weight_range] and biases in [-bias_range, bias_range]. With `scale`, inputs and target are
     standardized (the loss is then in units of the target's variance). The data and then the weights are drawn
     from `seed`, so a different n_points also gives different initial weights; pass `weights_rng` (a Generator)
-    to draw the weights from it instead, the same for every data size."""
+    to draw the weights from it instead, the same for every data size (and `data_rng` for the data, instead)."""
     _validate.positive("weight range", weight_range)
     _validate.positive("bias range", bias_range)
-    rng = _validate.generator(seed)
+    rng = stream(seed) if data_rng is None else _validate.rng(data_rng)
     X, y = regression_data(n_points, input_range, scale, rng)
     if weights_rng is not None:
         rng = _validate.rng(weights_rng)
@@ -469,11 +472,8 @@ def data_size_comparison(sizes=(300, 3000), seeds=range(20), **settings):
     runs on 300 and 3,000 points nearly coincide, and the start decides whether a unit dies."""
     runs = {}
     for s in seeds:
-        data_seed, weights_seed = np.random.SeedSequence(int(s)).spawn(2)
         runs[int(s)] = {
-            n: run_relu_regression(
-                n_points=n, seed=data_seed, weights_rng=np.random.default_rng(weights_seed), **settings
-            )
+            n: run_relu_regression(n_points=n, seed=s, data_rng=stream(s, 0), weights_rng=stream(s, 1), **settings)
             for n in sizes
         }
     return runs
@@ -508,15 +508,6 @@ def format_comparison(rows):
     return "\n".join(lines)
 
 
-def _plain_log_labels(axis):
-    """Tick labels like 0.01 instead of mathtext 10^-2, and no minor ticks: both cost a slider move more than
-    the training does."""
-    from matplotlib.ticker import FormatStrFormatter, NullLocator
-
-    axis.set_major_formatter(FormatStrFormatter("%g"))
-    axis.set_minor_locator(NullLocator())
-
-
 def plot_relative_losses(runs, ax, legend=True):
     """Loss / var(y) per step (log-log) for {label: ReluRegression}. The y-range is set by the runs that
     finished; a diverged run is drawn up to the top edge and marked with an x at the step it stopped."""
@@ -532,8 +523,8 @@ def plot_relative_losses(runs, ax, legend=True):
             ax.plot([r.history.diverged_at], [top], "x", ms=9, mew=2, color=line.get_color(), clip_on=False)
     ax.axhline(1.0, color="0.6", ls=":", lw=1)
     ax.set(xscale="log", yscale="log", ylim=(bottom, top), xlabel="step", ylabel="loss / var(y)")
-    _plain_log_labels(ax.yaxis)
-    _plain_log_labels(ax.xaxis)
+    layerplots.plain_log_labels(ax, "y")
+    layerplots.plain_log_labels(ax, "x")
     if legend:
         ax.legend()
     return ax
@@ -637,7 +628,7 @@ def gradient_check_report(seed=0, batch=5):
     """{layer name: {'x' | param: relative error}} for correct and deliberately wrong layers, each checked with
     a random upstream gradient and with an all-ones one. Inputs are drawn away from 0 so that no ReLU sits on
     its kink (where a central difference straddles two slopes)."""
-    rng = _validate.generator(seed)
+    rng = stream(seed)
     x = rng.uniform(0.2, 1.5, size=(batch, 3)) * rng.choice([-1.0, 1.0], size=(batch, 3))
     W, b = rng.normal(size=(3, 3)), rng.normal(size=3)
     layers = {
@@ -678,7 +669,7 @@ def format_gradient_check(report):
 
 def model_gradient_check(seed=0):
     """gradcheck.check_model on the 2-2-2 example (half_sse) and on a small 2-3-1 tanh net (MSE)."""
-    rng = _validate.generator(seed)
+    rng = stream(seed)
     X, T = mazur_arrays()[:2]
     out = {"2-2-2 sigmoid example": check_model(mazur_model(), half_sse, X, T)}
     net = mlp([2, 3, 1], "tanh", rng=rng, bias_init=initializer("normal", std=0.5))

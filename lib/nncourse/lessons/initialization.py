@@ -13,12 +13,18 @@ from nncourse.core.blas import one_blas_thread
 from nncourse.core.init import initializer
 from nncourse.core.metrics import accuracy
 from nncourse.core.model import mlp
+from nncourse.core.seeds import stream
 from nncourse.core.train import fit
 from nncourse.datasets import synthetic as data
 from nncourse.plotting import layerplots
 from nncourse.plotting.plots import plot_loss
 
-COLORS = [f"C{i}" for i in range(8)]  # the course style's Okabe-Ito cycle: safe for colour-blind readers
+COLORS = [f"C{i}" for i in range(8)]
+# a seed's streams (core.seeds): stream(seed) draws the inputs or the data set, these child streams the rest
+WEIGHTS, UPSTREAM = (
+    0,
+    1,
+)  # the initial weights; the random upstream gradient a probe back-propagates  # the course style's Okabe-Ito cycle: safe for colour-blind readers
 
 # ---------------------------------------------------------------------------------------------------------
 # building blocks
@@ -67,13 +73,12 @@ def run_five_cases(seed=0, n=200, width=16, hidden=5, lr=0.1, steps=300, dataset
     layer's weights at step 1, the relative change ||W_end - W_start|| / ||W_start|| of every layer, the
     accuracy, and the largest difference between two hidden units' weight vectors after training (0: the
     units are still identical)."""
-    rng = _validate.generator(seed)
-    X, y = data.make_classification(dataset, n, rng)
+    X, y = data.make_classification(dataset, n, stream(seed))
     sizes = [2] + [width] * hidden + [1]
     out = {}
     for name, spec in FIVE_CASES.items():
         spec = dict(spec)
-        model = network(sizes, "relu", initializer(spec.pop("init"), **spec), _validate.generator(seed + 1))
+        model = network(sizes, "relu", initializer(spec.pop("init"), **spec), stream(seed, WEIGHTS))
         start = [layer.params["W"].copy() for layer in model.param_layers]
         hist = fit(model, X, y, loss="bce_with_logits", lr=lr, epochs=steps)
         end = [layer.params["W"] for layer in model.param_layers]
@@ -154,9 +159,9 @@ def run_unit_variance(n_inputs=500, depth=5, seed=0):
     out = {}
     for init in ("normal", "lecun_normal"):
         for act in ("tanh", "relu"):
-            model = network([n] * (depth + 1), act, init, _validate.generator(seed), output_activation=act)
+            model = network([n] * (depth + 1), act, init, stream(seed, WEIGHTS), output_activation=act)
             with np.errstate(over="ignore", invalid="ignore"):
-                stats = probe(model, x, _validate.generator(seed + 1))
+                stats = probe(model, x, stream(seed, UPSTREAM))
             recs = model.records()
             out[(init, act)] = dict(z=[r["z"].ravel() for r in recs], dz=[r["dz"].ravel() for r in recs], stats=stats)
     return out
@@ -197,10 +202,9 @@ def run_schemes(depth=10, width=100, n=200, seed=0):
     `depth`-layer network of `width` units at initialization (inputs N(0, 1), random upstream gradient)."""
     out = {}
     for init, act in SCHEMES.items():
-        rng = _validate.generator(seed)
-        X = rng.normal(size=(n, width))
-        model = network([width] * (depth + 1), act, init, rng, output_activation=act)
-        out[init] = dict(activation=act, stats=probe(model, X, rng))
+        X = stream(seed).normal(size=(n, width))
+        model = network([width] * (depth + 1), act, init, stream(seed, WEIGHTS), output_activation=act)
+        out[init] = dict(activation=act, stats=probe(model, X, stream(seed, UPSTREAM)))
     return out
 
 
@@ -231,10 +235,9 @@ def run_glorot(width=1000, hidden=5, n=100, n_out=10, seed=0, input_std=1.0):
     Returns {init: {"a": [activations per hidden layer], "dz": [dL/dz per hidden layer], "stats": rows}}."""
     out = {}
     for init in ("glorot_standard", "glorot_uniform"):
-        rng = _validate.generator(seed)
-        X = input_std * rng.normal(size=(n, width))
-        model = network([width] * (hidden + 1) + [n_out], "tanh", init, rng)
-        stats = probe(model, X, rng)[:hidden]
+        X = input_std * stream(seed).normal(size=(n, width))
+        model = network([width] * (hidden + 1) + [n_out], "tanh", init, stream(seed, WEIGHTS))
+        stats = probe(model, X, stream(seed, UPSTREAM))[:hidden]
         recs = model.records()[:hidden]
         out[init] = dict(a=[r["a"] for r in recs], dz=[r["dz"] for r in recs], stats=stats)
     return out
@@ -305,10 +308,9 @@ def run_he_depth(depth=30, width=256, n=200, seed=0):
     1/sqrt 2 per layer), holds under 2/n. Returns {init: {"z_std": array, "grad_norm": array, "ratio": float}}."""
     out = {}
     for init in ("lecun_normal", "he_normal"):
-        rng = _validate.generator(seed)
-        X = rng.normal(size=(n, width))
-        model = network([width] * (depth + 1), "relu", init, rng, output_activation="relu")
-        stats = probe(model, X, rng)
+        X = stream(seed).normal(size=(n, width))
+        model = network([width] * (depth + 1), "relu", init, stream(seed, WEIGHTS), output_activation="relu")
+        stats = probe(model, X, stream(seed, UPSTREAM))
         z_std = np.array([s["z_std"] for s in stats])
         out[init] = dict(
             z_std=z_std, grad_norm=np.array([s["grad_norm"] for s in stats]), ratio=diagnostics.std_ratio(z_std)
@@ -338,11 +340,10 @@ def he_depth_table(result):
 def run_he_training(depth=30, width=32, n=200, lr=0.02, steps=150, seed=0, dataset="moons"):
     """Train the `depth`-layer ReLU classifier (narrow, so it runs in a blink) from both inits; returns
     {init: {"history", "accuracy"}}."""
-    rng = _validate.generator(seed)
-    X, y = data.make_classification(dataset, n, rng)
+    X, y = data.make_classification(dataset, n, stream(seed))
     out = {}
     for init in ("lecun_normal", "he_normal"):
-        model = network([2] + [width] * depth + [1], "relu", init, _validate.generator(seed + 1))
+        model = network([2] + [width] * depth + [1], "relu", init, stream(seed, WEIGHTS))
         hist = fit(model, X, y, loss="bce_with_logits", lr=lr, epochs=steps)
         out[init] = dict(history=hist, accuracy=accuracy(model, X, y) if not hist.diverged else float("nan"))
     return out
@@ -380,12 +381,12 @@ REGRESSION_INITS = {
 def run_regression_inits(seed=0, n=200, lr=1e-3, steps=500):
     """The exercise: y = x1^2 + x2 + noise, a 2-2-1 ReLU network trained with MSE from each start in
     REGRESSION_INITS. Returns {name: {"history", "W1" (the hidden layer's weights after training)}}."""
-    X, y = data.make_quadratic_regression(n, _validate.generator(seed))
+    X, y = data.make_quadratic_regression(n, stream(seed))
     out = {}
     for name, spec in REGRESSION_INITS.items():
         spec = dict(spec)
         bias, init = spec.pop("bias"), spec.pop("init")
-        model = network([2, 2, 1], "relu", initializer(init, **spec), _validate.generator(seed + 1), bias=bias)
+        model = network([2, 2, 1], "relu", initializer(init, **spec), stream(seed, WEIGHTS), bias=bias)
         hist = fit(model, X, y, loss="mse", lr=lr, epochs=steps)
         out[name] = dict(history=hist, W1=model.param_layers[0].params["W"].copy())
     return out
@@ -475,11 +476,12 @@ def run_histograms(init="glorot_uniform", scale=1.0, depth=5, width=100, activat
     per-layer activations "a", gradients "dz" and "stats" (diagnostics.layer_stats rows)."""
     depth = _validate.positive_int("depth", depth)
     width = _validate.positive_int("width", width)
-    rng = _validate.generator(seed)
-    X = rng.normal(size=(n, width))
-    model = network([width] * (depth + 1), activation, scaled(init, scale), rng, output_activation=activation)
+    X = stream(seed).normal(size=(n, width))
+    model = network(
+        [width] * (depth + 1), activation, scaled(init, scale), stream(seed, WEIGHTS), output_activation=activation
+    )
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        stats = probe(model, X, rng)
+        stats = probe(model, X, stream(seed, UPSTREAM))
     recs = model.records()
     return dict(
         a=[r["a"] for r in recs],
@@ -579,7 +581,7 @@ def report_data(seed=0, n=300, x1_range=(-5.0, 5.0), x2_range=(-10.0, 10.0)):
     """The report's data: y = x1^2 + x2 + b, x1 and x2 uniform on their ranges, b a random integer (we draw it
     from {-1, 0, 1}; the report does not say). The report scales the data without saying how: we min-max scale
     both inputs and the target to [0, 1]. Returns X (n, 2), y (n, 1)."""
-    rng = _validate.generator(seed)
+    rng = stream(seed)
     x1, x2 = rng.uniform(*x1_range, size=n), rng.uniform(*x2_range, size=n)
     y = x1**2 + x2 + rng.integers(-1, 2, size=n)
     X = np.column_stack([x1, x2])
@@ -604,7 +606,7 @@ def run_report(seed=0, weight_range=10.0, bias_range=5.0, lr=0.1, epochs=1000, *
     parameters before and after, how many of them did not change at all, how many hidden units are dead
     (inactive on every training point) at the end, and the loss of the best constant prediction, Var(y)."""
     X, y = report_data(seed, **{**{k: REPORT[k] for k in ("n", "x1_range", "x2_range")}, **data_kw})
-    model = report_network(_validate.generator(seed + 1), weight_range, bias_range)
+    model = report_network(stream(seed, WEIGHTS), weight_range, bias_range)
     params = lambda: np.concatenate([layer.params[k].ravel() for layer in model.param_layers for k in ("W", "b")])
     start = params()
     with np.errstate(over="ignore", invalid="ignore"):

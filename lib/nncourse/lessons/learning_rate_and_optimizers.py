@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
+from matplotlib.ticker import MaxNLocator
 
 from nncourse.blocks import surfaces
 from nncourse.core import _validate
+from nncourse.core.callbacks import StopAtLoss
 from nncourse.core.metrics import accuracy
 from nncourse.core.model import mlp
 from nncourse.core.optim import OPTIMIZERS, get_optimizer
@@ -21,6 +22,7 @@ from nncourse.core.schedules import SCHEDULES, get_schedule
 from nncourse.core.train import Training, fit
 from nncourse.datasets import synthetic as data
 from nncourse.panels import Stepper, dropdown, float_slider, int_slider, log_slider, set_control, slider_panel
+from nncourse.plotting import layerplots
 from nncourse.plotting.plots import plot_decision_boundary, plot_loss
 
 OPTIMIZER_NAMES = tuple(OPTIMIZERS)
@@ -50,17 +52,6 @@ def _layout(fig, **kw):
     fig.subplots_adjust(
         **{"left": 0.08, "right": 0.98, "bottom": 0.15, "top": 0.88, "wspace": 0.28, "hspace": 0.3, **kw}
     )
-
-
-def _plain_log(ax, axis="y"):
-    """Log scale with a few plain-text labels: mathtext labels (10^k) and minor ticks make a redraw slow."""
-    ax.set_yscale("log") if axis == "y" else ax.set_xscale("log")
-    target = ax.yaxis if axis == "y" else ax.xaxis
-    lo, hi = ax.dataLim.intervaly if axis == "y" else ax.dataLim.intervalx
-    narrow = lo > 0 and hi / lo < 30  # within ~1.5 decades: label 1-2-5 steps, else whole decades
-    target.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0) if narrow else (1.0,), numticks=6))
-    target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    target.set_minor_locator(NullLocator())
 
 
 def _few_ticks(*axes):
@@ -168,7 +159,7 @@ def plot_surface(result, fig):
     gap = np.asarray(vals, dtype=float) - floor
     # a log axis cannot show 0: leave those points out rather than lift them (a floor would draw a false plateau)
     ax_loss.plot(np.arange(len(vals)), np.where(gap > 0, gap, np.nan), color=color)
-    _plain_log(ax_loss)
+    layerplots.plain_log_labels(ax_loss)
     p = result.path
     ax_loss.set(
         xlabel="step", ylabel="loss" if floor == 0 else "loss - global minimum", xlim=(0, max(len(vals) - 1, 1))
@@ -534,14 +525,14 @@ def plot_training(result, fig):
     ax_lr = fig.add_subplot(gs[1, 0], sharex=ax_loss)
     plot_loss(result.history, ax_loss)
     if ax_loss.get_yscale() == "log":
-        _plain_log(ax_loss)
+        layerplots.plain_log_labels(ax_loss)
     ax_loss.set_title(result.status, fontsize=9)
     ax_loss.set_xlabel("")
     if result.history.lr:
         lrs = result.history.lr
         ax_lr.plot(np.arange(1, len(lrs) + 1), lrs, color="C4")
-        _plain_log(ax_lr)
         ax_lr.set_ylim(min(lrs) / 2, max(lrs) * 2)
+        layerplots.plain_log_labels(ax_lr)
     ax_lr.set(xlabel="step", ylabel="lr")
     ax_loss.tick_params(labelbottom=False)
     ax_fit = fig.add_subplot(gs[:, 1])
@@ -850,20 +841,6 @@ def plot_seeds(study, fig):
 
 
 # --- data size and input range ----------------------------------------------------------------------------
-
-
-class StopAtLoss:
-    """A fit callback that stops once the epoch's loss is at or below `target` (records the epoch)."""
-
-    def __init__(self, target):
-        self.target = _validate.positive("target", target)
-        self.epoch = None
-
-    def on_epoch_end(self, epoch, history, model, optimizer):
-        if history.epoch_loss[-1] <= self.target:
-            self.epoch = epoch
-            return True
-        return False
 
 
 RANGES = {"small": ((-1.0, 1.0), (-2.0, 2.0)), "wide": ((-5.0, 5.0), (-10.0, 10.0))}

@@ -21,16 +21,21 @@ from nncourse.blocks.pruning import (
     remaining_counts,
 )
 from nncourse.core import _validate
+from nncourse.core.callbacks import Recorder
 from nncourse.core.init import initializer
 from nncourse.core.metrics import accuracy
 from nncourse.core.model import mlp
 from nncourse.core.optim import SGD
+from nncourse.core.seeds import stream
 from nncourse.core.train import fit
 from nncourse.datasets.digits import softmax_cross_entropy, split_digits
 from nncourse.datasets.synthetic import make_classification
 from nncourse.panels import SliderPanel, dropdown, int_slider, log_slider, slider_panel, toggle
 from nncourse.plotting.plots import plot_decision_boundary
 
+# a seed's streams (core.seeds): stream(seed) draws a data set (data_seed's, or the lottery ticket's split), these
+# child streams the rest
+WEIGHTS, BATCHES, REINIT = 0, 1, 2  # initial weights; mini-batch order; the control's fresh weights (REINIT, round)
 INITS = ("he_normal", "glorot_uniform", "normal")  # "normal" is N(0, 1): far too large for 16 inputs
 
 
@@ -58,10 +63,10 @@ class WidthRun:
 
 def run_width(width=4, seed=0, dataset="circles", n=200, noise=0.1, lr=0.5, epochs=300, data_seed=0):
     """Train a 2-width-1 ReLU classifier (He init, full-batch gradient descent, BCE on one logit) on a fixed
-    data set (drawn with data_seed); `seed` draws the initial weights."""
+    data set (drawn with data_seed); `seed` draws the initial weights (its stream WEIGHTS)."""
     width = _validate.positive_int("width", width)
-    X, y = make_classification(dataset, n, _validate.generator(data_seed), noise=noise)
-    model = mlp([2, width, 1], rng=_validate.generator(seed))
+    X, y = make_classification(dataset, n, stream(data_seed), noise=noise)
+    model = mlp([2, width, 1], rng=stream(seed, WEIGHTS))
     hist = fit(model, X, y, loss="bce_with_logits", lr=lr, epochs=epochs, record_grad_norms=False)
     return WidthRun(width, model, hist, X, y, accuracy(model, X, y))
 
@@ -184,34 +189,35 @@ class DeadUnitsRun:
         )
 
 
-class DeadUnitTracker:
-    """Callback: after every epoch, which hidden units are dead on X (ReLU pre-activation <= 0 for all rows)."""
-
-    def __init__(self, X):
-        self.X, self.masks = X, []
-
-    def measure(self, model):
-        model.forward(self.X, train=False)
-        self.masks.append([dead_units(rec["z"]) for rec in model.records() if rec["activation"] == "relu"])
-
-    def on_epoch_end(self, epoch, history, model, optimizer):
-        self.measure(model)
-        return False
+def dead_unit_masks(model, X):
+    """Which hidden units are dead on X, per ReLU layer: pre-activation <= 0 for every row."""
+    model.forward(X, train=False)
+    return [dead_units(rec["z"]) for rec in model.records() if rec["activation"] == "relu"]
 
 
 def run_dead_units(
-    lr=1.0, init="he_normal", width=16, depth=3, epochs=60, batch_size=50, seed=0, dataset="circles", n=200, noise=0.1
+    lr=1.0,
+    init="he_normal",
+    width=16,
+    depth=3,
+    epochs=60,
+    batch_size=50,
+    seed=0,
+    dataset="circles",
+    n=200,
+    noise=0.1,
+    data_seed=0,
 ):
-    """Train a 2-(width x depth)-1 ReLU net with mini-batch SGD and count dead units after every epoch."""
-    X, y = make_classification(dataset, n, _validate.generator(0), noise=noise)
-    rng = _validate.generator(seed)
+    """Train a 2-(width x depth)-1 ReLU net with mini-batch SGD on a fixed data set (drawn with data_seed) and
+    count dead units after every epoch; `seed` draws the initial weights and the batch order."""
+    X, y = make_classification(dataset, n, stream(data_seed), noise=noise)
     model = mlp(
         [2] + [_validate.positive_int("width", width)] * _validate.positive_int("depth", depth) + [1],
-        rng=rng,
+        rng=stream(seed, WEIGHTS),
         init=_init(init),
     )
-    tracker = DeadUnitTracker(X)
-    tracker.measure(model)
+    tracker = Recorder(lambda m: dead_unit_masks(m, X))
+    tracker.record(model)  # epoch 0: before training
     hist = fit(
         model,
         X,
@@ -220,14 +226,14 @@ def run_dead_units(
         lr=lr,
         epochs=epochs,
         batch_size=batch_size,
-        rng=rng,
+        rng=stream(seed, BATCHES),
         callbacks=[tracker],
         record_grad_norms=False,
     )
-    dead = np.array([[m.mean() for m in row] for row in tracker.masks])
+    dead = np.array([[m.mean() for m in row] for row in tracker.values])
     acc = accuracy(model, X, y) if not hist.diverged else float("nan")
     return DeadUnitsRun(
-        lr, init, dead, tracker.masks[-1], [layer.params["W"].copy() for layer in model.param_layers], hist, acc
+        lr, init, dead, tracker.values[-1], [layer.params["W"].copy() for layer in model.param_layers], hist, acc
     )
 
 
@@ -411,7 +417,7 @@ def _train_once(model, data, lr, epochs, batch_size, seed):
         optimizer=SGD(lr),
         epochs=epochs,
         batch_size=batch_size,
-        rng=_validate.generator(seed),
+        rng=stream(seed, BATCHES),
         X_val=data["X_val"],
         y_val=data["Y_val"],
         callbacks=[curve],
@@ -443,8 +449,8 @@ def run_lottery_ticket(
     or a collection of round numbers (the others get NaN; a round's control does not depend on which others
     run). `progress`: anything with .max and .value (an ipywidgets IntProgress) to show the rounds done."""
     output_rate = rate / 2 if output_rate is None else output_rate
-    data = split_digits(_validate.generator([seed, 0]), test_fraction=0.25, val_fraction=0.15)
-    model = prunable(mlp([64, _validate.positive_int("width", width), 10], rng=_validate.generator([seed, 1])))
+    data = split_digits(stream(seed), test_fraction=0.25, val_fraction=0.15)
+    model = prunable(mlp([64, _validate.positive_int("width", width), 10], rng=stream(seed, WEIGHTS)))
     rounds = 0 if rounds == 0 else _validate.positive_int("rounds", rounds)
     if progress is not None:
         progress.max, progress.value = rounds + 1, 0
@@ -454,7 +460,7 @@ def run_lottery_ticket(
         ticket = _train_once(m, data, lr, epochs, batch_size, seed)
         rand = (np.nan, np.nan)
         if control is True or (control is not False and k in control):
-            reinitialize(twin, _validate.generator([seed, 2, k]), init="he_normal")
+            reinitialize(twin, stream(seed, REINIT, k), init="he_normal")
             rand = _train_once(twin, data, lr, epochs, batch_size, seed)
         if progress is not None:
             progress.value = k + 1
@@ -726,17 +732,15 @@ class _ProgressPanel(SliderPanel):
         return box
 
 
-_LOTTERY_CACHE = {}
+def _lottery_full(max_rounds, progress=None, **settings):
+    """The lottery panel's run: all max_rounds rounds for a setting (the panel caches it)."""
+    return run_lottery_ticket(rounds=max_rounds, progress=progress, **settings)
 
 
-def _lottery_prefix(rounds, max_rounds, progress=None, **settings):
-    """The panel's run: one full run of max_rounds per setting, cached, so moving the rounds slider only
-    redraws (a round's numbers do not depend on how many rounds follow it)."""
-    key = tuple(sorted(settings.items())) + (max_rounds,)
-    if key not in _LOTTERY_CACHE:
-        _LOTTERY_CACHE[key] = run_lottery_ticket(rounds=max_rounds, progress=progress, **settings)
-    full = _LOTTERY_CACHE[key]
-    return LotteryResult(full.rounds[: rounds + 1], full.rate, full.output_rate, full.rewind, full.width)
+def lottery_rounds(result, rounds):
+    """The first `rounds` rounds of a run, as a run of that many rounds would give them (a round's numbers do not
+    depend on how many rounds follow it): what the rounds slider shows, without training again."""
+    return LotteryResult(result.rounds[: rounds + 1], result.rate, result.output_rate, result.rewind, result.width)
 
 
 def lottery_panel(**overrides):
@@ -755,4 +759,6 @@ def lottery_panel(**overrides):
         rounds=int_slider(0, values["max_rounds"], values["rounds"], description="rounds"),
         rewind=toggle(values["rewind"], description="rewind to initial weights"),
     )
-    return _ProgressPanel(_lottery_prefix, plot_lottery, controls, fixed=fixed, figsize=(9, 3.4))
+    return _ProgressPanel(
+        _lottery_full, plot_lottery, controls, fixed=fixed, views=("rounds",), view=lottery_rounds, figsize=(9, 3.4)
+    )

@@ -10,7 +10,7 @@ Hinton (2015) for ReLU with identity recurrent weights (IRNN).
 from dataclasses import dataclass, field
 
 import numpy as np
-from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
+from matplotlib.ticker import MaxNLocator
 
 from nncourse.blocks.clipping import clipper
 from nncourse.blocks.rnn import (
@@ -18,7 +18,6 @@ from nncourse.blocks.rnn import (
     RECURRENT_INITS,
     RNN,
     TimeDistributed,
-    fit_sequences,
     make_delayed_echo,
 )
 from nncourse.core import _validate
@@ -27,8 +26,10 @@ from nncourse.core.gradcheck import check_layer
 from nncourse.core.layers import Dense
 from nncourse.core.metrics import sequence_accuracy
 from nncourse.core.model import Sequential
-from nncourse.core.train import History
+from nncourse.core.seeds import stream
+from nncourse.core.train import History, fit
 from nncourse.panels import dropdown, float_slider, int_slider, slider_panel
+from nncourse.plotting import layerplots
 
 COLORS = {"normal": "C0", "orthogonal": "C1", "identity": "C2"}  # the course style's Okabe-Ito colours
 DASHES = {"normal": "-", "orthogonal": "-", "identity": "--"}  # dashed: an orthogonal line under it shows
@@ -41,7 +42,7 @@ DASHES = {"normal": "-", "orthogonal": "-", "identity": "--"}  # dashed: an orth
 def check_rnn(activation="tanh", seed=0, n=3, steps=5, n_in=2, hidden=4):
     """Relative errors ('x', 'Wx', 'Wh', 'b') between RNN.backward and central differences, with a random
     upstream gradient on every step (gradcheck.check_layer)."""
-    rng = _validate.generator(seed)
+    rng = stream(seed)
     x = rng.normal(size=(n, steps, n_in))
     return check_layer(RNN(n_in, hidden, rng, activation), x, rng)
 
@@ -92,7 +93,7 @@ def run_gradient_through_time(activation="tanh", init="orthogonal", scale=1.0, s
     steps = _validate.positive_int("steps", steps)
     if steps < 2:
         raise ValueError(f"steps must be at least 2, got {steps}")
-    rng_w, rng_x = _validate.generator(seed).spawn(2)
+    rng_w, rng_x = stream(seed, 0), stream(seed, 1)
     layer = RNN(1, hidden, rng_w, activation, init, scale)
     x = rng_x.normal(size=(batch, steps, 1))
     dout = np.zeros((batch, steps, hidden))
@@ -173,22 +174,6 @@ def run_gradient_panel(activation="tanh", scale=1.0, steps=50, hidden=64, batch=
     )
 
 
-def _fast_log_axis(axis):
-    """Log scale without minor ticks and with plain '1e-05' labels: a slider move redraws in half the time
-    (the default labels are typeset as mathtext)."""
-    axis.axes.set_yscale("log")
-    axis.set_minor_locator(NullLocator())
-    axis.set_major_formatter(FuncFormatter(_power_of_ten))
-
-
-def _power_of_ten(value, _pos=None):
-    """'0.01', '1', '100' for small exponents, '1e-05', '1e+08' beyond."""
-    if not value > 0:
-        return ""
-    exponent = int(np.round(np.log10(value)))
-    return f"{value:g}" if -2 <= exponent <= 2 else f"1e{exponent:+03d}"
-
-
 def _title(ax, text):
     """A title placed as plain text: Axes.set_title re-measures the tick labels at every draw to avoid them."""
     ax.text(0.5, 1.02, text, transform=ax.transAxes, ha="center", va="bottom", fontsize=9)
@@ -209,17 +194,14 @@ def plot_gradient_through_time(result, fig):
         ax1.plot(k, _finite_positive(r.ratio), DASHES[init], color=COLORS[init], label=f"{init} (x{r.rate:.3g}/step)")
         ax2.plot(k, _finite_positive(r.state_norm), DASHES[init], color=COLORS[init], label=init)
     ax1.axhline(1.0, color="0.6", lw=0.8, ls=":")
-    _fast_log_axis(ax1.yaxis)
-    ratios = np.concatenate([_finite_positive(r.ratio) for r in runs.values()])
-    if np.nanmax(ratios) < 100 * np.nanmin(ratios):  # under two decades: ticks at 1, 2 and 5 times each power
-        ax1.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    layerplots.plain_log_labels(ax1)
     ax1.set(xlabel="k (steps back from the last step)", ylabel="gradient norm, relative to k = 0")
     r0 = next(iter(runs.values()))
     _title(ax1, f"gradient reaching step T-1-k ({r0.activation}, scale {r0.scale:g})")
     ax1.legend(loc="best")
     states = np.concatenate([_finite_positive(r.state_norm) for r in runs.values()])
     if np.nanmax(states) > 100 * np.nanmin(states):  # log scale only when the state explodes or dies
-        _fast_log_axis(ax2.yaxis)
+        layerplots.plain_log_labels(ax2)
     elif np.any(np.isfinite(states)):  # from 0: the input's step-to-step noise is small next to the state's size
         ax2.set_ylim(0, 1.1 * np.nanmax(states))
     ax2.set(xlabel="step t", ylabel="state norm |h_t|")
@@ -330,12 +312,12 @@ def run_echo(
         clip=clip,
         seed=seed,
     )
-    rng_data, rng_model = _validate.generator(seed).spawn(2)
+    rng_data, rng_model = stream(seed, 0), stream(seed, 1)
     X, y = make_delayed_echo(n_train, steps, lag, rng_data)
     X_test, y_test = make_delayed_echo(n_test, steps, lag, rng_data)
     model = echo_model(hidden, rng_model, activation, init, scale)
     hook = None if clip is None else clipper("global_norm", clip)
-    history = fit_sequences(model, X, y, lr=lr, epochs=epochs, clip=hook, skip=lag)
+    history = fit(model, X, y, loss="bce_with_logits", lr=lr, epochs=epochs, clip=hook, skip=lag)
     test_accuracy = sequence_accuracy(model, X_test, y_test, lag)  # leaves the test pass in model.layers[0]
     rnn = model.layers[0]
     dead = dead_unit_fraction(rnn.z.reshape(-1, hidden)) if activation == "relu" else None
@@ -462,15 +444,15 @@ class MajorityResult:
 def run_majority(steps=15, hidden=8, n_train=256, n_test=512, lr=0.1, epochs=300, seed=0):
     """Train echo_model (a tanh RNN with orthogonal recurrent weights, then Dense at every step) on
     make_majority with full-batch SGD(lr); the loss is the binary cross-entropy of the last step only
-    (fit_sequences with skip = steps - 1), so only the last state is classified. lr 0.1 keeps the run stable:
+    (fit with skip = steps - 1), so only the last state is classified. lr 0.1 keeps the run stable:
     its accuracy is the same on any machine (at lr 1 it changes with the last bits of the arithmetic)."""
     settings = dict(steps=steps, hidden=hidden, n_train=n_train, n_test=n_test, lr=lr, epochs=epochs, seed=seed)
-    rng_data, rng_model = _validate.generator(seed).spawn(2)
+    rng_data, rng_model = stream(seed, 0), stream(seed, 1)
     X, y = make_majority(n_train, steps, rng_data)
     X_test, y_test = make_majority(n_test, steps, rng_data)
     model = echo_model(hidden, rng_model)
     last = steps - 1
-    history = fit_sequences(model, X, y, lr=lr, epochs=epochs, skip=last)
+    history = fit(model, X, y, loss="bce_with_logits", lr=lr, epochs=epochs, skip=last)
     return MajorityResult(
         settings,
         history,

@@ -21,35 +21,42 @@ import numpy as np
 
 from nncourse.blocks.freezing import freeze, replace_head
 from nncourse.core import _validate
-from nncourse.core.layers import Dense
+from nncourse.core.layers import Dense, get_activation
 from nncourse.core.metrics import accuracy
 from nncourse.core.model import Sequential, mlp
 from nncourse.core.optim import SGD
+from nncourse.core.seeds import stream
 from nncourse.core.train import fit
 from nncourse.datasets.digits import few_labels, one_hot, softmax_cross_entropy, split_digits
 from nncourse.panels import dropdown, int_slider, slider_panel
 
 SOURCE, TARGET = (0, 1, 2, 3, 4), (5, 6, 7, 8, 9)
 BUDGETS = (1, 2, 5, 10, 20)
+# a seed's streams (core.seeds). data_seed's own stream splits the source task's digits; its children the others
+TARGET_DATA, CLOSE_DATA = 1, 2
+# seed's children: pre-training the far and the close source nets, the few labels of a far and a close run (then
+# per labels-per-digit budget); each has a child for the weights and one for what follows (batches, few labels)
+PRETRAIN, PRETRAIN_CLOSE, FEW, FEW_CLOSE = 10, 11, 20, 30
+WEIGHTS, DRAWS = 0, 1
 # the two target tasks, by the name the panel's menu uses: what the test accuracy is measured on
 TASKS = {"close": "close task (digit pairs)", "far": "far task (digits 5-9)"}
 
 
 @functools.lru_cache(maxsize=8)
 def _source_data(data_seed):
-    return split_digits(_validate.generator([data_seed, 0]), classes=SOURCE, test_fraction=0.3)
+    return split_digits(stream(data_seed), classes=SOURCE, test_fraction=0.3)
 
 
 @functools.lru_cache(maxsize=8)
 def target_data(data_seed=0):
-    """Digits 5-9 (renumbered 0-4), 70% train / 30% test, split with a generator seeded by data_seed."""
-    return split_digits(_validate.generator([data_seed, 1]), classes=TARGET, test_fraction=0.3)
+    """Digits 5-9 (renumbered 0-4), 70% train / 30% test, split by data_seed's stream TARGET_DATA."""
+    return split_digits(stream(data_seed, TARGET_DATA), classes=TARGET, test_fraction=0.3)
 
 
 @functools.lru_cache(maxsize=8)
 def close_data(data_seed=0):
     """All ten digits, 70% train / 30% test; y_* are the digits, p_* / P_* the pair labels (digit mod 5)."""
-    data = dict(split_digits(_validate.generator([data_seed, 2]), test_fraction=0.3))
+    data = dict(split_digits(stream(data_seed, CLOSE_DATA), test_fraction=0.3))
     for part in ("train", "test"):
         data[f"p_{part}"] = data[f"y_{part}"] % len(TARGET)
         data[f"P_{part}"] = one_hot(data[f"p_{part}"], len(TARGET))
@@ -67,16 +74,22 @@ class Pretrained:
     n_out: int = len(SOURCE)
 
     def model(self):
-        """A fresh copy of the trained source network."""
-        net = mlp([64, self.width, self.width, self.n_out], rng=_validate.generator(0))
+        """A fresh copy of the trained source network (mlp's layers, built from the weights: no random draws)."""
+        sizes = (64, self.width, self.width, self.n_out)
+        layers = [
+            layer
+            for n_in, n_out in zip(sizes, sizes[1:])
+            for layer in (Dense(n_in, n_out, init="zeros"), get_activation("relu"))
+        ]
+        net = Sequential(layers[:-1])  # a linear output, as mlp's
         net.set_weights(self.weights)
         return net
 
 
-def _pretrain(data, n_out, stream, width, epochs, lr, batch_size, seed, data_seed):
-    """Train a 64-width-width-n_out source network on data's training part (its own stream [seed, stream])."""
-    rng = _validate.generator([seed, stream])
-    net = mlp([64, _validate.positive_int("width", width), width, n_out], rng=rng)
+def _pretrain(data, n_out, path, width, epochs, lr, batch_size, seed, data_seed):
+    """Train a 64-width-width-n_out source network on data's training part: weights and batch order from seed's
+    streams (path, WEIGHTS) and (path, DRAWS)."""
+    net = mlp([64, _validate.positive_int("width", width), width, n_out], rng=stream(seed, path, WEIGHTS))
     fit(
         net,
         data["X_train"],
@@ -85,7 +98,7 @@ def _pretrain(data, n_out, stream, width, epochs, lr, batch_size, seed, data_see
         optimizer=SGD(lr),
         epochs=epochs,
         batch_size=batch_size,
-        rng=rng,
+        rng=stream(seed, path, DRAWS),
         record_grad_norms=False,
     )
     return Pretrained(
@@ -100,13 +113,13 @@ def _pretrain(data, n_out, stream, width, epochs, lr, batch_size, seed, data_see
 @functools.lru_cache(maxsize=8)
 def pretrain(width=64, epochs=20, lr=0.3, batch_size=32, seed=0, data_seed=0):
     """Train the source network on every training image of digits 0-4 (cached: each lesson run pays once)."""
-    return _pretrain(_source_data(data_seed), len(SOURCE), 10, width, epochs, lr, batch_size, seed, data_seed)
+    return _pretrain(_source_data(data_seed), len(SOURCE), PRETRAIN, width, epochs, lr, batch_size, seed, data_seed)
 
 
 @functools.lru_cache(maxsize=8)
 def pretrain_close(width=64, epochs=20, lr=0.3, batch_size=32, seed=0, data_seed=0):
     """Train the ten-digit source network (64-width-width-10) on the training part of close_data (cached)."""
-    return _pretrain(close_data(data_seed), 10, 11, width, epochs, lr, batch_size, seed, data_seed)
+    return _pretrain(close_data(data_seed), 10, PRETRAIN_CLOSE, width, epochs, lr, batch_size, seed, data_seed)
 
 
 def transfer_model(pretrained, n_frozen, rng):
@@ -167,9 +180,9 @@ class TransferRun:
 
 
 def _few(per_class, seed):
-    """The labelled rows of one run and the generator that then draws its new weights."""
-    rng = _validate.generator([seed, 20, per_class])
-    return few_labels(target_data()["y_train"], per_class, rng), rng
+    """The labelled rows of one run and the generator that draws its new weights."""
+    idx = few_labels(target_data()["y_train"], per_class, stream(seed, FEW, per_class, DRAWS))
+    return idx, stream(seed, FEW, per_class, WEIGHTS)
 
 
 def run_transfer(per_class=5, n_frozen=2, seed=0, width=64, lr=0.3, steps=100, pretrain_epochs=20):
@@ -189,8 +202,8 @@ def run_close_transfer(per_class=5, n_frozen=2, seed=0, width=64, lr=0.3, steps=
     learnt from `per_class` labelled images of each digit 0-9 (10 * per_class images in all)."""
     pre = pretrain_close(width=width, epochs=pretrain_epochs)
     data = close_data()
-    rng = _validate.generator([seed, 30, per_class])
-    idx = few_labels(data["y_train"], per_class, rng)
+    idx = few_labels(data["y_train"], per_class, stream(seed, FEW_CLOSE, per_class, DRAWS))
+    rng = stream(seed, FEW_CLOSE, per_class, WEIGHTS)
     transfer = _train_target(transfer_model(pre, n_frozen, rng), idx, data, lr, steps, "p")
     scratch = _train_target(scratch_model(width, rng), idx, data, lr, steps, "p")
     linear = _train_target(linear_model(rng), idx, data, lr, steps, "p")

@@ -63,11 +63,13 @@ def plot_per_layer(values, ax, label=None, log=True, marker="o", **kw):
 
 
 def plain_log_labels(ax, axis="y"):
-    """Label a log axis "1e-06" instead of "$10^{-6}$", without minor ticks. Mathtext labels are parsed on every
-    redraw and made up most of a slider panel's redraw time; plain text is several times cheaper. Call it after
-    plotting: the tick spacing depends on the data's range."""
+    """Make an axis logarithmic, labelled "1e-06" instead of "$10^{-6}$", without minor ticks: the course's one log
+    axis. Mathtext labels are parsed on every redraw and made up most of a slider panel's redraw time; plain text
+    is several times cheaper. Call it after plotting and setting the limits: the tick spacing depends on the
+    range shown."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
 
+    ax.set_yscale("log") if axis == "y" else ax.set_xscale("log")
     target = ax.yaxis if axis == "y" else ax.xaxis
     low, high = ax.get_ylim() if axis == "y" else ax.get_xlim()
     narrow = low > 0 and high / low < 30  # within about a decade: ticks at 1, 2, 5 per decade
