@@ -46,6 +46,20 @@ def test_every_panel_output_has_a_figure_and_its_settings_and_no_widget_state_is
         )
 
 
+WIDGET_REPR = re.compile(r"^[A-Z]\w*\((value|children|description)=")  # ipywidgets' repr: VBox(children=(...
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_no_widget_output_reads_as_ipywidgets_repr_without_a_kernel(path):
+    """Every widget output (panels, progress bars) carries text a static viewer shows in its place."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            text = "".join(out.get("data", {}).get("text/plain", ""))
+            if WIDGET in out.get("data", {}):
+                assert not WIDGET_REPR.match(text), f"{path.name}: {cell.source.splitlines()[0]} shows {text[:70]}"
+
+
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
 def test_learners_read_no_test_markers_and_no_duplicate_figures(path):
     nb = nbformat.read(path, as_version=4)

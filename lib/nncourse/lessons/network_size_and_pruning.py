@@ -522,10 +522,17 @@ def border_and_inner_kept(ticket_round):
 
 
 def progress_bar(description="rounds trained"):
-    """An ipywidgets progress bar to pass as `progress=` (display it first; headless it only counts)."""
+    """An ipywidgets progress bar to pass as `progress=` (display it first; headless it only counts). Where no
+    widget can be shown (GitHub, nbviewer, an HTML export, JupyterLab before the cell runs) it reads as one line
+    saying what it counted, not as ipywidgets' repr."""
     import ipywidgets as widgets
 
-    return widgets.IntProgress(description=description, style={"description_width": "initial"})
+    class ProgressBar(widgets.IntProgress):
+        def _repr_mimebundle_(self, **kwargs):
+            bundle = super()._repr_mimebundle_(**kwargs) or {}
+            return {**bundle, "text/plain": f"[a progress bar: {self.description}, filled while the cell ran]"}
+
+    return ProgressBar(description=description, style={"description_width": "initial"})
 
 
 def plot_lottery(result, fig, others=None):
