@@ -7,16 +7,13 @@ with no TeX error and no raw `$\\` left in the prose; each slider panel shown as
 other lessons open their pages.
 """
 
-import functools
-import http.server
 import importlib.util
 import re
-import threading
 
 import pytest
 
 from conftest import NOTEBOOKS, ROOT
-from test_site import _JS_IMAGES, _JS_MATH, CHROMIUM, CHROMIUM_ARGS, MISSING, LoadedPage, _QuietHandler, panel_count
+from test_site import _JS_IMAGES, _JS_MATH, CHROMIUM, MISSING, LoadedPage, chromium, panel_count, serve
 
 pytestmark = [
     pytest.mark.browser,
@@ -46,22 +43,12 @@ def exported(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(exported):
-    handler = functools.partial(_QuietHandler, directory=str(exported[0]))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=10)
+    yield from serve(exported[0])
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+    yield from chromium()
 
 
 def test_every_notebook_is_exported_and_no_page_names_a_cdn(exported):

@@ -89,9 +89,9 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def server(site):
-    handler = functools.partial(_QuietHandler, directory=str(site[0]))
+def serve(directory):
+    """Serve `directory` on 127.0.0.1 (a free port) in a thread: yields the base URL, then stops the server."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -102,11 +102,21 @@ def server(site):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def server(site):
+    yield from serve(site[0])
+
+
+def chromium():
+    """Debian's Chromium, headless, driven by Playwright: yields the browser, then closes it."""
     with playwright_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    yield from chromium()
 
 
 class LoadedPage:

@@ -526,6 +526,23 @@ def _with_caption(figure, text):
     return out.getvalue()
 
 
+def blit_png(canvas, background, artists):
+    """A playing panel's frame drawn fast: `background` (canvas.copy_from_bbox of the figure drawn without
+    `artists`, which are set animated) restored, only `artists` drawn over it, and the picture written as a PNG
+    (zlib level 1: a few ms). What a Stepper's `frame` function returns."""
+    from PIL import Image
+
+    canvas.restore_region(background)
+    for artist in artists:
+        artist.axes.draw_artist(artist)
+    width, height = canvas.get_width_height()
+    out = io.BytesIO()
+    Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba()).convert("RGB").save(
+        out, format="png", compress_level=1
+    )
+    return out.getvalue()
+
+
 class Stepper:
     """What a playing panel advances: `Stepper(start, advance, done, view)`, where `start(**values)` makes a fresh
     run's state, `advance(state)` moves it on by one frame (a few training steps) and returns the result to draw,

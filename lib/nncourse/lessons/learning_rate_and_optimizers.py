@@ -5,7 +5,6 @@ Pure `run_*` functions return results; `plot_*(result, fig)` draw them; `*_panel
 lesson's slider panels with default settings.
 """
 
-import io
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +20,7 @@ from nncourse.core.optim import OPTIMIZERS, get_optimizer
 from nncourse.core.schedules import SCHEDULES, get_schedule
 from nncourse.core.train import Training, fit
 from nncourse.datasets import synthetic as data
-from nncourse.panels import Stepper, dropdown, float_slider, int_slider, log_slider, set_control, slider_panel
+from nncourse.panels import Stepper, blit_png, dropdown, float_slider, int_slider, log_slider, set_control, slider_panel
 from nncourse.plotting import layerplots
 from nncourse.plotting.plots import plot_decision_boundary, plot_loss
 
@@ -555,7 +554,6 @@ class TrainingFrames:
     def __call__(self, run, figsize, dpi):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
-        from PIL import Image
 
         h = run.history
         if h.diverged or not h.loss or not h.lr:
@@ -590,15 +588,7 @@ class TrainingFrames:
                 _plot_fit(run, self._fit_ax)
             for artist in self._moving():
                 artist.set_animated(True)
-        self._canvas.restore_region(self._background)
-        for artist in self._moving():
-            artist.axes.draw_artist(artist)
-        width, height = self._canvas.get_width_height()
-        out = io.BytesIO()
-        Image.frombuffer("RGBA", (width, height), self._canvas.buffer_rgba()).convert("RGB").save(
-            out, format="png", compress_level=1
-        )
-        return out.getvalue()
+        return blit_png(self._canvas, self._background, self._moving())
 
     def _room(self, h):
         """Whether the run so far still fits the drawn axes."""

@@ -5,7 +5,6 @@ Every run is full-batch gradient descent (SGD on the whole training set each ste
 one output logit: a sigmoid output unit folded into the loss (`losses.bce_with_logits`).
 """
 
-import io
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,7 +23,7 @@ from nncourse.core.optim import SGD
 from nncourse.core.seeds import stream
 from nncourse.core.train import Training
 from nncourse.datasets.synthetic import CLASSIFICATION_SETS, Standardizer, make_classification, train_test_split
-from nncourse.panels import Stepper, dropdown, float_slider, int_slider, log_slider, slider_panel, toggle
+from nncourse.panels import Stepper, blit_png, dropdown, float_slider, int_slider, log_slider, slider_panel, toggle
 from nncourse.plotting.plots import plot_decision_boundary
 
 DATASETS = tuple(CLASSIFICATION_SETS)
@@ -330,7 +329,6 @@ class PlaygroundFrames:
     def __call__(self, run, figsize, dpi):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
-        from PIL import Image
 
         if run.diverged:
             return None
@@ -362,15 +360,7 @@ class PlaygroundFrames:
             )
             for artist in self._moving():
                 artist.set_animated(True)
-        self._canvas.restore_region(self._background)
-        for artist in self._moving():
-            artist.axes.draw_artist(artist)
-        width, height = self._canvas.get_width_height()
-        out = io.BytesIO()
-        Image.frombuffer("RGBA", (width, height), self._canvas.buffer_rgba()).convert("RGB").save(
-            out, format="png", compress_level=1
-        )
-        return out.getvalue()
+        return blit_png(self._canvas, self._background, self._moving())
 
     def _moving(self):
         return [*self._ax_b.collections, self._ax_b.title, *self._ax_l.lines[:2], self._ax_l.title]
