@@ -261,7 +261,7 @@ def plot_detector(model, ax, title=""):
         interpolation="nearest",
     )
     _draw_box(ax)
-    ax.set(xlabel="$x_2$", ylabel="$x_3$", title=title)
+    ax.set(xlabel="x₂", ylabel="x₃", title=title)  # Unicode subscripts: no mathtext parse per redraw
     return im
 
 

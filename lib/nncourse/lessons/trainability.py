@@ -401,8 +401,8 @@ def plot_split(split, ax, title=None):
         label="test",
     )
     ax.set(
-        xlabel="$x_1$",
-        ylabel="$x_2$",
+        xlabel="x₁",  # Unicode subscripts: mathtext is parsed at every redraw of the playground
+        ylabel="x₂",
         title=title or f"{split.name}: {len(split.X_train)} train, {len(split.X_test)} test",
     )
     legend = ax.legend(loc="best")

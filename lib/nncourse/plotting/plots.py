@@ -61,5 +61,5 @@ def plot_decision_boundary(model, X, y, ax, resolution=120, margin=0.5):
     prob = ACTIVATIONS["sigmoid"].function(logits).reshape(g0.shape)
     ax.contourf(g0, g1, prob, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.6)
     ax.scatter(X[:, 0], X[:, 1], c=y.ravel(), cmap="RdBu_r", edgecolors="k", linewidths=0.4, s=14)
-    ax.set(xlabel="$x_1$", ylabel="$x_2$")
+    ax.set(xlabel="x₁", ylabel="x₂")  # Unicode subscripts: mathtext ($x_1$) is parsed at every redraw of a panel
     return ax
