@@ -9,7 +9,8 @@ button is also played for a few seconds: frames shown per second, and whether pa
     .venv/bin/python scripts/bench_browser.py 03_learning_rate_and_optimizers 06_trainability
 
 Targets (issue 13): median at most 150 ms and worst at most 400 ms per panel; at least 10 frames per second
-while playing. Prints a Markdown table and writes it to build/bench/browser.md. Timings depend on the machine and
+while playing. A panel that trains in the background (lesson 07's lottery) must answer every move within 100 ms
+-- its status line names the run and its progress bar fills -- and the time to its finished figure is listed. Prints a Markdown table and writes it to build/bench/browser.md. Timings depend on the machine and
 on what else runs on it; run on an otherwise idle machine. Not part of the test suite.
 """
 
@@ -24,7 +25,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import browser_lab as bl  # noqa: E402
 
-MEDIAN_TARGET_MS, WORST_TARGET_MS, FPS_TARGET = 150, 400, 10
+MEDIAN_TARGET_MS, WORST_TARGET_MS, ANSWER_TARGET_MS, FPS_TARGET = 150, 400, 100, 10
 
 # In the page: the time of each Enter in a text box and each menu change (capture phase, before the widget's own
 # handlers), and for each panel's image the time its new picture is decoded.
@@ -33,9 +34,17 @@ _JS_INSTALL = """() => {
     document.addEventListener('keydown', e => { if (e.key === 'Enter') window.__nnT0 = performance.now(); }, true);
     document.addEventListener('change', e => { if (e.target.tagName === 'SELECT') window.__nnT0 = performance.now(); },
                               true);
+    window.__nnAnswered = []; window.__nnTraining = [];
     document.querySelectorAll('.nncourse-panel').forEach((panel, i) => {
         const img = panel.querySelector('img');
-        window.__nnLoaded[i] = 0; window.__nnFrames[i] = 0;
+        window.__nnLoaded[i] = 0; window.__nnFrames[i] = 0; window.__nnAnswered[i] = 0;
+        // a panel that trains in the background answers first in its status line: the first change after the input
+        new MutationObserver(() => {
+            if (window.__nnAnswered[i] < window.__nnT0) {
+                window.__nnAnswered[i] = performance.now();
+                window.__nnTraining[i] = panel.querySelector('.nncourse-status').textContent.startsWith('training');
+            } })
+            .observe(panel.querySelector('.nncourse-status'), {childList: true, subtree: true, characterData: true});
         new MutationObserver(() => img.decode().then(() => {
             window.__nnLoaded[i] = performance.now(); window.__nnFrames[i] += 1; }, () => {}))
             .observe(img, {attributes: true, attributeFilter: ['src']});
@@ -45,14 +54,17 @@ _JS_INSTALL = """() => {
 
 
 def _wait_loaded(page, i, t_before, timeout_s=30.0):
-    """ms from the recorded input to panel i's next decoded figure, or None if none came."""
+    """(ms from the recorded input to panel i's next decoded figure, or None if none came; ms to the status line
+    naming a run that trains in the background, or None if the move did not train in the background)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        t0, t1 = page.evaluate(f"() => [window.__nnT0, window.__nnLoaded[{i}]]")
+        t0, t1, ta, training = page.evaluate(
+            f"() => [window.__nnT0, window.__nnLoaded[{i}], window.__nnAnswered[{i}], window.__nnTraining[{i}]]"
+        )
         if t0 > t_before and t1 > t0:
-            return t1 - t0
+            return t1 - t0, (ta - t0 if training and ta > t0 else None)
         time.sleep(0.02)
-    return None
+    return None, None
 
 
 def _now(page):
@@ -119,8 +131,8 @@ def bench_panel(page, i):
         _settle(page, i)
         t_before = _now(page)
         _do(page, move)
-        ms = _wait_loaded(page, i, t_before)
-        rows.append((f"{move[0]} = {move[2]}", ms))
+        ms, answered = _wait_loaded(page, i, t_before)
+        rows.append((f"{move[0]} = {move[2]}", ms, answered))
     play = panel.locator(".nncourse-play button").first
     fps = paused = None
     if play.count():
@@ -159,8 +171,9 @@ def main(argv):
     wanted = [a for a in argv if not a.startswith("-")]
     lessons = [p for p in test_browser.slider_lessons() if not wanted or p.stem in wanted]
     lines = [
-        "| lesson | panel | moves | median ms | worst ms | slowest move | play fps | pause stops |",
-        "|---|---|---|---|---|---|---|---|",
+        "| lesson | panel | moves drawn | median ms | worst ms | slowest move | moves trained in the background "
+        "| play fps | pause stops |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     summary = []
     with (
@@ -170,25 +183,38 @@ def main(argv):
         browser = bl.launch_browser(p)
         for path in lessons:
             for k, (rows, fps, paused) in enumerate(bench_lesson(lab, browser, path), start=1):
-                times = [ms for _, ms in rows if ms is not None]
-                missing = [label for label, ms in rows if ms is None]
-                med = statistics.median(times) if times else float("nan")
-                worst_label, worst = max(rows, key=lambda r: -1 if r[1] is None else r[1]) if rows else ("", None)
+                # a move that trains in the background (lesson 07's lottery) is judged on its answer -- the status
+                # line naming the run, the progress bar filling: at most ANSWER_TARGET_MS -- with the time to its
+                # finished figure listed beside; every other move on the time to its new figure
+                drawn = [r for r in rows if r[2] is None]
+                trained = [r for r in rows if r[2] is not None]
+                times = [r[1] for r in drawn if r[1] is not None]
                 # a move that leaves the figure as it was (two initializers that coincide for square layers)
                 # sends no new picture: it is listed, not timed
+                missing = [r[0] for r in drawn if r[1] is None]
+                med = statistics.median(times) if times else float("nan")
+                worst_label = max(drawn, key=lambda r: -1 if r[1] is None else r[1])[0] if drawn else ""
+                answers = [r[2] for r in trained]
                 ok = bool(times) and med <= MEDIAN_TARGET_MS and max(times) <= WORST_TARGET_MS
+                ok = ok and all(a <= ANSWER_TARGET_MS for a in answers)
                 summary.append((path.stem, k, ok, fps))
+                in_background = (
+                    f"{len(trained)} moves: answered in {max(answers):.0f} ms at worst; figure "
+                    f"{statistics.median([r[1] for r in trained]):.0f} / {max(r[1] for r in trained):.0f} ms"
+                    if trained
+                    else ""
+                )
                 lines.append(
-                    f"| {path.stem[:2]} | {k} | {len(rows)} | {med:.0f} | {max(times, default=0):.0f} | "
+                    f"| {path.stem[:2]} | {k} | {len(drawn)} | {med:.0f} | {max(times, default=0):.0f} | "
                     f"{worst_label}{' (same figure, not timed: ' + ', '.join(missing) + ')' if missing else ''} | "
-                    f"{'' if fps is None else f'{fps:.1f}'} | {'' if paused is None else paused} |"
+                    f"{in_background} | {'' if fps is None else f'{fps:.1f}'} | {'' if paused is None else paused} |"
                 )
                 print(lines[-1], flush=True)
         browser.close()
     within = sum(ok for *_, ok, _ in summary)
     lines.append(
         f"\n{within} of {len(summary)} panels within median {MEDIAN_TARGET_MS} ms and worst "
-        f"{WORST_TARGET_MS} ms; play: "
+        f"{WORST_TARGET_MS} ms (trained in the background: answered within {ANSWER_TARGET_MS} ms); play: "
         + ", ".join(f"{s[:2]} panel {k} {fps:.1f} fps" for s, k, _, fps in summary if fps is not None)
     )
     out = ROOT / "build" / "bench" / "browser.md"

@@ -169,3 +169,58 @@ def test_eleven_controls_fit_in_three_rows_beside_the_file_browser_with_the_figu
     panel_top = page.evaluate("() => document.querySelector('.nncourse-panel').getBoundingClientRect().top")
     img_top = page.evaluate("() => document.querySelector('.nncourse-panel img').getBoundingClientRect().top")
     assert img_top - panel_top < 350, "the figure starts below the fold of a 700-px window"
+
+
+_LOTTERY = """
+from nncourse.lessons import network_size_and_pruning as ns
+panel = ns.lottery_panel(width=8, rounds=3, max_rounds=3, epochs=4)
+panel
+"""
+
+
+def test_a_panel_that_trains_in_the_background_answers_at_once_and_stays_movable(lab, browser):
+    """Lesson 07's lottery panel: a new width trains in a worker thread. The status line names the run and the
+    bar fills while the controls stay free: the rounds box takes a new value, and a second width replaces the
+    first; the figure that arrives is the last setting's."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_LOTTERY.strip())])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    (lab.root / "scratch").mkdir(exist_ok=True)
+    nbformat.write(nb, lab.root / "scratch" / "lottery.ipynb")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        bl.open_notebook(page, lab.url, "scratch/lottery.ipynb")
+        bl.run_all(page)
+        panel = page.locator(bl.PANEL_SELECTOR).first
+        panel.scroll_into_view_if_needed()
+        assert "nncourse-background" in panel.get_attribute("class")
+        status = panel.locator(".nncourse-status")
+        page.wait_for_function("() => document.querySelector('.nncourse-status').innerText.includes('round 3')")
+        before = bl.image_digest(panel.locator("img").first)
+        width = panel.locator(".nncourse-entry-width input, input.nncourse-entry-width").first
+        width.fill("128")
+        width.press("Enter")
+        page.wait_for_function(
+            "() => document.querySelector('.nncourse-status').innerText.startsWith('training width = 128')",
+            timeout=5_000,
+        )
+        rounds = panel.locator(".nncourse-entry-rounds input, input.nncourse-entry-rounds").first
+        rounds.fill("1")  # a view control, moved while the run trains
+        rounds.press("Enter")
+        width.fill("16")  # moved on: the 128-unit run is dropped
+        width.press("Enter")
+        page.wait_for_function(
+            "() => document.querySelector('.nncourse-status').innerText.startsWith('training width = 16')",
+            timeout=5_000,
+        )
+        page.wait_for_function(
+            "() => document.querySelector('.nncourse-status').innerText.startsWith('round 1')", timeout=60_000
+        )
+        assert bl.image_digest(panel.locator("img").first) != before
+        assert panel.locator(".widget-progress, .progress").count() >= 1
+        assert not bl.python_errors(page) + bl.kernel_errors(page)
+        assert status.inner_text().startswith("round 1")
+    finally:
+        page.close()
+        lab.shutdown_kernels()

@@ -518,3 +518,89 @@ def test_views_must_name_controls_and_come_with_a_view():
         )
     with pytest.raises(panels.InputError, match="come with a view function"):
         panels.slider_panel(_run, _plot, views=("scale",), scale=panels.float_slider(0.1, 2, 0.1, 1))
+
+
+class _Bar:
+    """A stand-in for the progress bar (an IntProgress): what a run reports to."""
+
+    max = value = 0
+
+
+def _background_panel(gates):
+    """A panel whose runs wait at each of 3 progress reports until the test opens that setting's gate."""
+    import threading
+
+    calls = []
+
+    def run(scale, upto, progress=None):
+        calls.append(scale)
+        progress.max, progress.value = 3, 0
+        for k in range(3):
+            if scale in gates:
+                assert gates[scale].wait(10)
+            progress.value = k + 1
+        return _run(scale)
+
+    for s in (0.5, 1.5, 2.0):
+        gates.setdefault(s, threading.Event())
+    panel = panels.slider_panel(
+        lambda scale, progress=None: run(scale, None, progress),
+        _plot,
+        fixed={"progress": _Bar()},
+        background=True,
+        views=("upto",),
+        view=lambda r, upto: {**r, "x": r["x"][:upto], "y": r["y"][:upto]},
+        scale=panels.float_slider(0.1, 2, 0.1, 1.0),
+        upto=panels.int_slider(1, 50, 50),
+    )
+    return panel, calls
+
+
+def test_a_background_panel_answers_a_browser_move_at_once_and_draws_the_run_when_it_ends():
+    gates = {}
+    panel, calls = _background_panel(gates)
+    slider = panel.controls["scale"]
+    assert calls == [1.0] and panel.updates == 1  # the default runs in the caller, as in any panel
+    slider.set_state({"value": 0.5})  # what a move in the browser does (the comm message's handler)
+    assert panel.background.pending == {"scale": 0.5} and panel.updates == 1
+    assert panel.status.value.startswith("<code>training scale = 0.5 ...")
+    assert panel.result["y"].max() > 0.9  # still the last finished setting's figure
+    panel.controls["upto"].set_state({"value": 10})  # a view moved while its run trains: drawn when it ends
+    assert panel.updates == 1
+    gates[0.5].set()
+    assert panel.background.wait(10)
+    assert panel.updates == 2 and len(panel.result["x"]) == 10 and 0.4 < panel.result["y"].max() < 0.6
+    assert panel.fixed["progress"].value == 3  # the bar filled as the run reported
+    slider.set_state({"value": 1.0})  # cached: drawn at once, in the caller
+    assert panel.background.pending is None and panel.updates == 3 and calls == [1.0, 0.5]
+
+
+def test_moving_on_stops_the_background_run_and_values_set_from_python_run_in_the_caller():
+    gates = {}
+    panel, calls = _background_panel(gates)
+    slider = panel.controls["scale"]
+    slider.set_state({"value": 1.5})
+    slider.set_state({"value": 2.0})  # moved on before 1.5 finished: 1.5 stops at its next report
+    gates[1.5].set()
+    gates[2.0].set()
+    assert panel.background.wait(10)
+    assert panel.result["y"].max() > 1.9 and panel.updates == 2
+    assert not panel._cached({"scale": 1.5})  # stopped, never drawn nor cached
+    gates[0.5].set()
+    slider.value = 0.5  # from Python (a cell, a test): synchronous, deterministic
+    assert panel.background.pending is None and 0.4 < panel.result["y"].max() < 0.6 and panel.updates == 3
+    assert "nncourse-background" in panel.widget._dom_classes
+
+
+def test_a_background_run_that_fails_says_so_in_the_panel():
+    def run(scale, progress=None):
+        if scale > 1.5:
+            raise ValueError("scale too large for this demo")
+        return _run(scale)
+
+    panel = panels.slider_panel(
+        run, _plot, fixed={"progress": _Bar()}, background=True, scale=panels.float_slider(0.1, 2, 0.1, 1.0)
+    )
+    panel.controls["scale"].set_state({"value": 2.0})
+    assert panel.background.wait(10)
+    assert ">scale too large for this demo<" in panel.status.value and panel.updates == 1

@@ -30,6 +30,7 @@ import html
 import io
 import math
 import textwrap
+import threading
 import time
 from collections import OrderedDict
 
@@ -204,6 +205,7 @@ class SliderPanel:
         interval_ms=80,
         views=(),
         view=None,
+        background=False,
     ):
         if not controls:
             raise InputError("a slider panel needs at least one control")
@@ -248,6 +250,10 @@ class SliderPanel:
         width_px = round(figsize[0] * dpi)
         self.image = widgets.Image(format="svg+xml", layout=widgets.Layout(width=f"{width_px}px", max_width="100%"))
         self._cache, self._cache_size = OrderedDict(), cache_size
+        # background=True: a setting moved in the browser whose run is not cached trains in a worker thread,
+        # so the panel answers at once (progress, the status line) and stays movable; see _Background
+        self._lock = threading.RLock()  # the cache and the drawing, shared with the worker
+        self.background = _Background(self) if background else None
         self.updates = 0
         self.result = None
         self.player = None if stepper is None else _Player(self, stepper, interval_ms)
@@ -259,20 +265,40 @@ class SliderPanel:
         """The current value of every control, by name."""
         return {name: w.value for name, w in self.controls.items()}
 
+    def _run_values(self):
+        """The values run(...) is called with: the controls' values without the view controls."""
+        return {k: v for k, v in self.values.items() if k not in self.views}
+
+    @staticmethod
+    def _key(values):
+        return tuple(sorted(values.items()))
+
+    def _cached(self, values):
+        with self._lock:
+            return self._key(values) in self._cache
+
+    def _store(self, values, result):
+        with self._lock:
+            self._cache[self._key(values)] = result
+            self._cache.move_to_end(self._key(values))
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+
+    def _viewed(self, result):
+        return self.view(result, **{k: self.values[k] for k in self.views}) if self.views else result
+
     def compute(self):
         """run(**fixed, **values), cached by the values (without the view controls, which pick what `view` shows
         of the cached run)."""
-        values = {k: v for k, v in self.values.items() if k not in self.views}
-        key = tuple(sorted(values.items()))
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            result = self._cache[key]
-        else:
+        values = self._run_values()
+        with self._lock:
+            result = self._cache.get(self._key(values))
+            if result is not None:
+                self._cache.move_to_end(self._key(values))
+        if result is None:
             result = self.run(**self.fixed, **values)
-            self._cache[key] = result
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return self.view(result, **{k: self.values[k] for k in self.views}) if self.views else result
+            self._store(values, result)
+        return self._viewed(result)
 
     def redraw(self):
         """Draw the current result on a fresh figure and put the PNG into the image widget.
@@ -291,19 +317,22 @@ class SliderPanel:
 
     def show(self, result, png=None):
         """Make `result` the panel's current result and draw it (or show `png`, a frame already drawn)."""
-        self.result = result
-        if png is None:
-            self.redraw()
-        else:
-            with self.image.hold_sync():
-                self.image.format, self.image.value = "png", png
-        self.updates += 1
+        with self._lock:
+            self.result = result
+            if png is None:
+                self.redraw()
+            else:
+                with self.image.hold_sync():
+                    self.image.format, self.image.value = "png", png
+            self.updates += 1
         summary = getattr(self.result, "status", None)
         self.status.value = f"<code>{summary}</code>" if summary else ""
 
     def _on_change(self, change):
         self._refresh_applicability()
         if self.player is not None and self.player.restart_if_playing():
+            return
+        if self.background is not None and self.background.take(change):
             return
         try:
             result = self.compute()
@@ -390,6 +419,8 @@ class SliderPanel:
                 rows.append(self.player.widget)
             self._box = widgets.VBox(rows + [self.note, self.status, self.image])
             self._box.add_class("nncourse-panel")  # lets the browser tests find each panel on the page
+            if self.background is not None:
+                self._box.add_class("nncourse-background")
         return self._box
 
     def _cell(self, name, w):
@@ -452,6 +483,7 @@ def slider_panel(
     interval_ms=80,
     views=(),
     view=None,
+    background=False,
     **controls,
 ):
     """Build a SliderPanel: `controls` maps each keyword of `run` to a widget; `fixed` holds keywords that have
@@ -468,6 +500,7 @@ def slider_panel(
         interval_ms=interval_ms,
         views=views,
         view=view,
+        background=background,
     )
 
 
@@ -524,6 +557,109 @@ def _with_caption(figure, text):
     out = io.BytesIO()
     joined.convert("RGB").save(out, format="png", optimize=True)
     return out.getvalue()
+
+
+class _Superseded(Exception):
+    """Raised inside a background run whose setting the learner has already moved away from."""
+
+
+class _Watched:
+    """The panel's progress bar as a background run sees it: it fills the bar while the run is still the one
+    wanted, and stops the run (raises _Superseded) at its next report once it is not."""
+
+    def __init__(self, bar, wanted):
+        self._bar, self._wanted = bar, wanted
+
+    def _set(self, name, value):
+        if not self._wanted():
+            raise _Superseded
+        setattr(self._bar, name, value)
+
+    max = property(lambda self: self._bar.max, lambda self, v: self._set("max", v))
+    value = property(lambda self: self._bar.value, lambda self, v: self._set("value", v))
+
+
+class _Background:
+    """Training in a worker thread for a panel built with background=True (runs that take seconds).
+
+    A setting moved in the browser whose run is not cached is handed to one worker thread: the panel answers
+    at once (the status line names the setting being trained, the progress bar -- `fixed["progress"]`, if
+    the panel has one -- fills as the run reports) and stays movable while it trains; when the run ends and is
+    still the setting shown, it is drawn. Moving on while it trains replaces the wanted setting: the old run
+    stops at its next progress report (or finishes into the cache, if it reports none), and moving to a setting
+    already cached shows it at once. Values set from Python (a notebook cell, a test) run in the caller, as in
+    any panel, so headless runs stay synchronous and deterministic; `wait()` waits for the worker."""
+
+    def __init__(self, panel):
+        self.panel = panel
+        self.pending = None  # the run values the worker is to train (or is training), or None
+        self._changed = threading.Condition(panel._lock)
+        self._thread = None
+
+    def _from_front_end(self):
+        """True while ipywidgets applies a value sent by the browser (it holds the widget's property lock)."""
+        return any(w._property_lock for w in (*self.panel.controls.values(), *self.panel.entries.values()))
+
+    def take(self, change):
+        """Called on each control change: True if it is handled here (trained in the worker, or the setting
+        the worker trains already), False if the panel should run it now."""
+        panel, values = self.panel, self.panel._run_values()
+        with self._changed:
+            if panel._cached(values) or not self._from_front_end():
+                self.pending = None  # what the worker trains is no longer wanted
+                self._changed.notify_all()
+                return False
+            if values == self.pending:
+                return True  # a view control moved while its run trains: drawn when the run ends
+            self.pending = values
+            self._changed.notify_all()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._work, name="nncourse-panel-worker", daemon=True)
+                self._thread.start()
+        shown = ", ".join(f"{k} = {_shown_value(panel.controls[k])}" for k in values)
+        panel.status.value = (
+            f"<code>training {html.escape(shown)} ... (the figure still shows the last setting finished; "
+            "the controls stay free)</code>"
+        )
+        return True
+
+    def _work(self):
+        panel = self.panel
+        while True:
+            with self._changed:
+                while self.pending is None:
+                    self._changed.wait()
+                values = self.pending
+            fixed = dict(panel.fixed)
+
+            def wanted(values=values):
+                return self.pending == values
+
+            if "progress" in fixed:
+                fixed["progress"] = _Watched(fixed["progress"], wanted)
+            try:
+                result = panel.run(**fixed, **values)
+            except _Superseded:
+                continue
+            except Exception as err:  # noqa: BLE001 -- shown in the panel: a worker's error reaches no cell
+                text = str(err) if isinstance(err, ValueError) else f"{type(err).__name__}: {err}"  # as in the caller
+                with self._changed:
+                    if wanted():
+                        self.pending = None
+                        panel.status.value = _error_html(text)
+                        self._changed.notify_all()
+                continue
+            panel._store(values, result)
+            with self._changed:
+                if wanted():
+                    self.pending = None
+                    panel.show(panel._viewed(result))
+                    self._changed.notify_all()
+
+    def wait(self, timeout=60.0):
+        """Wait until the worker has nothing wanted left to train (True), or timeout seconds (False)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self.pending is None, timeout)
 
 
 def blit_png(canvas, background, artists):

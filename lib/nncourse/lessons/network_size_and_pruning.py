@@ -767,5 +767,12 @@ def lottery_panel(**overrides):
         rewind=toggle(values["rewind"], description="rewind to initial weights"),
     )
     return _ProgressPanel(
-        _lottery_full, plot_lottery, controls, fixed=fixed, views=("rounds",), view=lottery_rounds, figsize=(9, 3.4)
+        _lottery_full,
+        plot_lottery,
+        controls,
+        fixed=fixed,
+        views=("rounds",),
+        view=lottery_rounds,
+        figsize=(9, 3.4),
+        background=True,
     )
