@@ -604,3 +604,52 @@ def test_a_background_run_that_fails_says_so_in_the_panel():
     panel.controls["scale"].set_state({"value": 2.0})
     assert panel.background.wait(10)
     assert ">scale too large for this demo<" in panel.status.value and panel.updates == 1
+
+
+def test_fast_png_is_lossless_and_a_png_that_pillow_reads():
+    import io
+
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    rgba = rng.integers(0, 256, size=(37, 53, 4), dtype=np.uint8)
+    rgba[:10] = 255  # flat rows, as a figure's background
+    png = panels.fast_png(rgba)
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG" and image.mode == "RGB" and image.size == (53, 37)
+    assert np.array_equal(np.asarray(image), rgba[:, :, :3])
+
+
+def test_play_pressed_in_the_browser_pushes_frames_from_a_kernel_thread_until_paused():
+    import time
+
+    panel = panels.slider_panel(
+        _run, _plot, stepper=_stepper(limit=10_000), interval_ms=20, scale=panels.float_slider(0.1, 2, 0.1, 1.0)
+    )
+    player = panel.player
+    player.play.set_state({"playing": True})  # what the page's play button sends
+    deadline = time.monotonic() + 10
+    while player.frames < 5 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert player.frames >= 5 and player._thread is not None  # no tick needed: the thread draws on
+    player.play.set_state({"playing": False})  # pause
+    deadline = time.monotonic() + 10
+    while player._thread is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stopped = player.frames
+    time.sleep(0.2)
+    assert player._thread is None and player.frames == stopped  # nothing after pause
+
+
+def test_a_kernel_thread_play_stops_at_the_end_of_the_run_and_says_why():
+    import time
+
+    panel = panels.slider_panel(
+        _run, _plot, stepper=_stepper(limit=4), interval_ms=10, scale=panels.float_slider(0.1, 2, 0.1, 1.0)
+    )
+    player = panel.player
+    player.play.set_state({"playing": True})
+    deadline = time.monotonic() + 10
+    while player._thread is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert player.frames == 4 and not player.play.playing and "finished after 4 frames" in panel.status.value
