@@ -151,10 +151,38 @@ def bench_panel(page, i):
     return rows, fps, paused
 
 
+# The floor: a panel whose run and drawing cost almost nothing (four numbers written on a small figure; about 3 ms in
+# the kernel). What a move costs it is the rest of the chain -- the page, the server, the kernel's messaging, the
+# image's decoding -- on this machine; every lesson's panel pays it on top of its own run and redraw.
+_FLOOR = """
+import matplotlib.pyplot as plt
+from nncourse.panels import float_slider, slider_panel
+plt.style.use("nncourse.plotting.course")
+def run(a, b, c, d):
+    return (a, b, c, d)
+def plot(r, fig):
+    fig.text(0.5, 0.5, " ".join(f"{v:.2f}" for v in r))
+controls = {k: float_slider(0, 1, 0.01, 0.5) for k in "abcd"}
+slider_panel(run, plot, figsize=(9, 1), **controls)
+"""
+
+
+def write_floor_notebook(lab):
+    """The floor's notebook, written into the server's copy of the course; its path relative to the copy."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_FLOOR.strip())])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    (lab.root / "scratch").mkdir(exist_ok=True)
+    nbformat.write(nb, lab.root / "scratch" / "floor.ipynb")
+    return "scratch/floor.ipynb"
+
+
 def bench_lesson(lab, browser, path):
+    """[(rows, fps, paused)] for each panel of the notebook at `path` (a lesson, or the floor's notebook)."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
-        bl.open_notebook(page, lab.url, f"notebooks/{path.name}")
+        bl.open_notebook(page, lab.url, path if isinstance(path, str) else f"notebooks/{path.name}")
         bl.run_all(page)
         n = page.evaluate(_JS_INSTALL)
         return [bench_panel(page, i) for i in range(n)]
@@ -181,6 +209,12 @@ def main(argv):
         sync_playwright() as p,
     ):
         browser = bl.launch_browser(p)
+        floor = [r[1] for r in bench_lesson(lab, browser, write_floor_notebook(lab))[0][0] if r[1] is not None]
+        floor_line = (
+            f"floor (a panel that only writes its four numbers, about 3 ms in the kernel): median "
+            f"{statistics.median(floor):.0f} ms, worst {max(floor):.0f} ms over {len(floor)} moves"
+        )
+        print(floor_line, flush=True)
         for path in lessons:
             for k, (rows, fps, paused) in enumerate(bench_lesson(lab, browser, path), start=1):
                 # a move that trains in the background (lesson 07's lottery) is judged on its answer -- the status
@@ -216,6 +250,7 @@ def main(argv):
         f"\n{within} of {len(summary)} panels within median {MEDIAN_TARGET_MS} ms and worst "
         f"{WORST_TARGET_MS} ms (trained in the background: answered within {ANSWER_TARGET_MS} ms); play: "
         + ", ".join(f"{s[:2]} panel {k} {fps:.1f} fps" for s, k, _, fps in summary if fps is not None)
+        + f"\n\n{floor_line}"
     )
     out = ROOT / "build" / "bench" / "browser.md"
     out.parent.mkdir(parents=True, exist_ok=True)
