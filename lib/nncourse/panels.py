@@ -759,14 +759,19 @@ class _Player:
     def reset(self):
         """A fresh run from the current settings, drawn at frame 0; stops playing."""
         self.play.playing = False
-        self.state, self.frames = self._fresh(), 0
-        self.panel.show(self.stepper.view(self.state))
-        self.frame_label.value = "<code>frame 0</code>"
-        self._last = time.monotonic()
+        with self.panel._lock:  # after the playing thread's frame in progress, if any
+            self.state, self.frames = self._fresh(), 0
+            self.panel.show(self.stepper.view(self.state))
+            self.frame_label.value = "<code>frame 0</code>"
+            self._last = time.monotonic()
 
     def step(self, paced=True):
         """Advance one frame and draw it; at the end of the run, stop and say why. `paced`: set the Play's
         interval to the time the frame took (when the page's ticks drive play)."""
+        with self.panel._lock:  # one frame at a time, whether the page's ticks, a button or the thread asks
+            return self._step(paced)
+
+    def _step(self, paced):
         if self.state is None:
             self.state, self.frames = self._fresh(), 0
         message = self.stepper.done(self.state)
