@@ -18,7 +18,9 @@ The live figure is SVG, sharp at any screen density.
 A control that does not apply to the current setting (momentum for plain SGD) is disabled, with the reason
 under the controls: `applies={"momentum": lambda v: None if v["optimizer"] == "momentum" else "only for
 momentum"}`. A panel built with `stepper=` also plays: play / pause / step / reset buttons advance a run a few
-steps per frame (see `Stepper`).
+steps per frame (see `Stepper`); play pressed in the browser draws from a kernel thread. A panel built with
+`background=True` trains a setting moved in the browser in a worker thread, answering at once and staying movable
+(lesson 07's lottery; see `_Background`).
 
 A starting value that a control cannot take is refused by the control's name, never clamped: `lr = 5 is
 outside the slider's range 0.001 to 1`, `unknown optimizer 'Adam'; ...; did you mean 'adam'?`. Panel factories
@@ -42,6 +44,7 @@ from nncourse.core import _validate
 from nncourse.core._validate import InputError, InputTypeError
 
 _STYLE = {"description_width": "initial"}
+_MISSING = object()  # not in the cache (a run may return None)
 _SLIDERS = (widgets.FloatSlider, widgets.FloatLogSlider, widgets.IntSlider)
 
 
@@ -292,16 +295,16 @@ class SliderPanel:
         of the cached run)."""
         values = self._run_values()
         with self._lock:
-            result = self._cache.get(self._key(values))
-            if result is not None:
+            result = self._cache.get(self._key(values), _MISSING)
+            if result is not _MISSING:
                 self._cache.move_to_end(self._key(values))
-        if result is None:
+        if result is _MISSING:
             result = self.run(**self.fixed, **values)
             self._store(values, result)
         return self._viewed(result)
 
     def redraw(self):
-        """Draw the current result on a fresh figure and put the PNG into the image widget.
+        """Draw the current result on a fresh figure and put it, as SVG, into the image widget.
 
         A new Figure costs less than `figure.clear()`, which resets every old Axes before dropping it (about
         a sixth of a redraw for a three-panel figure); `panel.figure` is always the figure last drawn. The image
