@@ -234,6 +234,18 @@ _JS_WATCH_KERNEL = """() => {
 }"""
 
 
+def write_scratch(lab, name, *sources):
+    """A notebook of one code cell per source, written into the server's copy of the course (never the repo's);
+    its path relative to the copy, for open_notebook."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src.strip()) for src in sources])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    (lab.root / "scratch").mkdir(exist_ok=True)
+    nbformat.write(nb, lab.root / "scratch" / name)
+    return f"scratch/{name}"
+
+
 def open_notebook(page, url, relpath, timeout_ms=120_000):
     """Open notebooks/... in Lab, wait until its kernel is connected and idle, and start recording the
     kernel's error messages (see kernel_errors)."""

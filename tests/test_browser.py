@@ -122,15 +122,7 @@ panel
 
 
 def _write_scratch(lab, name, broken):
-    import nbformat
-    from nbformat.v4 import new_code_cell, new_notebook
-
-    nb = new_notebook(cells=[new_code_cell(f"BROKEN = {broken}"), new_code_cell(_SCRATCH.strip())])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    folder = lab.root / "scratch"
-    folder.mkdir(exist_ok=True)
-    nbformat.write(nb, folder / name)
-    return f"scratch/{name}"
+    return bl.write_scratch(lab, name, f"BROKEN = {broken}", _SCRATCH)
 
 
 def test_harness_sees_a_working_panel_change(lab, browser):

@@ -88,14 +88,8 @@ panel
 
 @pytest.fixture(scope="module")
 def scratch_page(lab, browser):
-    import nbformat
-
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_SCRATCH.strip())])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    (lab.root / "scratch").mkdir(exist_ok=True)
-    nbformat.write(nb, lab.root / "scratch" / "panel_controls.ipynb")
     page = browser.new_page(viewport={"width": 1024, "height": 700})
-    bl.open_notebook(page, lab.url, "scratch/panel_controls.ipynb")
+    bl.open_notebook(page, lab.url, bl.write_scratch(lab, "panel_controls.ipynb", _SCRATCH))
     bl.run_all(page)
     page.locator(bl.PANEL_SELECTOR).first.scroll_into_view_if_needed()
     page.evaluate("""() => {
@@ -182,15 +176,9 @@ def test_a_panel_that_trains_in_the_background_answers_at_once_and_stays_movable
     """Lesson 07's lottery panel: a new width trains in a worker thread. The status line names the run and the
     bar fills while the controls stay free: the rounds box takes a new value, and a second width replaces the
     first; the figure that arrives is the last setting's."""
-    import nbformat
-
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_LOTTERY.strip())])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    (lab.root / "scratch").mkdir(exist_ok=True)
-    nbformat.write(nb, lab.root / "scratch" / "lottery.ipynb")
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
-        bl.open_notebook(page, lab.url, "scratch/lottery.ipynb")
+        bl.open_notebook(page, lab.url, bl.write_scratch(lab, "lottery.ipynb", _LOTTERY))
         bl.run_all(page)
         panel = page.locator(bl.PANEL_SELECTOR).first
         panel.scroll_into_view_if_needed()

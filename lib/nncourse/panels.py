@@ -31,13 +31,16 @@ import base64
 import html
 import io
 import math
+import struct
 import textwrap
 import threading
 import time
+import zlib
 from collections import OrderedDict
 
 import ipywidgets as widgets
 import matplotlib
+import numpy as np
 from matplotlib.figure import Figure
 
 from nncourse.core import _validate
@@ -181,6 +184,12 @@ def _shown(slider, value):
         return format(value, slider.readout_format or "g")
     except (TypeError, ValueError):
         return str(value)
+
+
+def _sent_by_page(*ws):
+    """True while ipywidgets applies a value the browser sent to one of `ws`: it holds that widget's property
+    lock while its observers run. A value set from Python (a cell, a test) holds none."""
+    return any(w._property_lock for w in ws)
 
 
 def _error_html(text):
@@ -336,7 +345,7 @@ class SliderPanel:
         self._refresh_applicability()
         if self.player is not None and self.player.restart_if_playing():
             return
-        if self.background is not None and self.background.take(change):
+        if self.background is not None and self.background.take():
             return
         try:
             result = self.compute()
@@ -605,31 +614,28 @@ class _Background:
         self._changed = threading.Condition(panel._lock)
         self._thread = None
 
-    def _from_front_end(self):
-        """True while ipywidgets applies a value sent by the browser (it holds the widget's property lock)."""
-        return any(w._property_lock for w in (*self.panel.controls.values(), *self.panel.entries.values()))
-
-    def take(self, change):
+    def take(self):
         """Called on each control change: True if it is handled here (trained in the worker, or the setting
         the worker trains already), False if the panel should run it now."""
         panel, values = self.panel, self.panel._run_values()
         with self._changed:
-            if panel._cached(values) or not self._from_front_end():
+            if panel._cached(values) or not _sent_by_page(*panel.controls.values(), *panel.entries.values()):
                 self.pending = None  # what the worker trains is no longer wanted
                 self._changed.notify_all()
                 return False
             if values == self.pending:
                 return True  # a view control moved while its run trains: drawn when the run ends
+            shown = ", ".join(f"{k} = {_shown_value(panel.controls[k])}" for k in values)
+            # said before the worker can finish (and say the run's own status), not after
+            panel.status.value = (
+                f"<code>training {html.escape(shown)} ... (the figure still shows the last setting finished; "
+                "the controls stay free)</code>"
+            )
             self.pending = values
             self._changed.notify_all()
             if self._thread is None:
                 self._thread = threading.Thread(target=self._work, name="nncourse-panel-worker", daemon=True)
                 self._thread.start()
-        shown = ", ".join(f"{k} = {_shown_value(panel.controls[k])}" for k in values)
-        panel.status.value = (
-            f"<code>training {html.escape(shown)} ... (the figure still shows the last setting finished; "
-            "the controls stay free)</code>"
-        )
         return True
 
     def _work(self):
@@ -685,11 +691,6 @@ def fast_png(rgba):
     """PNG bytes of an RGBA pixel buffer (height x width x 4, uint8), written as RGB with no row filter and zlib
     level 1: about half the time of Pillow's encoder at its fastest setting for a 2x panel (1800 x 680), and
     smaller for a figure's flat colours. Lossless: decoding gives back the RGB of every pixel."""
-    import struct
-    import zlib
-
-    import numpy as np
-
     rgba = np.asarray(rgba)
     height, width = rgba.shape[:2]
     rows = np.empty((height, 1 + 3 * width), np.uint8)
@@ -804,7 +805,7 @@ class _Player:
     def _on_playing(self, change):
         """Play pressed in the browser (ipywidgets holds the Play's property lock while it applies the page's
         value): frames come from a kernel thread."""
-        if change.new and self.play._property_lock and self._thread is None:
+        if change.new and _sent_by_page(self.play) and self._thread is None:
             self._thread = threading.Thread(target=self._play_on, name="nncourse-player", daemon=True)
             self._thread.start()
 
