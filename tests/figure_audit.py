@@ -91,6 +91,30 @@ def colour_is_safe(color):
     return bool(np.min(np.abs(_safe_colours() - rgb).max(axis=1)) < 0.03)
 
 
+def _points(line):
+    """Whether a Line2D draws only markers: points, not a curve."""
+    return line.get_linestyle() in ("None", "none", "", " ") and line.get_marker() not in (None, "None", "none", "")
+
+
+def _points_in_safe_map(line):
+    """Points coloured as a scatter would be (their face a colour of a colour-blind-safe map, such as a class
+    colour taken from the map the shading under them uses), or in a safe line colour."""
+    import numpy as np
+    from matplotlib import colormaps
+
+    face = line.get_markerfacecolor()
+    if isinstance(face, str) and face.lower() == "none":
+        face = line.get_markeredgecolor()
+    if colour_is_safe(face):
+        return True
+    rgb = np.array(_rgb(face))
+    for name in SAFE_CMAPS:
+        samples = colormaps[name](np.linspace(0, 1, 256))[:, :3]
+        if np.min(np.abs(samples - rgb).max(axis=1)) < 0.03:
+            return True
+    return False
+
+
 def _cmap_name(mappable):
     name = mappable.get_cmap().name
     return name[:-2] if name.endswith("_r") else name
@@ -142,7 +166,12 @@ def problems(fig, dpi=None):
         if ax.get_label() == "<colorbar>":
             continue
         name = " ".join((ax.get_title() or ax.get_ylabel() or "an axes").split())[:50]
-        lines = [ln for ln in ax.get_lines() if ln.get_visible() and len(np.atleast_1d(ln.get_xdata())) > 2]
+        # points drawn as a line of markers (linestyle "None") are points, as a scatter's are: no curve to name
+        lines = [
+            ln
+            for ln in ax.get_lines()
+            if ln.get_visible() and len(np.atleast_1d(ln.get_xdata())) > 2 and not _points(ln)
+        ]
         colours = {tuple(np.round(_rgb(ln.get_color()), 3)) for ln in lines}
         labelled = sum(1 for t in ax.texts if t.get_visible() and t.get_text().strip())
         if len(colours) > 1 and not (colours <= legend_colours or has_colorbar or labelled >= len(colours)):
@@ -153,7 +182,7 @@ def problems(fig, dpi=None):
                 if isinstance(ln.get_color(), str)
                 else "#{:02x}{:02x}{:02x}".format(*tuple(int(255 * v) for v in _rgb(ln.get_color())))
                 for ln in ax.get_lines()
-                if ln.get_visible() and not colour_is_safe(ln.get_color())
+                if ln.get_visible() and not (_points_in_safe_map(ln) if _points(ln) else colour_is_safe(ln.get_color()))
             }
         )
         unsafe += sorted(

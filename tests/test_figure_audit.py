@@ -41,11 +41,22 @@ def test_a_figure_by_the_rules_passes():
         (_good, (14, 3), 100, "text below 9 pt as shown (14 in wide"),  # shown scaled to 900 px
         (lambda ax: (ax.plot([0, 1, 2], [1, 2, 3]), ax.plot([0, 1, 2], [3, 2, 1])), (6, 3), 100, "no legend"),
         (lambda ax: ax.plot([0, 1, 2], [1, 2, 3], color="red"), (6, 3), 100, "colour-blind-safe palette"),
+        (lambda ax: ax.plot([0, 1, 2], [1, 2, 3], "o", color="limegreen", ls="none"), (6, 3), 100, "palette"),
         (lambda ax: ax.bar([0, 1], [1, 2], color="limegreen"), (6, 3), 100, "colour-blind-safe palette"),
         (lambda ax: ax.imshow(np.eye(3), cmap="jet"), (6, 3), 100, "'jet' is not colour-blind safe"),
         (lambda ax: (ax.plot([0, 1, 2], [1, 2, 3]), ax.set(xlabel="epoch")), (6, 3), 100, "ticks are not integers"),
     ],
-    ids=["small title", "low dpi", "too wide", "no legend", "red line", "green bar", "jet", "fractional epochs"],
+    ids=[
+        "small title",
+        "low dpi",
+        "too wide",
+        "no legend",
+        "red line",
+        "green points",
+        "green bar",
+        "jet",
+        "fractional epochs",
+    ],
 )
 def test_each_rule_is_enforced(draw, figsize, dpi, expected):
     found = _drawn(draw, figsize, dpi)
@@ -75,3 +86,16 @@ def test_okabe_ito_and_safe_maps_are_safe_and_others_are_not():
     with matplotlib.style.context("nncourse.plotting.course"):  # "C0", "C3": the course's cycle
         assert all(figure_audit.colour_is_safe(c) for c in figure_audit.OKABE_ITO + ["0.3", "k", "white", "C0", "C3"])
     assert not any(figure_audit.colour_is_safe(c) for c in ["red", "green", "#2ca02c", "#d62728"])
+
+
+def test_points_drawn_as_markers_are_points_coloured_like_a_scatter():
+    """A line of markers only (linestyle "None") is points, as a scatter's are: several colours of them need no
+    legend (the classes of a decision boundary), and their colours may be those of a safe map."""
+    from matplotlib import colormaps
+
+    def classes(ax):
+        for label in (0, 1):
+            ax.plot([0, 1, 2], [label, label + 1, label + 2], "o", color=colormaps["RdBu_r"](float(label)), ls="none")
+        ax.plot([0, 1, 2], [1, 1, 1], "o", color="k", mfc="none", ls="none")
+
+    assert _drawn(classes) == []

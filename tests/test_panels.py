@@ -664,11 +664,24 @@ def _ends(widget):
     return [not widget.value]
 
 
+# the panels whose figures have only axes from fig.subplots (no colorbar, no add_subplot): their redraws reuse
+# the last draw's axes (panels._PanelFigure)
+REUSE_AXES = set(OUT_OF_RANGE) - {
+    "learning_rate_and_optimizers.training_panel",  # add_gridspec / add_subplot
+    "network_size_and_pruning.lottery_panel",  # colorbar
+    "neurons.neuron_panel",  # colorbar
+    "neurons.detector_panel",  # colorbar
+}
+
+
 @pytest.mark.parametrize("factory", sorted(OUT_OF_RANGE))
-def test_a_panels_titles_stand_where_automatic_placement_would_put_them(factory):
-    """Panels draw with axes.titley = 1.0 (panels._PANEL_RC), which skips matplotlib's placement of titles above
-    top ticks and offset texts. In every figure a panel draws -- its defaults, each control at its ends and each
-    menu choice -- that placement leaves each title at 1.0, so fixing it changes nothing."""
+def test_a_panels_figures_are_what_a_fresh_figure_shows_with_titles_where_matplotlib_would_put_them(factory):
+    """In every figure a panel draws -- its defaults, each control at its ends and each menu choice, in turn:
+
+    - the SVG the panel shows, drawn on the axes of its last draw (panels._PanelFigure), is byte for byte the SVG
+      of the same result plotted on a new Figure: nothing of an earlier setting is left in it;
+    - panels draw with axes.titley = 1.0 (panels._PANEL_RC), which skips matplotlib's placement of titles above
+      top ticks and offset texts, and that placement would leave each title at 1.0: fixing it changes nothing."""
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -682,6 +695,10 @@ def test_a_panels_titles_stand_where_automatic_placement_would_put_them(factory)
             widget.value = value
             if "#b00020" in panel.status.value:  # a setting the experiment refuses: nothing drawn
                 continue
+            fresh = Figure(figsize=panel.figure.get_size_inches(), dpi=panel.figure.dpi)
+            with matplotlib.rc_context(panels._PANEL_RC):
+                panel.plot(panel.result, fresh)
+            assert panel.image.value == panels._svg(fresh), (name, value)
             auto = Figure(figsize=panel.figure.get_size_inches(), dpi=panel.figure.dpi)
             with matplotlib.rc_context({"axes.titley": None}):
                 panel.plot(panel.result, auto)
@@ -691,3 +708,77 @@ def test_a_panels_titles_stand_where_automatic_placement_would_put_them(factory)
                     if title.get_text():
                         assert title.get_position()[1] == pytest.approx(1.0), (name, value, title.get_text())
         widget.value = start
+    assert (panel.figure.reused > 0) == (factory in REUSE_AXES)  # the comparison above was of reused axes
+
+
+def _plot_two(result, fig, text=False, legend=False):
+    axs = fig.subplots(1, 2)
+    axs[0].plot([0, 1], [0, result])
+    axs[1].set_title(f"scale {result}")
+    if text:
+        fig.text(0.5, 0.01, "note")
+    if legend:
+        fig.legend(["a"])
+
+
+def test_a_panel_figure_hands_back_the_axes_of_the_last_draw_cleared():
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    panel = panels.slider_panel(
+        lambda scale: scale,
+        lambda r, fig: _plot_two(r, fig, text=r > 1, legend=r > 1),
+        scale=panels.float_slider(0.5, 2, 0.5, 1.0),
+    )
+    fig, axes = panel.figure, list(panel.figure.axes)
+    for value in (2.0, 0.5, 1.5):
+        panel.controls["scale"].value = value
+        assert panel.figure is fig and panel.figure.axes == axes  # the same axes, drawn again
+        assert len(axes[0].lines) == 1 and axes[1].get_title() == f"scale {value}"
+        assert len(fig.texts) == (value > 1) and len(fig.legends) == (value > 1)  # the last draw's removed
+        fresh = Figure(figsize=fig.get_size_inches(), dpi=fig.dpi)
+        with matplotlib.rc_context(panels._PANEL_RC):
+            panel.plot(panel.result, fresh)
+        assert panel.image.value == panels._svg(fresh)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        pytest.param(lambda fig, axs: fig.colorbar(axs[0].imshow([[0, 1]]), ax=axs[0]), id="colorbar"),
+        pytest.param(lambda fig, axs: axs[1].twinx(), id="twinx"),
+        pytest.param(lambda fig, axs: fig.add_subplot(3, 3, 9), id="add_subplot"),
+        pytest.param(lambda fig, axs: axs[0].tick_params(labelsize=5), id="tick_params"),
+        pytest.param(lambda fig, axs: axs[0].grid(True, color="r"), id="grid"),
+        pytest.param(lambda fig, axs: fig.suptitle("x"), id="suptitle"),
+        pytest.param(lambda fig, axs: fig.set_size_inches(4, 2), id="resized"),
+    ],
+)
+def test_a_panel_figure_left_with_what_a_clear_would_not_reset_is_not_drawn_on_again(extra):
+    def plot(result, fig):
+        axs = fig.subplots(1, 2)
+        axs[0].plot([0, 1], [0, result])
+        if result > 1:
+            extra(fig, axs)
+
+    panel = panels.slider_panel(lambda scale: scale, plot, scale=panels.float_slider(0.5, 2, 0.5, 1.0))
+    first = panel.figure
+    panel.controls["scale"].value = 0.5
+    assert panel.figure is first and panel.figure.reusable
+    panel.controls["scale"].value = 2.0
+    assert panel.figure is first and not panel.figure.reusable
+    panel.controls["scale"].value = 1.0
+    assert panel.figure is not first and panel.figure.reusable  # a new figure, nothing of the last draw in it
+
+
+def test_a_panel_figure_whose_layout_changes_gets_new_axes_for_the_calls_that_changed():
+    def plot(result, fig):
+        fig.subplots(1, 2)[0].plot([0, result])
+        fig.subplots(1, int(result) + 1, gridspec_kw={"bottom": 0.6})
+
+    panel = panels.slider_panel(lambda n: n, plot, n=panels.int_slider(1, 3, 1))
+    first_two = panel.figure.axes[:2]
+    panel.controls["n"].value = 3
+    assert panel.figure.axes[:2] == first_two and len(panel.figure.axes) == 2 + 4
+    panel.controls["n"].value = 2
+    assert panel.figure.axes[:2] == first_two and len(panel.figure.axes) == 2 + 3

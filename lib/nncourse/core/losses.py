@@ -36,9 +36,18 @@ def bce_with_logits(logits: np.ndarray, target: np.ndarray) -> tuple[float, np.n
     logits, target = _validate.predictions_and_targets(logits, target)
     z = logits
     e = np.exp(-np.abs(z))
-    value = np.mean(np.maximum(z, 0.0) - target * z + np.log1p(e))
-    sig = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-    return float(value), (sig - target) / z.size
+    sig = np.where(z >= 0, 1.0, e) / (1.0 + e)  # sigmoid(z), as layers' Sigmoid computes it
+    return _bce_value(z, target, e), (sig - target) / z.size
+
+
+def _bce_value(z, target, e):
+    return float(np.mean(np.maximum(z, 0.0) - target * z + np.log1p(e)))
+
+
+def bce_with_logits_value(logits: np.ndarray, target: np.ndarray) -> float:
+    """bce_with_logits(logits, target)[0] without the gradient or the checks: for arrays already checked (the
+    loss curves of callbacks.EvalCurves, every epoch)."""
+    return _bce_value(logits, target, np.exp(-np.abs(logits)))
 
 
 def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
@@ -63,6 +72,10 @@ LossFunction = Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray]]  # (
 LOSSES: dict[str, LossFunction] = {
     f.__name__: f for f in (mse, half_sse, absolute_error, bce_with_logits, softmax_cross_entropy)
 }
+
+
+# the value alone, for losses that have it (unchecked: for arrays the caller has checked)
+LOSS_VALUES: dict[LossFunction, Callable[[np.ndarray, np.ndarray], float]] = {bce_with_logits: bce_with_logits_value}
 
 
 def get_loss(name: str | LossFunction) -> LossFunction:

@@ -17,10 +17,20 @@ def label_accuracy(logits: np.ndarray, y: np.ndarray, name: str = "y") -> float:
     """Fraction of rows predicted right. One logit per row (class 1 if > 0): y holds 0/1 labels, (N,) or
     (N, 1). K logits per row (the class with the largest): y holds class labels (N,) or one-hot rows (N, K)."""
     logits = _validate.logits(logits)  # 2-D, numbers, at least one row
-    n, k = logits.shape
-    if k == 1:
-        return float(np.mean((logits > 0) == (_validate.binary_labels(name, y, n) > 0.5)))
-    return float(np.mean(np.argmax(logits, axis=1) == _validate.class_labels(name, y, n, k)))
+    return accuracy_of(logits, checked_labels(name, y, *logits.shape))
+
+
+def checked_labels(name: str, y: Any, n: int, k: int) -> np.ndarray:
+    """y checked for n rows of k logits and put in the form accuracy_of compares: for one logit, (n, 1) booleans
+    (class 1); for k, (n,) class indices. What label_accuracy checks on every call, for a caller that checks once."""
+    return _validate.binary_labels(name, y, n) > 0.5 if k == 1 else _validate.class_labels(name, y, n, k)
+
+
+def accuracy_of(logits: np.ndarray, labels: np.ndarray) -> float:
+    """The fraction of rows of logits (n, k) predicting `labels` (from checked_labels), unchecked."""
+    if logits.shape[1] == 1:
+        return float(np.mean((logits > 0) == labels))
+    return float(np.mean(np.argmax(logits, axis=1) == labels))
 
 
 def accuracy(model: Any, X: np.ndarray, y: np.ndarray) -> float:

@@ -564,6 +564,7 @@ class TrainingFrames:
             self._canvas = FigureCanvasAgg(fig)
             plot_training(run, fig)
             self._loss_ax, self._lr_ax, self._fit_ax = fig.axes[:3]
+            self._regression = run.task.name == "regression"
             self._steps, self._low, self._high = 2 * len(h.loss), min(h.loss) / 30, 1.5 * max(h.loss)
             self._lr_low, self._lr_high = self._lr_ax.get_ylim()
             self._loss_ax.set_xlim(0, self._steps)
@@ -583,8 +584,8 @@ class TrainingFrames:
             if run.task.name == "regression":
                 self._fit_ax.lines[0].set_ydata(run.model.predict(run.task.X).ravel())
             else:
-                for c in list(self._fit_ax.collections):
-                    c.remove()
+                for artist in [*self._fit_ax.collections, *self._fit_ax.lines]:  # the shading and the points
+                    artist.remove()
                 _plot_fit(run, self._fit_ax)
             for artist in self._moving():
                 artist.set_animated(True)
@@ -601,7 +602,7 @@ class TrainingFrames:
         )
 
     def _moving(self):
-        fit = [self._fit_ax.lines[0]] if self._fit_ax.lines else list(self._fit_ax.collections)
+        fit = [self._fit_ax.lines[0]] if self._regression else [*self._fit_ax.collections, *self._fit_ax.lines]
         return [self._loss_ax.lines[0], self._lr_ax.lines[0], self._loss_ax.title, *fit, self._fit_ax.title]
 
 

@@ -348,8 +348,8 @@ class PlaygroundFrames:
             self._background = self._canvas.copy_from_bbox(fig.bbox)
             self._key = key
         else:
-            for c in list(self._ax_b.collections):
-                c.remove()
+            for artist in [*self._ax_b.collections, *self._ax_b.lines]:
+                artist.remove()
             plot_boundary(run, self._ax_b, resolution=40)
             epochs = np.arange(1, len(run.train_loss) + 1)
             train, test = self._ax_l.lines[:2]
@@ -363,7 +363,7 @@ class PlaygroundFrames:
         return blit_png(self._canvas, self._background, self._moving())
 
     def _moving(self):
-        return [*self._ax_b.collections, self._ax_b.title, *self._ax_l.lines[:2], self._ax_l.title]
+        return [*self._ax_b.collections, *self._ax_b.lines, self._ax_b.title, *self._ax_l.lines[:2], self._ax_l.title]
 
 
 PLAYGROUND_STEPPER = Stepper(
@@ -424,7 +424,7 @@ def plot_boundary(run, ax, title=None, resolution=50, test_points=True):
     margin = max(0.3, float(np.max(np.r_[Xtr.min(axis=0) - Xte.min(axis=0), Xte.max(axis=0) - Xtr.max(axis=0)])))
     plot_decision_boundary(run.model, Xtr, run.split.y_train, ax, resolution=resolution, margin=margin)
     if test_points:
-        ax.scatter(*run.split.X_test.T, facecolors="none", edgecolors="k", s=16, linewidths=0.5)
+        ax.plot(*run.split.X_test.T, "o", ms=4, color="k", mfc="none", mew=0.5, ls="none")
     ax.set(title=title or f"test accuracy {run.final['test_acc']:.3f}")
     return ax
 
