@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import nncourse as nc
-from nncourse.blocks.normalization import BatchNorm
+from nncourse.blocks.normalization import BatchNorm, Dropout
 from nncourse.core.callbacks import EarlyStopping, EvalCurves, PrintProgress, restore_state, snapshot_state
 from nncourse.core.layers import Dense, ReLU
 from nncourse.core.model import Sequential
@@ -101,6 +101,41 @@ def test_eval_curves_record_inference_mode_loss_and_accuracy(rng):
     assert curves.accuracy["train"][-1] == nc.accuracy(model, X, y)
     with pytest.raises(ValueError, match="at least one"):
         EvalCurves()
+
+
+def test_eval_curves_stack_the_sets_and_record_what_each_alone_would_give(rng):
+    """Two sets (and a network of every kind of layer the lessons evaluate) run through the model as one stack:
+    each set's loss is what the loss gives on that set alone, to the last digit or two (BLAS may round a product
+    of another shape differently), and its accuracy exactly."""
+    X, Xt = rng.normal(size=(30, 2)), rng.normal(size=(11, 2))
+    y, yt = (X[:, :1] > 0).astype(float), (Xt[:, :1] > 0).astype(float)
+    r = np.random.default_rng(2)
+    model = Sequential([Dense(2, 8, rng=r), BatchNorm(8), ReLU(), Dropout(0.3, rng=r), Dense(8, 1, rng=r)])
+    curves = EvalCurves(train=(X, y), test=(Xt, yt))
+    seen = []
+
+    class Alone:
+        def on_epoch_end(self, epoch, history, model, optimizer):
+            seen.append(
+                {
+                    n: (nc.evaluate(model, A, b, "bce_with_logits"), nc.accuracy(model, A, b))
+                    for n, (A, b) in curves.sets.items()
+                }
+            )
+
+    nc.fit(model, X, y, loss="bce_with_logits", lr=0.3, epochs=5, callbacks=[curves, Alone()])
+    for name in ("train", "test"):
+        assert curves.loss[name] == pytest.approx([s[name][0] for s in seen], rel=1e-15, abs=0)
+        assert curves.accuracy[name] == [s[name][1] for s in seen]
+
+
+def test_eval_curves_check_their_sets_against_the_model_at_the_first_epoch(rng):
+    X, y = rng.normal(size=(6, 2)), np.zeros((6, 1))
+    model = nc.mlp([2, 3, 1], rng=rng)
+    with pytest.raises(ValueError, match="^test X does not fit the model"):
+        nc.fit(model, X, y, loss="bce_with_logits", epochs=2, callbacks=[EvalCurves(test=(np.zeros((4, 3)), y[:4]))])
+    with pytest.raises(ValueError, match="test y must hold 0/1 labels"):
+        nc.fit(model, X, y, loss="bce_with_logits", epochs=2, callbacks=[EvalCurves(test=(X, y + 2))])
 
 
 def test_print_progress(rng, capsys):

@@ -133,6 +133,16 @@ def test_bce_with_logits_does_not_overflow():
     np.testing.assert_allclose(dz.ravel(), [1 / 3, -1 / 3, -0.5 / 3])
 
 
+def test_sigmoid_gives_what_both_branches_divided_separately_give():
+    """_sigmoid picks its numerator (1 or e^-|x|) before one division: the same operations on the same numbers as
+    np.where(x >= 0, 1 / (1 + e), e / (1 + e)), so every result is the same to the last bit."""
+    from nncourse.core.layers import _sigmoid
+
+    x = np.concatenate([np.linspace(-750, 750, 300_001), [0.0, -0.0, 1e-300, -1e-300, np.inf, -np.inf]])
+    e = np.exp(-np.abs(x))
+    assert np.array_equal(_sigmoid(x), np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)))
+
+
 def test_sigmoid_is_stable_at_extremes():
     s = ACTIVATIONS["sigmoid"].function(np.array([-800.0, 0.0, 800.0]))
     np.testing.assert_array_equal(s, [0.0, 0.5, 1.0])

@@ -6,7 +6,8 @@
     panel.controls["lr"].value = 1.0   # what a learner's slider move does: rerun, redraw
 
 `run(**values)` must be pure (same values -> same result), so results are cached: moving a slider back to a
-setting already seen costs only the redraw. `plot(result, fig)` draws on an empty matplotlib Figure.
+setting already seen costs only the redraw. `plot(result, fig)` draws on a matplotlib Figure, making its axes
+with `fig.subplots(...)`: from the second draw on, that hands back the last draw's axes, cleared (`_PanelFigure`).
 The panel renders its default result once at creation, so a headless run shows it too.
 
 What a notebook stores for a panel is three things in one output: the live widget (JupyterLab with a running
