@@ -771,6 +771,20 @@ def test_a_panel_figure_left_with_what_a_clear_would_not_reset_is_not_drawn_on_a
     assert panel.figure is not first and panel.figure.reusable  # a new figure, nothing of the last draw in it
 
 
+def test_a_panel_figure_whose_draw_broke_off_is_not_drawn_on_again():
+    def plot(result, fig):
+        fig.subplots(1, 2)[0].plot([0, result])
+        if result > 1:
+            raise RuntimeError("a bug while drawing")
+
+    panel = panels.slider_panel(lambda scale: scale, plot, scale=panels.float_slider(0.5, 2, 0.5, 1.0))
+    first = panel.figure
+    with pytest.raises(RuntimeError, match="a bug while drawing"):
+        panel.controls["scale"].value = 2.0
+    panel.controls["scale"].value = 0.5
+    assert panel.figure is not first and len(panel.figure.axes) == 2
+
+
 def test_a_panel_figure_whose_layout_changes_gets_new_axes_for_the_calls_that_changed():
     def plot(result, fig):
         fig.subplots(1, 2)[0].plot([0, result])

@@ -326,7 +326,11 @@ class SliderPanel:
                 fig = _PanelFigure(figsize=fig.get_size_inches(), dpi=fig.dpi)
             self.figure = fig
             fig.begin()
-            self.plot(self.result, fig)
+            try:
+                self.plot(self.result, fig)
+            except BaseException:
+                fig.reusable = False  # a draw that broke off may have left anything: the next one starts afresh
+                raise
             fig.end()
         with self.image.hold_sync():
             self.image.format, self.image.value = "svg+xml", _svg(self.figure)
