@@ -107,12 +107,13 @@ def _points_in_safe_map(line):
         face = line.get_markeredgecolor()
     if colour_is_safe(face):
         return True
-    rgb = np.array(_rgb(face))
-    for name in SAFE_CMAPS:
-        samples = colormaps[name](np.linspace(0, 1, 256))[:, :3]
-        if np.min(np.abs(samples - rgb).max(axis=1)) < 0.03:
-            return True
-    return False
+    global _SAFE_MAP_SAMPLES
+    if _SAFE_MAP_SAMPLES is None:
+        _SAFE_MAP_SAMPLES = np.concatenate([colormaps[n](np.linspace(0, 1, 256))[:, :3] for n in sorted(SAFE_CMAPS)])
+    return bool(np.min(np.abs(_SAFE_MAP_SAMPLES - np.array(_rgb(face))).max(axis=1)) < 0.03)
+
+
+_SAFE_MAP_SAMPLES = None
 
 
 def _cmap_name(mappable):

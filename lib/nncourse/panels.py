@@ -568,8 +568,8 @@ class _PanelFigure(Figure):
     are removed before each draw), no suptitle, no layout engine, no tick parameters changed (tick_params, grid),
     the same size. Otherwise the panel draws the next move on a new figure. `reused` counts the subplots calls
     handed back. tests/test_panels.py draws every panel's settings (defaults, each control at its ends, each menu
-    choice) both ways and asserts the same SVG bytes; 10 of the 14 panels reuse their axes, a fifth to a third
-    off their redraw."""
+    choice) both ways and asserts the same SVG bytes; 10 of the 14 panels reuse their axes, 13-30% off their
+    redraw."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
