@@ -138,3 +138,39 @@ def test_harness_catches_a_failing_slider_update(lab, browser):
     assert len(seen["moves"]) == 1
     assert seen["unchanged"], "the broken panel's figure cannot have changed"
     assert any("ValueError: plot failed" in e for e in seen["python_errors"]), seen["python_errors"]
+
+
+# After the panel is shown the kernel forgets its comms (as if it had closed its widgets without telling the page).
+_FORGET_COMMS = """
+import comm
+manager = comm.get_comm_manager()
+forgotten = [manager.comms.pop(comm_id) for comm_id in list(manager.comms)]
+"""
+
+
+def test_harness_catches_a_message_the_kernel_refuses_for_a_widget_it_opened(lab, browser):
+    """Moving the slider sends the slider's comm a message the kernel refuses ("No such comm"). The harness
+    must report that, and not take it for the widget manager's probe at kernel start, whose refusals it drops."""
+    relpath = bl.write_scratch(lab, "forgotten.ipynb", "BROKEN = False", _SCRATCH, _FORGET_COMMS)
+    seen = _exercise(lab, browser, relpath, image_timeout_s=5)
+    assert seen["unchanged"], "the kernel forgot the panel's widgets: its figure cannot have changed"
+    refused = [e for e in seen["python_errors"] if re.match(r"^stderr: No such comm: [0-9a-f-]+\s*$", e)]
+    assert refused, seen["python_errors"]
+
+
+class _RecordedPage:
+    """What open_notebook's recorder holds, without a browser: the kernel's stderr lines and its comms."""
+
+    def __init__(self, errors, kernel_comms):
+        self.recorded = {"__nncoursePythonErrors": errors, "__nncourseKernelComms": kernel_comms}
+
+    def evaluate(self, script):
+        return next(v for k, v in self.recorded.items() if k in script)
+
+
+def test_the_probes_refusals_are_dropped_on_either_side_of_the_recording_but_a_widgets_are_kept():
+    probe = ["stderr: No such comm target registered: jupyter.widget.control\n", "stderr: No such comm: 5a-1f\n"]
+    assert bl.kernel_errors(_RecordedPage(probe, [])) == []
+    assert bl.kernel_errors(_RecordedPage(probe[1:], ["c0-ff"])) == []  # the probe's open fell before recording
+    widget = ["stderr: No such comm: c0-ff\n", "stderr: something else\n"]
+    assert bl.kernel_errors(_RecordedPage(probe + widget, ["c0-ff"])) == widget
